@@ -1,0 +1,1 @@
+export { run, parseAt, VERSION, type CliIo } from './program.js';

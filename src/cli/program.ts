@@ -1,0 +1,85 @@
+import { Command, CommanderError, Option } from 'commander';
+import { SwornError, describeError } from '../errors.js';
+import { lintCommand } from './lint.js';
+import { explainCommand } from './explain.js';
+
+/** Where a command writes, and what it runs in; injected so tests read real output. */
+export interface CliIo {
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+}
+
+export const VERSION = '0.1.0';
+
+/**
+ * Runs the sworn CLI and resolves to the exit code: 0 success, 1 findings,
+ * 2 unreadable input or wrong usage.
+ *
+ * @example
+ * const code = await run(['lint', 'specs/petstore.yaml'], { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), env: process.env });
+ */
+export async function run(argv: string[], io: CliIo): Promise<number> {
+  let exitCode = 0;
+  const program = new Command('sworn')
+    .description('Make an API\'s promises checkable: OpenAPI plus runtime promises (x-slo).')
+    .version(VERSION, '-v, --version')
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+    });
+
+  program
+    .command('lint')
+    .description('check an OpenAPI document and its x-slo promises (and, with --policy, what its tier requires)')
+    .argument('<spec>', 'OpenAPI 3.0/3.1 file (YAML or JSON)')
+    .option('--policy <file>', 'organisation policy: the least each tier must promise')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('--at <time>', 'ISO time treated as "now" for maintenance checks')
+    .action(async (spec: string, options: { policy?: string; format: 'text' | 'json'; at?: string }) => {
+      exitCode = await lintCommand(spec, options, io);
+    });
+
+  program
+    .command('explain')
+    .description('print the resolved promise of every operation, after inheritance and tier overrides, and the next maintenance windows')
+    .argument('<spec>', 'OpenAPI 3.0/3.1 file (YAML or JSON)')
+    .option('--operation <id>', 'only this operation (operationId, or e.g. "GET /pets/{id}")')
+    .option('--tier <name>', 'the promise to this consumer tier')
+    .option('--at <time>', 'ISO time for maintenance windows and window bounds (default now)')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (spec: string, options: { operation?: string; tier?: string; at?: string; format: 'text' | 'json' }) => {
+      exitCode = await explainCommand(spec, options, io);
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
+      if (error.code === 'commander.executeSubCommandAsync') return exitCode;
+      io.stderr.write(`SWORN_ERR_USAGE: run \`sworn ${argv[0] && !argv[0].startsWith('-') ? `${argv[0]} ` : ''}--help\` for the usage\n`);
+      return 2;
+    }
+    if (error instanceof SwornError) {
+      io.stderr.write(describeError(error) + '\n');
+      return 2;
+    }
+    io.stderr.write(`internal error (please report it with the command you ran): ${(error as Error).stack ?? String(error)}\n`);
+    return 2;
+  }
+}
+
+/** Parses `--at`: an ISO date-time with an offset or Z. */
+export function parseAt(text: string | undefined): number {
+  if (text === undefined) return Date.now();
+  const ms = /\d{4}-\d{2}-\d{2}/.test(text) && /(Z|[+-]\d{2}:?\d{2})$/i.test(text) ? Date.parse(text) : Number.NaN;
+  if (Number.isNaN(ms)) {
+    throw new SwornError('SWORN_ERR_USAGE', `--at ${JSON.stringify(text)} is not an ISO date-time with a time zone`, { hint: 'Write e.g. --at 2026-03-29T01:30:00Z or --at 2026-03-29T03:30:00+02:00.' });
+  }
+  return ms;
+}
