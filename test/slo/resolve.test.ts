@@ -133,6 +133,15 @@ describe('resolveSlos: inheritance document -> path -> operation -> tier', () =>
     expect(slo.problems.map((p) => p.rule)).toEqual(['alert-window-order', 'alert-unreachable', 'alert-window-longer-than-slo']);
   });
 
+  it('rejects x-slo declared both at the root and under info, and uses the one under info', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sworn-slo-'));
+    const file = join(dir, 'spec.yaml');
+    writeFileSync(file, 'openapi: 3.1.0\ninfo:\n  title: t\n  version: "1"\n  x-slo: {availability: 99}\nx-slo: {availability: 95}\npaths:\n  /a:\n    get:\n      responses: {"200": {description: ok}}\n');
+    const { spec, slo } = await resolveFile(file);
+    expect(slo.problems.map((p) => [p.rule, spec.locate(p.pointer).line])).toEqual([['x-slo-duplicate', 6]]);
+    expect(slo.operations[0]!.promise!.availability!.target).toBe(99);
+  });
+
   it('rejects a default tier that is not declared', async () => {
     const { slo } = await resolveInline('consumers: {defaultTier: gold, tiers: {free: {availability: 99}}}');
     expect(slo.problems).toEqual([expect.objectContaining({ rule: 'consumer-unknown-tier', pointer: '/info/x-slo/consumers/defaultTier' })]);
