@@ -1,0 +1,1 @@
+export { compileRouter, type Router, type RouteMatch, type RouteConflict } from './router.js';

@@ -1,0 +1,88 @@
+import FindMyWay from 'find-my-way';
+import type { HTTPMethod } from 'find-my-way';
+import type { Operation } from '../spec/operations.js';
+
+/** What a request path matched. */
+export interface RouteMatch {
+  operation: Operation;
+  /** Path parameters by their OpenAPI name, percent-decoded. */
+  params: Record<string, string>;
+}
+
+/** A path template the router could not take, for reporting (e.g. `/a/{x}` next to `/a/{y}`). */
+export interface RouteConflict {
+  operation: Operation;
+  message: string;
+}
+
+export interface Router {
+  /** Matches a method and a path (without the query string). `undefined` when no operation matches. */
+  match(method: string, path: string): RouteMatch | undefined;
+  conflicts: RouteConflict[];
+}
+
+interface RouteStore {
+  operation: Operation;
+  names: string[];
+}
+
+/**
+ * Compiles every operation into one radix-tree router (find-my-way): static
+ * segments beat templates (`/pets/mine` before `/pets/{id}`), each operation
+ * is mounted under each of its `servers` base paths, trailing and duplicate
+ * slashes are ignored, and parameters are percent-decoded.
+ *
+ * @example
+ * const router = compileRouter(listOperations(spec));
+ * router.match('GET', '/v1/pets/42'); // { operation: showPetById, params: { petId: '42' } }
+ */
+export function compileRouter(operations: Operation[]): Router {
+  const router = FindMyWay({ ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, caseSensitive: true, maxParamLength: 2048 });
+  const conflicts: RouteConflict[] = [];
+  for (const operation of operations) {
+    const { pattern, names } = toPattern(operation.path);
+    const store: RouteStore = { operation, names };
+    for (const base of operation.basePaths) {
+      const full = (base + pattern).replace(/^(?!\/)/, '/');
+      try {
+        router.on(operation.method.toUpperCase() as HTTPMethod, full, () => undefined, store);
+      } catch (error) {
+        conflicts.push({ operation, message: `${operation.method.toUpperCase()} ${base}${operation.path}: ${(error as Error).message}` });
+      }
+    }
+  }
+  return {
+    conflicts,
+    match(method, path) {
+      const found = router.find(method as HTTPMethod, path);
+      if (!found) return undefined;
+      const store = found.store as RouteStore;
+      const params: Record<string, string> = {};
+      store.names.forEach((name, i) => {
+        const value = found.params[`p${i}`];
+        if (value !== undefined) params[name] = value;
+      });
+      return { operation: store.operation, params };
+    },
+  };
+}
+
+/** `/files/{name}.{ext}` -> `/files/:p0.:p1` (names kept aside so any OpenAPI name works). */
+function toPattern(template: string): { pattern: string; names: string[] } {
+  const names: string[] = [];
+  let pattern = '';
+  let last = 0;
+  for (const match of template.matchAll(/\{([^}]+)\}/g)) {
+    pattern += escapeStatic(template.slice(last, match.index));
+    pattern += `:p${names.length}`;
+    names.push(match[1] as string);
+    last = (match.index ?? 0) + match[0].length;
+  }
+  pattern += escapeStatic(template.slice(last));
+  return { pattern, names };
+}
+
+/** find-my-way reads `:` as a parameter and `*` as a wildcard; in static text they are literal. */
+function escapeStatic(text: string): string {
+  return text.replace(/:/g, '::').replace(/\*/g, '%2A');
+}

@@ -1,0 +1,198 @@
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import AjvImport from 'ajv';
+import addFormatsImport from 'ajv-formats';
+import type { Ajv, ValidateFunction, ErrorObject } from 'ajv';
+import { fromSchema } from '@openapi-contrib/openapi-schema-to-json-schema';
+import type { Spec } from '../spec/load-spec.js';
+
+const AjvDraft07 = AjvImport as unknown as typeof import('ajv').default;
+const addFormats = addFormatsImport as unknown as (ajv: Ajv) => Ajv;
+
+const DOC = 'sworn:doc';
+
+/** OpenAPI's own formats, beyond JSON Schema's. */
+function addOpenApiFormats(ajv: Ajv): void {
+  addFormats(ajv);
+  ajv.addFormat('int32', { type: 'number', validate: (n: number) => Number.isInteger(n) && n >= -2_147_483_648 && n <= 2_147_483_647 });
+  ajv.addFormat('int64', { type: 'number', validate: (n: number) => Number.isInteger(n) });
+  ajv.addFormat('float', { type: 'number', validate: () => true });
+  ajv.addFormat('double', { type: 'number', validate: () => true });
+  ajv.addFormat('byte', /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/);
+  for (const free of ['binary', 'password', 'char', 'decimal', 'html', 'markdown', 'url', 'phone', 'string']) ajv.addFormat(free, () => true);
+}
+
+/**
+ * Compiles the spec's schemas with ajv, once, in three variants: request
+ * bodies (readOnly properties are neither required nor allowed), responses
+ * (the same for writeOnly), and parameters/form fields (strings coerced to the
+ * declared types, since they arrive as text). Each validator is cached, so a
+ * `$ref` used by many operations compiles once.
+ */
+export class SchemaCompiler {
+  private readonly request: Ajv;
+  private readonly response: Ajv;
+  private readonly coercing: Ajv;
+  private readonly cache = new Map<string, ValidateFunction>();
+
+  constructor(spec: Spec) {
+    const document = spec.document as unknown as Record<string, unknown>;
+    const base = spec.version === '3.0' ? convert30(structuredClone(document)) : structuredClone(document);
+    const make = (options: { coerceTypes?: 'array' }) => {
+      const common = { strict: false, allErrors: false, validateFormats: true, logger: false as const, ...options };
+      const ajv = (spec.version === '3.0' ? new AjvDraft07(common) : new Ajv2020(common)) as unknown as Ajv;
+      addOpenApiFormats(ajv);
+      return ajv;
+    };
+    this.request = make({});
+    this.response = make({});
+    this.coercing = make({ coerceTypes: 'array' });
+    // readOnly / writeOnly are annotations in JSON Schema; here a property so marked fails when present in the wrong direction.
+    const forbid = (ajv: Ajv, keyword: 'readOnly' | 'writeOnly') => {
+      ajv.removeKeyword(keyword);
+      ajv.addKeyword({ keyword, schemaType: 'boolean', errors: false, validate: (flag: boolean) => !flag });
+    };
+    forbid(this.request, 'readOnly');
+    forbid(this.coercing, 'readOnly');
+    forbid(this.response, 'writeOnly');
+    this.request.addSchema(relaxRequired(structuredClone(base), 'readOnly'), DOC, undefined, false);
+    this.coercing.addSchema(relaxRequired(structuredClone(base), 'readOnly'), DOC, undefined, false);
+    this.response.addSchema(relaxRequired(base, 'writeOnly'), DOC, undefined, false);
+  }
+
+  /**
+   * The validator of the schema at `pointer` in the bundled document, for a
+   * direction. A schema that is only a `$ref` is keyed by its target, so it
+   * compiles once however many operations use it.
+   */
+  validator(kind: 'request' | 'response' | 'coercing', pointer: string, schema: unknown): ValidateFunction {
+    const ref = isPureRef(schema) ? schema.$ref : `#${pointer}`;
+    const key = `${kind} ${ref}`;
+    let validate = this.cache.get(key);
+    if (!validate) {
+      const ajv = this[kind];
+      const target = ref.startsWith('#') ? `${DOC}${ref}` : ref;
+      validate = ajv.compile({ $ref: target });
+      this.cache.set(key, validate);
+    }
+    return validate;
+  }
+}
+
+function isPureRef(schema: unknown): schema is { $ref: string } {
+  return schema !== null && typeof schema === 'object' && typeof (schema as { $ref?: unknown }).$ref === 'string' && Object.keys(schema).length === 1;
+}
+
+/**
+ * OpenAPI 3.0 schema objects -> JSON Schema (draft 07), in place wherever a
+ * schema can be: `nullable` by the converter, draft-04 boolean
+ * `exclusiveMinimum`/`exclusiveMaximum` here.
+ */
+function convert30(doc: Record<string, unknown>): Record<string, unknown> {
+  const bounds = (node: unknown, seen = new Set<unknown>()): void => {
+    if (node === null || typeof node !== 'object' || seen.has(node)) return;
+    seen.add(node);
+    const s = node as Record<string, unknown>;
+    for (const [flag, bound] of [['exclusiveMinimum', 'minimum'], ['exclusiveMaximum', 'maximum']] as const) {
+      if (typeof s[flag] === 'boolean') {
+        if (s[flag] === true && typeof s[bound] === 'number') {
+          s[flag] = s[bound];
+          delete s[bound];
+        } else delete s[flag];
+      }
+    }
+    for (const [key, value] of Object.entries(s)) if (key !== 'example' && key !== 'enum' && key !== 'default' && key !== 'const') bounds(value, seen);
+  };
+  const convert = (schema: unknown): unknown => {
+    if (schema === null || typeof schema !== 'object') return schema;
+    const converted = fromSchema(schema as never, { cloneSchema: false, supportPatternProperties: true, keepNotSupported: ['readOnly', 'writeOnly', 'discriminator', 'example'] } as never) as Record<string, unknown>;
+    delete converted.$schema;
+    bounds(converted);
+    return converted;
+  };
+  visitSchemas(doc, (holder, key) => {
+    holder[key] = convert(holder[key]);
+  });
+  return doc;
+}
+
+/**
+ * Calls `visit(holder, key)` for every place in an OpenAPI document where a
+ * Schema Object can stand: components.schemas, parameter and header schemas,
+ * media-type schemas (anywhere: paths, components, callbacks).
+ */
+function visitSchemas(doc: Record<string, unknown>, visit: (holder: Record<string, unknown>, key: string) => void): void {
+  const schemas = (doc.components as Record<string, unknown> | undefined)?.schemas as Record<string, unknown> | undefined;
+  if (schemas) for (const name of Object.keys(schemas)) visit(schemas, name);
+  const stack: unknown[] = [doc.paths, doc.components, doc.webhooks];
+  const seen = new Set<unknown>();
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (node === null || typeof node !== 'object' || seen.has(node)) continue;
+    seen.add(node);
+    if (Array.isArray(node)) {
+      stack.push(...node);
+      continue;
+    }
+    const record = node as Record<string, unknown>;
+    for (const [key, value] of Object.entries(record)) {
+      if (key === 'schemas' && node === doc.components) continue;
+      if (key === 'schema' && value !== null && typeof value === 'object') visit(record, key);
+      else if (key !== 'example' && key !== 'examples') stack.push(value);
+    }
+  }
+}
+
+/**
+ * In every object schema, drops from `required` the properties marked
+ * readOnly (for requests) or writeOnly (for responses): OpenAPI says they
+ * apply to one direction only.
+ */
+function relaxRequired(doc: Record<string, unknown>, flag: 'readOnly' | 'writeOnly'): Record<string, unknown> {
+  const resolve = (value: unknown): Record<string, unknown> | undefined => {
+    let current = value;
+    for (let hops = 0; hops < 16 && current && typeof current === 'object' && typeof (current as { $ref?: unknown }).$ref === 'string'; hops++) {
+      const ref = (current as { $ref: string }).$ref;
+      if (!ref.startsWith('#/')) return undefined;
+      current = ref.slice(2).split('/').reduce<unknown>((node, s) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[s.replace(/~1/g, '/').replace(/~0/g, '~')] : undefined), doc);
+    }
+    return current && typeof current === 'object' ? (current as Record<string, unknown>) : undefined;
+  };
+  const stack: unknown[] = [doc];
+  const seen = new Set<unknown>();
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (node === null || typeof node !== 'object' || seen.has(node)) continue;
+    seen.add(node);
+    if (Array.isArray(node)) {
+      stack.push(...node);
+      continue;
+    }
+    const record = node as Record<string, unknown>;
+    if (Array.isArray(record.required) && record.properties && typeof record.properties === 'object') {
+      const properties = record.properties as Record<string, unknown>;
+      record.required = (record.required as string[]).filter((name) => resolve(properties[name])?.[flag] !== true);
+    }
+    for (const value of Object.values(record)) if (value !== null && typeof value === 'object') stack.push(value);
+  }
+  return doc;
+}
+
+/** A short, value-free description of the first ajv error. */
+export function describeSchemaError(errors: ErrorObject[] | null | undefined, what: string): { pointer: string; keyword: string; message: string } {
+  const error = errors?.[0];
+  if (!error) return { pointer: '', keyword: 'schema', message: `${what} does not match its schema` };
+  const params = error.params as Record<string, unknown>;
+  const at = error.instancePath === '' ? what : `${what} at ${error.instancePath}`;
+  let message: string;
+  switch (error.keyword) {
+    case 'required': message = `${what} is missing required property \`${String(params.missingProperty)}\`${error.instancePath ? ` at ${error.instancePath}` : ''}`; break;
+    case 'additionalProperties': message = `${at} has undeclared property \`${String(params.additionalProperty)}\``; break;
+    case 'readOnly': message = `${at} is readOnly: it may appear in responses, not in requests`; break;
+    case 'writeOnly': message = `${at} is writeOnly: it may appear in requests, not in responses`; break;
+    case 'type': message = `${at} must be ${String(params.type)}`; break;
+    case 'enum': message = `${at} must be one of the declared values (${(params.allowedValues as unknown[]).slice(0, 8).map((v) => JSON.stringify(v)).join(', ')})`; break;
+    case 'format': message = `${at} must be a valid ${String(params.format)}`; break;
+    default: message = `${at} ${error.message ?? 'does not match its schema'}`;
+  }
+  return { pointer: error.instancePath, keyword: error.keyword, message };
+}
