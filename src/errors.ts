@@ -27,6 +27,10 @@ export const ERROR_CODES = {
   SWORN_ERR_POLICY: 'The policy file cannot be read or is not a valid policy.',
   SWORN_ERR_OPERATION_NOT_FOUND: 'No operation has the id given with --operation.',
   SWORN_ERR_TIER_NOT_FOUND: 'No consumer tier has the name given with --tier.',
+  SWORN_ERR_CONFIG: 'The config file cannot be read, or a setting (from the file, the environment or a flag) has a bad value.',
+  SWORN_ERR_LISTEN: 'The proxy or admin server cannot listen on the address given.',
+  SWORN_ERR_STORE: 'The store (SQLite file) cannot be opened or written.',
+  SWORN_ERR_CONSUMERS: 'An API-key map or JWKS file named in x-slo consumers.identify cannot be read, or JWT verification is impossible.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

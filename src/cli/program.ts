@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { SwornError, describeError } from '../errors.js';
 import { lintCommand } from './lint.js';
 import { explainCommand } from './explain.js';
+import { addProxyCommand } from './proxy.js';
 
 /** Where a command writes, and what it runs in; injected so tests read real output. */
 export interface CliIo {
@@ -54,6 +55,10 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     .action(async (spec: string, options: { operation?: string; tier?: string; at?: string; format: 'text' | 'json' }) => {
       exitCode = await explainCommand(spec, options, io);
     });
+
+  addProxyCommand(program, io, (code) => {
+    exitCode = code;
+  });
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -1,0 +1,70 @@
+import http from 'node:http';
+import { once } from 'node:events';
+import { timingSafeEqual } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import type { Registry } from 'prom-client';
+import { SwornError } from '../errors.js';
+
+export interface AdminOptions {
+  port: number;
+  host: string;
+  /** When set, every endpoint but /healthz requires `Authorization: Bearer <token>`. */
+  token?: string;
+  ready: () => boolean;
+  metrics: () => Registry;
+  report: () => unknown;
+}
+
+/**
+ * The admin server, on its own port (loopback by default): `/healthz`,
+ * `/readyz`, `/metrics` (Prometheus text format) and `/report` (JSON).
+ */
+export async function startAdmin(options: AdminOptions): Promise<{ url: string; close(): Promise<void> }> {
+  const expected = options.token ? Buffer.from(`Bearer ${options.token}`) : undefined;
+  const authorized = (header: string | undefined) => {
+    if (!expected) return true;
+    const given = Buffer.from(header ?? '');
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  };
+  const json = (res: http.ServerResponse, status: number, body: unknown) => {
+    const text = JSON.stringify(body, null, 2);
+    res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+    res.end(text);
+  };
+  const server = http.createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method !== 'GET' && req.method !== 'HEAD') return json(res, 405, { title: 'Method Not Allowed', status: 405 });
+    if (path === '/healthz') return json(res, 200, { status: 'ok' });
+    if (!authorized(req.headers.authorization)) {
+      res.setHeader('www-authenticate', 'Bearer realm="sworn admin"');
+      return json(res, 401, { title: 'Unauthorized', status: 401, detail: 'send Authorization: Bearer <admin token>' });
+    }
+    if (path === '/readyz') return options.ready() ? json(res, 200, { status: 'ready' }) : json(res, 503, { status: 'draining' });
+    if (path === '/report') return json(res, 200, options.report());
+    if (path === '/metrics') {
+      const registry = options.metrics();
+      registry.metrics().then(
+        (text) => {
+          res.writeHead(200, { 'content-type': registry.contentType });
+          res.end(text);
+        },
+        (error: Error) => json(res, 500, { title: 'metrics failed', detail: error.message }),
+      );
+      return;
+    }
+    json(res, 404, { title: 'Not Found', status: 404, detail: 'admin endpoints: /healthz, /readyz, /metrics, /report' });
+  });
+  server.listen(options.port, options.host);
+  await Promise.race([once(server, 'listening'), once(server, 'error').then(([error]) => {
+    throw new SwornError('SWORN_ERR_LISTEN', `cannot listen on ${options.host}:${options.port} (admin): ${(error as Error).message}`, { hint: 'Choose another --admin-port (0 picks a free one).' });
+  })]);
+  const address = server.address() as AddressInfo;
+  const host = address.address.includes(':') ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${host}:${address.port}`,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,526 @@
+import http, { type IncomingMessage, type ServerResponse, type IncomingHttpHeaders } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
+import type { Logger } from 'pino';
+import { SwornError } from '../errors.js';
+import type { Spec } from '../spec/load-spec.js';
+import { listOperations, type Operation } from '../spec/operations.js';
+import { resolveSlos } from '../slo/resolve.js';
+import { compileRouter } from '../router/router.js';
+import { compileValidators, validateRequest, validateResponse, type CompiledOperation } from '../validate/index.js';
+import type { Violation } from '../validate/violation.js';
+import { Store } from '../store/store.js';
+import { ConsumerIdentifier, consumerBaseDir, type Consumer } from './consumers.js';
+import { ConformanceStats } from './stats.js';
+import { ProxyMetrics } from './metrics.js';
+import { sendProblem, violationList, violationsHeader } from './problem.js';
+import { redactBody, redactHeaders, redactQuery } from './redact.js';
+import { createLogger, RateLimitedLog } from './log.js';
+import { startAdmin } from './admin.js';
+
+export interface ProxyOptions {
+  spec: Spec;
+  /** The service behind the proxy, e.g. `http://127.0.0.1:8080`. */
+  upstream: string;
+  port?: number;
+  host?: string;
+  /** Admin server (health, metrics, report); `null` for none. */
+  adminPort?: number | null;
+  adminHost?: string;
+  /** Bearer token the admin server requires, when set. */
+  adminToken?: string;
+  mode?: 'observe' | 'enforce';
+  /** Replace responses that break the contract with 502 (enforce mode). */
+  enforceResponses?: boolean;
+  /** Add a `Sworn-Violations` header to responses in observe mode too. */
+  violationsHeader?: boolean;
+  /** SQLite file; `':memory:'` keeps nothing; default `sworn.db`. */
+  store?: string;
+  /** Bytes of each body kept for validation (default 1 MiB); larger bodies pass unchecked. */
+  maxBody?: number;
+  /** No response within this many ms -> 504 (default 30 s). */
+  timeoutMs?: number;
+  /** How long SIGTERM waits for in-flight requests (default 10 s). */
+  drainTimeoutMs?: number;
+  /** Store flush interval (default 1 s): what a crash can lose at most. */
+  flushIntervalMs?: number;
+  jwtUnverified?: boolean;
+  logger?: Logger;
+  logLevel?: string;
+}
+
+export interface RunningProxy {
+  url: string;
+  adminUrl: string | undefined;
+  operations: Operation[];
+  stats: ConformanceStats;
+  metrics: ProxyMetrics;
+  store: Store;
+  /** Stop accepting, wait for in-flight requests (up to the drain deadline), flush the store, close. */
+  close(): Promise<void>;
+  /** Requests being handled now. */
+  inFlight(): number;
+}
+
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'expect', 'http2-settings']);
+
+interface Exchange {
+  started: number;
+  requestId: string;
+  method: string;
+  path: string;
+  query: string;
+  operation: CompiledOperation | undefined;
+  consumer: Consumer;
+  violations: Violation[];
+  requestBody: Buffer | undefined;
+  requestTooLarge: boolean;
+}
+
+/**
+ * Starts the conformance proxy: every exchange is forwarded to the upstream
+ * and checked against the spec; violations are counted per operation and
+ * consumer, sampled (redacted) into the store, logged and exported.
+ *
+ * @example
+ * const proxy = await startProxy({ spec, upstream: 'http://127.0.0.1:8080', port: 0 });
+ * // ... traffic ...
+ * await proxy.close();
+ */
+export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
+  const spec = options.spec;
+  const mode = options.mode ?? 'observe';
+  const maxBody = options.maxBody ?? 1_048_576;
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const logger = options.logger ?? createLogger({ level: options.logLevel ?? 'info' });
+  const violationLog = new RateLimitedLog(logger);
+  let upstreamUrl: URL;
+  try {
+    upstreamUrl = new URL(options.upstream);
+    if (!/^https?:$/.test(upstreamUrl.protocol)) throw new Error('not http');
+  } catch {
+    throw new SwornError('SWORN_ERR_USAGE', `--upstream ${JSON.stringify(options.upstream)} is not an http(s) URL`, { hint: 'Write e.g. --upstream http://127.0.0.1:8080' });
+  }
+
+  const operations = listOperations(spec);
+  const slo = resolveSlos(spec, operations);
+  const router = compileRouter(operations);
+  const compiled = compileValidators(spec, operations);
+  const identifier = new ConsumerIdentifier(
+    slo.consumers.identify.length > 0 ? slo.consumers : { ...slo.consumers, identify: [{ clientAddress: true }] },
+    { baseDir: consumerBaseDir(spec.file), ...(options.jwtUnverified ? { jwtUnverified: true } : {}) },
+  );
+  const store = new Store(options.store ?? 'sworn.db');
+  const stats = new ConformanceStats(operations, { title: spec.title, version: spec.apiVersion });
+  stats.restore(store.load());
+  identifier.remember(stats.consumers());
+  const metrics = new ProxyMetrics();
+  const pool = new Pool(upstreamUrl.origin, { connections: 128, pipelining: 1, keepAliveTimeout: 30_000, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+  const flushTimer = setInterval(() => {
+    try {
+      store.flush();
+    } catch (error) {
+      logger.error({ err: error }, 'store flush failed; counts stay in memory and are retried');
+    }
+  }, options.flushIntervalMs ?? 1_000);
+  flushTimer.unref();
+
+  let inFlight = 0;
+  let draining = false;
+  const drained: Array<() => void> = [];
+  const basePath = upstreamUrl.pathname.replace(/\/+$/, '');
+
+  const record = (ex: Exchange, status: number, clientAbort: boolean) => {
+    const operationId = ex.operation?.operation.id ?? '(unknown)';
+    const statusClass = clientAbort ? 'aborted' : `${String(status)[0]}xx`;
+    try {
+      metrics.requests.inc({ operation: operationId, status_class: statusClass, consumer: ex.consumer.name });
+      metrics.duration.observe({ operation: operationId, status_class: statusClass, consumer: ex.consumer.name }, (performance.now() - ex.started) / 1_000);
+      stats.countRequest(operationId, ex.consumer.name, ex.consumer.tier);
+      store.countRequest(operationId, ex.consumer.name, ex.consumer.tier);
+      if (ex.operation) {
+        store.countUsage(ex.consumer.name, operationId, 'status', String(status));
+      }
+    } catch (error) {
+      logger.error({ err: error, requestId: ex.requestId }, 'recording failed');
+    }
+  };
+
+  const report = (ex: Exchange, violations: Violation[], sample: () => unknown) => {
+    const at = new Date().toISOString();
+    for (const v of violations) {
+      v.consumer = ex.consumer.name;
+      v.requestId = ex.requestId;
+      v.at = at;
+      stats.countViolation(v, ex.consumer.name);
+      store.countViolation(v, ex.consumer.name);
+      metrics.violations.inc({ operation: v.operationId ?? '(unknown)', consumer: ex.consumer.name, direction: v.direction, code: v.code });
+      store.addSample({ operation: v.operationId ?? '(unknown)', consumer: ex.consumer.name, code: v.code, direction: v.direction, at, requestId: ex.requestId, sample: { violation: v, ...(sample() as object) } });
+      violationLog.warn({ requestId: ex.requestId, operationId: v.operationId, consumer: ex.consumer.name, direction: v.direction, code: v.code, location: v.location, pointer: v.pointer }, `${v.direction === 'request' ? 'consumer' : 'provider'} broke the contract: ${v.message}`);
+    }
+  };
+
+  const requestSample = (ex: Exchange, req: IncomingMessage) => {
+    const secrets = ex.operation?.secretNames ?? DEFAULT_SECRETS;
+    return {
+      request: {
+        method: ex.method,
+        path: ex.path,
+        query: redactQuery(ex.query, secrets),
+        headers: redactHeaders(req.headers, secrets),
+        body: ex.requestTooLarge ? '<over --max-body>' : redactBody(ex.requestBody, req.headers['content-type'], secrets),
+      },
+    };
+  };
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = performance.now();
+    const rawUrl = req.url ?? '/';
+    const q = rawUrl.indexOf('?');
+    const path = q < 0 ? rawUrl : rawUrl.slice(0, q);
+    const query = q < 0 ? '' : rawUrl.slice(q + 1);
+    const method = req.method ?? 'GET';
+    const requestIdHeader = req.headers['x-request-id'];
+    const requestId = typeof requestIdHeader === 'string' && requestIdHeader.length <= 200 ? requestIdHeader : randomUUID();
+    let match: ReturnType<typeof router.match>;
+    try {
+      match = router.match(method, path);
+    } catch {
+      match = undefined; // a path find-my-way cannot decode (malformed percent-encoding)
+    }
+    const operation = match ? compiled.get(match.operation) : undefined;
+    const consumer = await identifier.identify(req, new URL(rawUrl, 'http://sworn.invalid'));
+    const ex: Exchange = { started, requestId, method, path, query, operation, consumer, violations: [], requestBody: undefined, requestTooLarge: false };
+
+    if (!operation) {
+      stats.countUnknownRoute(method, path);
+      store.countUnknownRoute(method, path);
+      report(ex, [{ code: 'unknown-route', operationId: null, direction: 'request', location: 'route', pointer: path, keyword: null, message: `no operation matches ${method} ${path}; forwarded unchecked` }], () => requestSample(ex, req));
+    }
+
+    const hasBody = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
+    const enforce = mode === 'enforce' && operation !== undefined;
+    let body: AsyncIterable<Buffer> | Buffer | undefined;
+    const requestChunks: Buffer[] = [];
+    let requestBytes = 0;
+    const keep = (chunk: Buffer) => {
+      if (ex.requestTooLarge) return;
+      requestBytes += chunk.length;
+      if (requestBytes > maxBody) {
+        ex.requestTooLarge = true;
+        requestChunks.length = 0;
+      } else requestChunks.push(chunk);
+    };
+
+    if (hasBody && enforce) {
+      // Enforce: read the body (up to --max-body) before deciding whether to forward.
+      const buffered: Buffer[] = [];
+      const iterator = req[Symbol.asyncIterator]();
+      let overflow: IteratorResult<Buffer> | undefined;
+      for (;;) {
+        const next = (await iterator.next()) as IteratorResult<Buffer>;
+        if (next.done) break;
+        buffered.push(next.value);
+        keep(next.value);
+        if (ex.requestTooLarge) {
+          overflow = next;
+          break;
+        }
+      }
+      if (overflow) {
+        body = (async function* () {
+          for (const chunk of buffered) yield chunk;
+          for (;;) {
+            const next = (await iterator.next()) as IteratorResult<Buffer>;
+            if (next.done) return;
+            yield next.value;
+          }
+        })();
+      } else body = Buffer.concat(buffered);
+    } else if (hasBody) {
+      body = (async function* () {
+        for await (const chunk of req as AsyncIterable<Buffer>) {
+          keep(chunk);
+          yield chunk;
+        }
+      })();
+    }
+
+    const requestChecks = async () => {
+      if (!operation || !match) return [];
+      ex.requestBody = hasBody && !ex.requestTooLarge ? Buffer.concat(requestChunks) : undefined;
+      const violations = await validateRequest(operation, { params: match.params, query, headers: req.headers, body: hasBody ? ex.requestBody ?? Buffer.alloc(0) : undefined, bodyTooLarge: ex.requestTooLarge });
+      for (const p of operation.params) if (p.in === 'query' && query.includes(p.name)) store.countUsage(consumer.name, operation.operation.id, 'parameter', `query:${p.name}`);
+      return violations;
+    };
+
+    if (enforce) {
+      const violations = await requestChecks();
+      ex.violations = violations;
+      report(ex, violations, () => requestSample(ex, req));
+      const blocking = violations.filter((v) => v.code !== 'not-validated');
+      if (blocking.length > 0) {
+        const security = blocking.every((v) => v.code === 'request-security');
+        sendProblem(res, security ? 401 : 400, security ? 'Unauthorized' : 'Bad Request', `the request breaks the API contract of ${operation!.operation.id} (${blocking.length} violation${blocking.length === 1 ? '' : 's'})`, { operationId: operation!.operation.id, violations: violationList(blocking), requestId });
+        record(ex, security ? 401 : 400, false);
+        return;
+      }
+    }
+
+    const headers = forwardHeaders(req);
+    const abort = new AbortController();
+    let finished = false;
+    res.on('close', () => {
+      if (!finished) abort.abort();
+    });
+
+    let upstream: Dispatcher.ResponseData;
+    try {
+      upstream = await pool.request({ path: basePath + rawUrl, method: method as Dispatcher.HttpMethod, headers, body: (body ?? null) as never, signal: abort.signal });
+    } catch (error) {
+      finished = true;
+      if (abort.signal.aborted) {
+        record(ex, 499, true);
+        return;
+      }
+      const timeout = error instanceof undiciErrors.HeadersTimeoutError || (error as { code?: string }).code === 'UND_ERR_CONNECT_TIMEOUT';
+      const status = timeout ? 504 : 502;
+      const detail = timeout ? `the upstream sent no response within ${timeoutMs} ms` : `the upstream could not be reached or reset the connection (${(error as { code?: string }).code ?? (error as Error).message})`;
+      logger.error({ requestId, upstream: upstreamUrl.origin, code: (error as { code?: string }).code, status }, detail);
+      if (!enforce) ex.violations = await requestChecks().catch(() => []);
+      if (!enforce) report(ex, ex.violations, () => requestSample(ex, req));
+      sendProblem(res, status, timeout ? 'Gateway Timeout' : 'Bad Gateway', detail, { requestId });
+      record(ex, status, false);
+      return;
+    }
+
+    const bodyless = method === 'HEAD' || upstream.statusCode === 204 || upstream.statusCode === 304 || (upstream.statusCode >= 100 && upstream.statusCode < 200);
+    const responseHeaders = backwardHeaders(upstream.headers);
+    const holdResponse = operation !== undefined && (enforce || options.violationsHeader === true);
+    const responseChunks: Buffer[] = [];
+    let responseBytes = 0;
+    let responseTooLarge = false;
+    const keepResponse = (chunk: Buffer) => {
+      if (responseTooLarge) return;
+      responseBytes += chunk.length;
+      if (responseBytes > maxBody) {
+        responseTooLarge = true;
+        responseChunks.length = 0;
+      } else responseChunks.push(chunk);
+    };
+
+    try {
+      if (holdResponse) {
+        // Read the response (up to --max-body) so violations can be announced in a header or the response replaced.
+        const iterator = upstream.body[Symbol.asyncIterator]();
+        const held: Buffer[] = [];
+        for (;;) {
+          const next = (await iterator.next()) as IteratorResult<Buffer>;
+          if (next.done) break;
+          held.push(next.value);
+          keepResponse(next.value);
+          if (responseTooLarge) break;
+        }
+        if (!enforce) ex.violations = await requestChecks();
+        const responseViolations = operation && !responseTooLarge ? await validateResponse(operation, { status: upstream.statusCode, headers: upstream.headers, body: Buffer.concat(responseChunks), bodyTooLarge: false, bodyless }) : [];
+        if (responseTooLarge) responseViolations.push({ code: 'not-validated', operationId: operation!.operation.id, direction: 'response', location: 'body', pointer: '', keyword: null, message: 'not-validated: body-too-large (the response body was forwarded unchecked; raise --max-body to check it)' });
+        const all = [...(enforce ? [] : ex.violations), ...responseViolations];
+        report(ex, all, () => ({ ...requestSample(ex, req), response: { status: upstream.statusCode, headers: redactHeaders(upstream.headers, operation!.secretNames), body: redactBody(Buffer.concat(responseChunks), headerString(upstream.headers['content-type']), operation!.secretNames) } }));
+        const broken = responseViolations.filter((v) => v.code !== 'not-validated');
+        if (enforce && options.enforceResponses && broken.length > 0 && !responseTooLarge) {
+          upstream.body.destroy();
+          finished = true;
+          sendProblem(res, 502, 'Bad Gateway', `the upstream's response breaks the API contract of ${operation!.operation.id}`, { operationId: operation!.operation.id, violations: violationList(broken), requestId });
+          record(ex, 502, false);
+          return;
+        }
+        const announced = [...ex.violations, ...responseViolations];
+        if (announced.length > 0) responseHeaders['sworn-violations'] = violationsHeader(announced);
+        res.writeHead(upstream.statusCode, responseHeaders);
+        for (const chunk of held) if (!res.write(chunk)) await once(res, 'drain');
+        for (;;) {
+          const next = (await iterator.next()) as IteratorResult<Buffer>;
+          if (next.done) break;
+          if (!res.write(next.value)) await once(res, 'drain');
+        }
+        res.end();
+        finished = true;
+        record(ex, upstream.statusCode, false);
+        return;
+      }
+
+      res.writeHead(upstream.statusCode, responseHeaders);
+      for await (const chunk of upstream.body as AsyncIterable<Buffer>) {
+        if (operation) keepResponse(chunk);
+        if (!res.write(chunk)) await once(res, 'drain');
+      }
+      res.end();
+      finished = true;
+    } catch (error) {
+      finished = true;
+      if (abort.signal.aborted || res.destroyed) {
+        record(ex, upstream.statusCode, true);
+        return;
+      }
+      logger.error({ requestId, code: (error as { code?: string }).code }, 'the upstream broke off the response body');
+      res.destroy();
+      record(ex, 502, false);
+      return;
+    }
+    record(ex, upstream.statusCode, false);
+
+    // Observe mode: the exchange is over for the client; check it now, off its critical path.
+    if (operation) {
+      const requestViolations = await requestChecks();
+      const responseViolations = responseTooLarge
+        ? [{ code: 'not-validated' as const, operationId: operation.operation.id, direction: 'response' as const, location: 'body', pointer: '', keyword: null, message: 'not-validated: body-too-large (the response body was forwarded unchecked; raise --max-body to check it)' }]
+        : await validateResponse(operation, { status: upstream.statusCode, headers: upstream.headers, body: Buffer.concat(responseChunks), bodyTooLarge: false, bodyless });
+      const all = [...requestViolations, ...responseViolations];
+      if (all.length > 0) {
+        report(ex, all, () => ({ ...requestSample(ex, req), response: { status: upstream.statusCode, headers: redactHeaders(upstream.headers, operation.secretNames), body: responseTooLarge ? '<over --max-body>' : redactBody(Buffer.concat(responseChunks), headerString(upstream.headers['content-type']), operation.secretNames) } }));
+      }
+    }
+  }
+
+  const server = http.createServer({ requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 65_000 }, (req, res) => {
+    inFlight++;
+    handle(req, res)
+      .catch((error: unknown) => {
+        // A bug in one exchange never takes the process down, nor leaves the client hanging.
+        logger.error({ err: error, url: req.url }, 'request handling failed');
+        sendProblem(res, 502, 'Bad Gateway', 'the proxy failed while handling this request; the failure is logged');
+      })
+      .finally(() => {
+        inFlight--;
+        if (inFlight === 0) for (const done of drained.splice(0)) done();
+      });
+  });
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    logger.warn({ code: error.code }, 'malformed request from a client');
+    if ((socket as Socket).writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    else socket.destroy();
+  });
+  server.on('upgrade', (req, socket, head) => tunnelUpgrade(req, socket as Socket, head, upstreamUrl, basePath, logger));
+
+  server.listen(options.port ?? 8000, options.host ?? '127.0.0.1');
+  await Promise.race([once(server, 'listening'), once(server, 'error').then(([error]) => {
+    throw new SwornError('SWORN_ERR_LISTEN', `cannot listen on ${options.host ?? '127.0.0.1'}:${options.port ?? 8000}: ${(error as Error).message}`, { hint: 'Choose another --port (0 picks a free one) or stop what uses it.' });
+  })]);
+  const address = server.address() as AddressInfo;
+  const url = `http://${formatHost(address.address)}:${address.port}`;
+
+  const admin = options.adminPort === null ? undefined : await startAdmin({
+    port: options.adminPort ?? 9464,
+    host: options.adminHost ?? '127.0.0.1',
+    ...(options.adminToken ? { token: options.adminToken } : {}),
+    ready: () => !draining,
+    metrics: () => metrics.registry,
+    report: () => stats.report(),
+  });
+
+  let closing: Promise<void> | undefined;
+  const close = () => (closing ??= (async () => {
+    draining = true;
+    server.close();
+    server.closeIdleConnections();
+    if (inFlight > 0) {
+      const deadline = setTimeout(() => {
+        logger.warn({ inFlight }, 'drain deadline reached; closing the remaining connections');
+        server.closeAllConnections();
+        for (const done of drained.splice(0)) done();
+      }, options.drainTimeoutMs ?? 10_000);
+      await new Promise<void>((resolve) => drained.push(resolve));
+      clearTimeout(deadline);
+    }
+    server.closeAllConnections();
+    clearInterval(flushTimer);
+    store.close();
+    await pool.close().catch(() => undefined);
+    await admin?.close();
+  })());
+
+  return { url, adminUrl: admin?.url, operations, stats, metrics, store, close, inFlight: () => inFlight };
+}
+
+const DEFAULT_SECRETS: ReadonlySet<string> = new Set(['authorization', 'cookie', 'set-cookie', 'proxy-authorization', 'x-api-key']);
+
+function formatHost(address: string): string {
+  return address.includes(':') ? `[${address}]` : address;
+}
+
+function headerString(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** Request headers for the upstream: hop-by-hop removed (also those named in Connection), X-Forwarded-* added, repeats kept. */
+function forwardHeaders(req: IncomingMessage): Record<string, string | string[]> {
+  const connection = new Set((headerString(req.headers.connection) ?? '').toLowerCase().split(',').map((s) => s.trim()).filter(Boolean));
+  const out: Record<string, string | string[]> = {};
+  const raw = req.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = (raw[i] as string).toLowerCase();
+    if (HOP_BY_HOP.has(name) || connection.has(name)) continue;
+    const value = raw[i + 1] as string;
+    const known = out[name];
+    out[name] = known === undefined ? value : Array.isArray(known) ? [...known, value] : [known, value];
+  }
+  const client = req.socket.remoteAddress ?? '';
+  const prior = headerString(req.headers['x-forwarded-for']);
+  out['x-forwarded-for'] = prior ? `${prior}, ${client}` : client;
+  out['x-forwarded-proto'] = (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
+  if (req.headers.host && !req.headers['x-forwarded-host']) out['x-forwarded-host'] = req.headers.host;
+  return out;
+}
+
+/** Response headers for the client: hop-by-hop removed, everything else (repeated Set-Cookie included) as received. */
+function backwardHeaders(headers: IncomingHttpHeaders): Record<string, string | string[]> {
+  const connection = new Set((headerString(headers.connection) ?? '').toLowerCase().split(',').map((s) => s.trim()).filter(Boolean));
+  const out: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || HOP_BY_HOP.has(name) || connection.has(name)) continue;
+    out[name] = value;
+  }
+  return out;
+}
+
+/** Connection upgrades (WebSocket) pass through as a raw tunnel. */
+function tunnelUpgrade(req: IncomingMessage, socket: Socket, head: Buffer, upstream: URL, basePath: string, logger: Logger): void {
+  const upstreamReq = http.request({
+    host: upstream.hostname,
+    port: upstream.port || 80,
+    method: req.method,
+    path: basePath + (req.url ?? '/'),
+    headers: { ...req.headers, 'x-forwarded-for': req.socket.remoteAddress ?? '' },
+  });
+  upstreamReq.on('upgrade', (res, upstreamSocket, upstreamHead) => {
+    const lines = [`HTTP/1.1 ${res.statusCode ?? 101} ${res.statusMessage ?? 'Switching Protocols'}`];
+    for (let i = 0; i < res.rawHeaders.length; i += 2) lines.push(`${res.rawHeaders[i]}: ${res.rawHeaders[i + 1]}`);
+    socket.write(lines.join('\r\n') + '\r\n\r\n');
+    if (upstreamHead.length > 0) socket.write(upstreamHead);
+    if (head.length > 0) upstreamSocket.write(head);
+    upstreamSocket.pipe(socket).pipe(upstreamSocket);
+    const end = () => {
+      socket.destroy();
+      upstreamSocket.destroy();
+    };
+    socket.on('error', end);
+    upstreamSocket.on('error', end);
+    socket.on('close', end);
+    upstreamSocket.on('close', end);
+  });
+  upstreamReq.on('response', (res) => {
+    // The upstream refused the upgrade: relay its answer.
+    const lines = [`HTTP/1.1 ${res.statusCode} ${res.statusMessage}`];
+    for (let i = 0; i < res.rawHeaders.length; i += 2) lines.push(`${res.rawHeaders[i]}: ${res.rawHeaders[i + 1]}`);
+    socket.write(lines.join('\r\n') + '\r\n\r\n');
+    res.pipe(socket);
+  });
+  upstreamReq.on('error', (error: NodeJS.ErrnoException) => {
+    logger.error({ code: error.code }, 'upgrade to the upstream failed');
+    socket.end('HTTP/1.1 502 Bad Gateway\r\nContent-Type: application/problem+json\r\nConnection: close\r\n\r\n' + JSON.stringify({ title: 'Bad Gateway', status: 502, detail: 'the upstream refused the connection upgrade' }));
+  });
+  upstreamReq.end();
+}

@@ -1,0 +1,1 @@
+export { Store, type StoredCounts, type ViolationSample } from './store.js';

@@ -1,0 +1,178 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { SwornError } from '../errors.js';
+import type { Violation } from '../validate/violation.js';
+
+/** What the proxy has counted, restored on restart. */
+export interface StoredCounts {
+  since: string | undefined;
+  requests: Array<{ operation: string; consumer: string; tier: string; requests: number }>;
+  violations: Array<{ operation: string; consumer: string; code: string; direction: string; count: number }>;
+  unknownRoutes: Array<{ method: string; path: string; count: number }>;
+}
+
+export interface ViolationSample {
+  operation: string;
+  consumer: string;
+  code: string;
+  direction: string;
+  at: string;
+  requestId: string;
+  /** Redacted request/response excerpt and the violation. */
+  sample: unknown;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS requests (operation TEXT NOT NULL, consumer TEXT NOT NULL, tier TEXT NOT NULL, requests INTEGER NOT NULL, PRIMARY KEY (operation, consumer));
+CREATE TABLE IF NOT EXISTS violations (operation TEXT NOT NULL, consumer TEXT NOT NULL, code TEXT NOT NULL, direction TEXT NOT NULL, count INTEGER NOT NULL, last_at TEXT NOT NULL, PRIMARY KEY (operation, consumer, code));
+CREATE TABLE IF NOT EXISTS samples (id INTEGER PRIMARY KEY AUTOINCREMENT, operation TEXT NOT NULL, consumer TEXT NOT NULL, code TEXT NOT NULL, direction TEXT NOT NULL, at TEXT NOT NULL, request_id TEXT NOT NULL, sample TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS samples_by_code ON samples (operation, code, id);
+CREATE TABLE IF NOT EXISTS unknown_routes (method TEXT NOT NULL, path TEXT NOT NULL, count INTEGER NOT NULL, PRIMARY KEY (method, path));
+CREATE TABLE IF NOT EXISTS usage (consumer TEXT NOT NULL, operation TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL, count INTEGER NOT NULL, last_at TEXT NOT NULL, PRIMARY KEY (consumer, operation, kind, name));
+`;
+
+/**
+ * The embedded store (SQLite, WAL). The proxy adds to in-memory deltas on the
+ * hot path; `flush()` writes them in one transaction (called on an interval
+ * and at shutdown), so requests never wait for the disk.
+ */
+export class Store {
+  readonly path: string;
+  private readonly db: Database.Database;
+  private requestDeltas = new Map<string, { operation: string; consumer: string; tier: string; n: number }>();
+  private violationDeltas = new Map<string, { operation: string; consumer: string; code: string; direction: string; n: number; at: string }>();
+  private unknownDeltas = new Map<string, { method: string; path: string; n: number }>();
+  private usageDeltas = new Map<string, { consumer: string; operation: string; kind: string; name: string; n: number; at: string }>();
+  private pendingSamples: ViolationSample[] = [];
+  private readonly samplesPerCode: number;
+  private readonly statements: ReturnType<Store['prepare']>;
+
+  constructor(path: string, options: { samplesPerCode?: number } = {}) {
+    this.path = path;
+    this.samplesPerCode = options.samplesPerCode ?? 20;
+    try {
+      if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+      this.db = new Database(path);
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = NORMAL');
+      this.db.exec(SCHEMA);
+    } catch (cause) {
+      throw new SwornError('SWORN_ERR_STORE', `cannot open the store ${path}: ${(cause as Error).message}`, { cause, hint: 'Check that the directory is writable, or pass --store with another path.' });
+    }
+    this.statements = this.prepare();
+    if (!this.statements.getMeta.get('since')) this.statements.setMeta.run('since', new Date().toISOString());
+  }
+
+  private prepare() {
+    return {
+      getMeta: this.db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?'),
+      setMeta: this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
+      addRequests: this.db.prepare('INSERT INTO requests (operation, consumer, tier, requests) VALUES (?, ?, ?, ?) ON CONFLICT (operation, consumer) DO UPDATE SET requests = requests + excluded.requests, tier = excluded.tier'),
+      addViolations: this.db.prepare('INSERT INTO violations (operation, consumer, code, direction, count, last_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (operation, consumer, code) DO UPDATE SET count = count + excluded.count, last_at = excluded.last_at'),
+      addUnknown: this.db.prepare('INSERT INTO unknown_routes (method, path, count) VALUES (?, ?, ?) ON CONFLICT (method, path) DO UPDATE SET count = count + excluded.count'),
+      addUsage: this.db.prepare('INSERT INTO usage (consumer, operation, kind, name, count, last_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (consumer, operation, kind, name) DO UPDATE SET count = count + excluded.count, last_at = excluded.last_at'),
+      addSample: this.db.prepare('INSERT INTO samples (operation, consumer, code, direction, at, request_id, sample) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      pruneSamples: this.db.prepare('DELETE FROM samples WHERE operation = ? AND code = ? AND id NOT IN (SELECT id FROM samples WHERE operation = ? AND code = ? ORDER BY id DESC LIMIT ?)'),
+    };
+  }
+
+  countRequest(operation: string, consumer: string, tier: string): void {
+    const key = `${operation}\0${consumer}`;
+    const known = this.requestDeltas.get(key);
+    if (known) {
+      known.n++;
+      known.tier = tier;
+    } else this.requestDeltas.set(key, { operation, consumer, tier, n: 1 });
+  }
+
+  countViolation(v: Violation, consumer: string): void {
+    const operation = v.operationId ?? '(unknown)';
+    const key = `${operation}\0${consumer}\0${v.code}`;
+    const at = v.at ?? new Date().toISOString();
+    const known = this.violationDeltas.get(key);
+    if (known) {
+      known.n++;
+      known.at = at;
+    } else this.violationDeltas.set(key, { operation, consumer, code: v.code, direction: v.direction, n: 1, at });
+  }
+
+  countUnknownRoute(method: string, path: string): void {
+    const key = `${method} ${path}`;
+    const known = this.unknownDeltas.get(key);
+    if (known) known.n++;
+    else this.unknownDeltas.set(key, { method, path, n: 1 });
+  }
+
+  /** What a consumer exercised: parameters sent, response codes seen (used by usage-aware diff). */
+  countUsage(consumer: string, operation: string, kind: 'parameter' | 'status' | 'operation', name: string): void {
+    const key = `${consumer}\0${operation}\0${kind}\0${name}`;
+    const known = this.usageDeltas.get(key);
+    const at = new Date().toISOString();
+    if (known) {
+      known.n++;
+      known.at = at;
+    } else this.usageDeltas.set(key, { consumer, operation, kind, name, n: 1, at });
+  }
+
+  addSample(sample: ViolationSample): void {
+    if (this.pendingSamples.length < 1_000) this.pendingSamples.push(sample);
+  }
+
+  /** Writes everything counted since the last flush, in one transaction. */
+  flush(): void {
+    if (this.requestDeltas.size + this.violationDeltas.size + this.unknownDeltas.size + this.usageDeltas.size + this.pendingSamples.length === 0) return;
+    const requests = this.requestDeltas;
+    const violations = this.violationDeltas;
+    const unknown = this.unknownDeltas;
+    const usage = this.usageDeltas;
+    const samples = this.pendingSamples;
+    this.requestDeltas = new Map();
+    this.violationDeltas = new Map();
+    this.unknownDeltas = new Map();
+    this.usageDeltas = new Map();
+    this.pendingSamples = [];
+    const s = this.statements;
+    this.db.transaction(() => {
+      for (const r of requests.values()) s.addRequests.run(r.operation, r.consumer, r.tier, r.n);
+      for (const v of violations.values()) s.addViolations.run(v.operation, v.consumer, v.code, v.direction, v.n, v.at);
+      for (const u of unknown.values()) s.addUnknown.run(u.method, u.path, u.n);
+      for (const u of usage.values()) s.addUsage.run(u.consumer, u.operation, u.kind, u.name, u.n, u.at);
+      const pruned = new Set<string>();
+      for (const sample of samples) {
+        s.addSample.run(sample.operation, sample.consumer, sample.code, sample.direction, sample.at, sample.requestId, JSON.stringify(sample.sample));
+        pruned.add(`${sample.operation}\0${sample.code}`);
+      }
+      for (const key of pruned) {
+        const [operation, code] = key.split('\0') as [string, string];
+        s.pruneSamples.run(operation, code, operation, code, this.samplesPerCode);
+      }
+    })();
+  }
+
+  /** Everything counted so far (flushed), to seed the proxy's live counters after a restart. */
+  load(): StoredCounts {
+    return {
+      since: this.statements.getMeta.get('since')?.value,
+      requests: this.db.prepare('SELECT operation, consumer, tier, requests FROM requests').all() as StoredCounts['requests'],
+      violations: this.db.prepare('SELECT operation, consumer, code, direction, count FROM violations').all() as StoredCounts['violations'],
+      unknownRoutes: this.db.prepare('SELECT method, path, count FROM unknown_routes').all() as StoredCounts['unknownRoutes'],
+    };
+  }
+
+  samples(filter: { operation?: string; code?: string } = {}, limit = 100): ViolationSample[] {
+    const rows = this.db.prepare(`SELECT operation, consumer, code, direction, at, request_id AS requestId, sample FROM samples WHERE (@operation IS NULL OR operation = @operation) AND (@code IS NULL OR code = @code) ORDER BY id DESC LIMIT @limit`)
+      .all({ operation: filter.operation ?? null, code: filter.code ?? null, limit }) as Array<Omit<ViolationSample, 'sample'> & { sample: string }>;
+    return rows.map((r) => ({ ...r, sample: JSON.parse(r.sample) as unknown }));
+  }
+
+  usage(): Array<{ consumer: string; operation: string; kind: string; name: string; count: number; lastAt: string }> {
+    return this.db.prepare('SELECT consumer, operation, kind, name, count, last_at AS lastAt FROM usage').all() as never;
+  }
+
+  close(): void {
+    this.flush();
+    this.db.close();
+  }
+}
