@@ -50,6 +50,8 @@ export interface ProxyOptions {
   jwtUnverified?: boolean;
   logger?: Logger;
   logLevel?: string;
+  /** Violation log lines per second at most (default 20); the rest are counted in one summary line. */
+  violationLogsPerSecond?: number;
 }
 
 export interface RunningProxy {
@@ -96,7 +98,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const maxBody = options.maxBody ?? 1_048_576;
   const timeoutMs = options.timeoutMs ?? 30_000;
   const logger = options.logger ?? createLogger({ level: options.logLevel ?? 'info' });
-  const violationLog = new RateLimitedLog(logger);
+  const violationLog = new RateLimitedLog(logger, options.violationLogsPerSecond ?? 20);
   let upstreamUrl: URL;
   try {
     upstreamUrl = new URL(options.upstream);
@@ -113,6 +115,9 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     slo.consumers.identify.length > 0 ? slo.consumers : { ...slo.consumers, identify: [{ clientAddress: true }] },
     { baseDir: consumerBaseDir(spec.file), ...(options.jwtUnverified ? { jwtUnverified: true } : {}) },
   );
+  // Headers, query parameters and cookies that identify consumers are credentials too: never stored.
+  const identificationSecrets = slo.consumers.identify.flatMap((m) => [m.apiKey?.header?.toLowerCase(), m.apiKey?.query, m.apiKey?.cookie, m.jwt?.header?.toLowerCase()]).filter((n): n is string => n !== undefined);
+  for (const op of compiled.values()) for (const name of identificationSecrets) op.secretNames.add(name);
   const store = new Store(options.store ?? 'sworn.db');
   const stats = new ConformanceStats(operations, { title: spec.title, version: spec.apiVersion });
   stats.restore(store.load());

@@ -2,12 +2,17 @@ import type { IncomingHttpHeaders } from 'node:http';
 
 export const REDACTED = '[REDACTED]';
 
+/** Names that carry credentials whatever the spec says about them. */
+const CREDENTIAL = /(authorization|password|passwd|secret|token|api[-_]?key|cookie|session)/i;
+
+const isSecret = (name: string, secretNames: ReadonlySet<string>) => secretNames.has(name) || secretNames.has(name.toLowerCase()) || CREDENTIAL.test(name);
+
 /** Headers with secret ones (credentials, cookies, API keys) replaced. */
 export function redactHeaders(headers: IncomingHttpHeaders, secretNames: ReadonlySet<string>): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined) continue;
-    out[name] = secretNames.has(name.toLowerCase()) ? REDACTED : value;
+    out[name] = isSecret(name, secretNames) ? REDACTED : value;
   }
   return out;
 }
@@ -16,7 +21,7 @@ export function redactHeaders(headers: IncomingHttpHeaders, secretNames: Readonl
 export function redactQuery(query: string, secretNames: ReadonlySet<string>): string {
   if (query === '') return '';
   const params = new URLSearchParams(query);
-  for (const name of [...params.keys()]) if (secretNames.has(name) || secretNames.has(name.toLowerCase())) params.set(name, REDACTED);
+  for (const name of [...params.keys()]) if (isSecret(name, secretNames)) params.set(name, REDACTED);
   return params.toString();
 }
 
@@ -37,7 +42,7 @@ export function redactBody(body: Buffer | undefined, contentType: string | undef
   const walk = (node: unknown): unknown => {
     if (Array.isArray(node)) return node.map(walk);
     if (node !== null && typeof node === 'object') {
-      return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, secretNames.has(k) || secretNames.has(k.toLowerCase()) ? REDACTED : walk(v)]));
+      return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, isSecret(k, secretNames) ? REDACTED : walk(v)]));
     }
     return node;
   };

@@ -74,9 +74,12 @@ function toPattern(template: string): { pattern: string; names: string[] } {
   let last = 0;
   for (const match of template.matchAll(/\{([^}]+)\}/g)) {
     pattern += escapeStatic(template.slice(last, match.index));
-    pattern += `:p${names.length}`;
+    const end = (match.index ?? 0) + match[0].length;
+    // find-my-way ends a parameter name at '-', '.' or '/'; before other static text (`{id}:cancel`) it needs a regex to stop.
+    const next = template[end];
+    pattern += next === undefined || next === '/' || next === '-' || next === '.' ? `:p${names.length}` : `:p${names.length}(^[^/]+?)`;
     names.push(match[1] as string);
-    last = (match.index ?? 0) + match[0].length;
+    last = end;
   }
   pattern += escapeStatic(template.slice(last));
   return { pattern, names };
