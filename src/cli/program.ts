@@ -3,6 +3,7 @@ import { SwornError, describeError } from '../errors.js';
 import { lintCommand } from './lint.js';
 import { explainCommand } from './explain.js';
 import { addProxyCommand } from './proxy.js';
+import { addDemoCommand } from './demo.js';
 
 /** Where a command writes, and what it runs in; injected so tests read real output. */
 export interface CliIo {
@@ -57,6 +58,9 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     });
 
   addProxyCommand(program, io, (code) => {
+    exitCode = code;
+  });
+  addDemoCommand(program, io, (code) => {
     exitCode = code;
   });
 

@@ -1,5 +1,4 @@
 import http from 'node:http';
-import { once } from 'node:events';
 import { timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
@@ -54,10 +53,7 @@ export async function startAdmin(options: AdminOptions): Promise<{ url: string; 
     }
     json(res, 404, { title: 'Not Found', status: 404, detail: 'admin endpoints: /healthz, /readyz, /metrics, /report' });
   });
-  server.listen(options.port, options.host);
-  await Promise.race([once(server, 'listening'), once(server, 'error').then(([error]) => {
-    throw new SwornError('SWORN_ERR_LISTEN', `cannot listen on ${options.host}:${options.port} (admin): ${(error as Error).message}`, { hint: 'Choose another --admin-port (0 picks a free one).' });
-  })]);
+  await listen(server, options.port, options.host, '--admin-port');
   const address = server.address() as AddressInfo;
   const host = address.address.includes(':') ? `[${address.address}]` : address.address;
   return {
@@ -67,4 +63,21 @@ export async function startAdmin(options: AdminOptions): Promise<{ url: string; 
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** Listens, or fails with SWORN_ERR_LISTEN (events.once would reject with the raw error). */
+export function listen(server: http.Server, port: number, host: string, flag: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException) => {
+      server.off('listening', onListening);
+      reject(new SwornError('SWORN_ERR_LISTEN', `cannot listen on ${host}:${port}: ${error.code === 'EADDRINUSE' ? 'the port is in use' : error.message}`, { cause: error, hint: `Choose another ${flag} (0 picks a free one) or stop what uses it.` }));
+    };
+    const onListening = () => {
+      server.off('error', onError);
+      resolve();
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen(port, host);
+  });
 }

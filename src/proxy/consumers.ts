@@ -21,7 +21,7 @@ export interface ConsumerOptions {
   jwtUnverified?: boolean;
 }
 
-type Method = (req: IncomingMessage, url: URL) => Promise<{ name: string; tier?: string } | undefined> | { name: string; tier?: string } | undefined;
+type Method = (req: IncomingMessage, url: () => URL) => Promise<{ name: string; tier?: string } | undefined> | { name: string; tier?: string } | undefined;
 
 /**
  * Identifies a request's consumer the way `x-slo.consumers.identify` says:
@@ -55,7 +55,7 @@ export class ConsumerIdentifier {
       return {
         via: 'apiKey',
         run: (req, url) => {
-          const key = header ? headerOf(req, header.toLowerCase())?.name : query ? url.searchParams.get(query) ?? undefined : cookie ? parseCookies(req.headers.cookie).get(cookie) : undefined;
+          const key = header ? headerOf(req, header.toLowerCase())?.name : query ? url().searchParams.get(query) ?? undefined : cookie ? parseCookies(req.headers.cookie).get(cookie) : undefined;
           return key === undefined ? undefined : map.get(key);
         },
       };
@@ -107,11 +107,14 @@ export class ConsumerIdentifier {
   }
 
   /** The consumer of a request. Never throws. */
-  async identify(req: IncomingMessage, url: URL): Promise<Consumer> {
+  async identify(req: IncomingMessage, rawUrl: string): Promise<Consumer> {
+    let parsed: URL | undefined;
+    const url = () => (parsed ??= new URL(rawUrl, 'http://sworn.invalid'));
     for (const method of this.methods) {
       let found: { name: string; tier?: string } | undefined;
       try {
-        found = await method.run(req, url);
+        const result = method.run(req, url);
+        found = result instanceof Promise ? await result : result;
       } catch {
         found = undefined;
       }

@@ -109,11 +109,8 @@ export class Store {
   countUsage(consumer: string, operation: string, kind: 'parameter' | 'status' | 'operation', name: string): void {
     const key = `${consumer}\0${operation}\0${kind}\0${name}`;
     const known = this.usageDeltas.get(key);
-    const at = new Date().toISOString();
-    if (known) {
-      known.n++;
-      known.at = at;
-    } else this.usageDeltas.set(key, { consumer, operation, kind, name, n: 1, at });
+    if (known) known.n++;
+    else this.usageDeltas.set(key, { consumer, operation, kind, name, n: 1, at: '' }); // last_at is the flush time
   }
 
   addSample(sample: ViolationSample): void {
@@ -138,7 +135,8 @@ export class Store {
       for (const r of requests.values()) s.addRequests.run(r.operation, r.consumer, r.tier, r.n);
       for (const v of violations.values()) s.addViolations.run(v.operation, v.consumer, v.code, v.direction, v.n, v.at);
       for (const u of unknown.values()) s.addUnknown.run(u.method, u.path, u.n);
-      for (const u of usage.values()) s.addUsage.run(u.consumer, u.operation, u.kind, u.name, u.n, u.at);
+      const now = new Date().toISOString();
+      for (const u of usage.values()) s.addUsage.run(u.consumer, u.operation, u.kind, u.name, u.n, u.at || now);
       const pruned = new Set<string>();
       for (const sample of samples) {
         s.addSample.run(sample.operation, sample.consumer, sample.code, sample.direction, sample.at, sample.requestId, JSON.stringify(sample.sample));

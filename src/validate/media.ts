@@ -4,7 +4,9 @@ export type BodyKind = 'json' | 'form' | 'multipart' | 'text' | 'other';
 
 /** `application/json; charset=utf-8` -> `application/json`. */
 export function essence(contentType: string | undefined): string {
-  return (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  if (contentType === undefined) return '';
+  const end = contentType.indexOf(';');
+  return (end < 0 ? contentType : contentType.slice(0, end)).trim().toLowerCase();
 }
 
 export function kindOf(mediaType: string): BodyKind {

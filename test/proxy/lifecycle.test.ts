@@ -106,3 +106,14 @@ describe('sworn proxy (the command)', () => {
     expect(stderr).toContain('Write e.g. --max-body 1mb');
   });
 });
+
+describe('listening', () => {
+  it('fails with SWORN_ERR_LISTEN when the port is taken', async () => {
+    upstream = await startUpstream((_req, res) => res.end());
+    const first = await proxyFor(upstream.url);
+    const port = Number(new URL(first.url).port);
+    const error = await proxyFor(upstream.url, { port }).catch((e: unknown) => e);
+    await first.close();
+    expect(error).toMatchObject({ code: 'SWORN_ERR_LISTEN', message: `cannot listen on 127.0.0.1:${port}: the port is in use` });
+  });
+});

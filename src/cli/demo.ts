@@ -1,0 +1,56 @@
+import { Command, Option } from 'commander';
+import pino from 'pino';
+import { loadSpec } from '../spec/load-spec.js';
+import { parseDuration } from '../slo/duration.js';
+import { startProxy } from '../proxy/proxy.js';
+import { startDemoUpstream } from '../demo/upstream.js';
+import { startTraffic } from '../demo/traffic.js';
+import { formatConformanceText } from '../report/conformance-text.js';
+import { styleFor } from '../report/style.js';
+import { SwornError } from '../errors.js';
+import type { CliIo } from './program.js';
+
+/** `sworn demo`: the proxy in front of a stand-in service for a spec, with traffic and a live report. */
+export function addDemoCommand(program: Command, io: CliIo, setExit: (code: number) => void): void {
+  program
+    .command('demo')
+    .description('run the proxy in front of a local stand-in service of the spec, send it demo traffic, and show the live report')
+    .argument('[spec]', 'OpenAPI file', 'specs/petstore.yaml')
+    .option('--port <n>', 'proxy port (0 picks a free one)', '8000')
+    .option('--admin-port <n>', 'admin port (0 picks a free one)', '9464')
+    .option('--rate <n>', 'demo requests per second', '20')
+    .addOption(new Option('--duration <duration>', 'stop after this long (default: until Ctrl-C)'))
+    .option('--store <file>', 'store file', ':memory:')
+    .action(async (specPath: string, options: { port: string; adminPort: string; rate: string; duration?: string; store: string }) => {
+      const spec = await loadSpec(specPath, { cwd: io.cwd });
+      const upstream = await startDemoUpstream(spec);
+      const proxy = await startProxy({
+        spec, upstream: upstream.url, port: Number(options.port), adminPort: Number(options.adminPort), store: options.store,
+        logger: pino({ level: 'silent' }),
+      });
+      const traffic = startTraffic(proxy.url, { perSecond: Number(options.rate) });
+      const style = styleFor(io.stdout, io.env);
+      const tty = io.stdout.isTTY === true;
+      io.stdout.write(`sworn demo: proxy ${proxy.url} -> stand-in service ${upstream.url} · admin ${proxy.adminUrl} (/report, /metrics) · ${spec.title}\n`);
+      io.stdout.write(`try: curl -H 'X-Api-Key: demo-key-mobile' ${proxy.url}/v1/pets · Ctrl-C stops\n\n`);
+      const render = () => {
+        const text = formatConformanceText(proxy.stats.report(), style);
+        io.stdout.write(tty ? `\x1b[H\x1b[J${text}\n${traffic.sent()} demo requests sent · Ctrl-C stops\n` : `${text}\n`);
+      };
+      const every = setInterval(render, tty ? 1_000 : 5_000);
+      const durationMs = options.duration === undefined ? undefined : parseDuration(options.duration)?.ms;
+      if (options.duration !== undefined && durationMs === undefined) throw new SwornError('SWORN_ERR_USAGE', `--duration ${JSON.stringify(options.duration)} is not a duration`, { hint: 'Write e.g. --duration 30s.' });
+      await new Promise<void>((resolve) => {
+        const done = () => resolve();
+        process.once('SIGINT', done);
+        process.once('SIGTERM', done);
+        if (durationMs !== undefined) setTimeout(done, durationMs).unref();
+      });
+      clearInterval(every);
+      await traffic.stop();
+      render();
+      await proxy.close();
+      await upstream.close();
+      setExit(0);
+    });
+}

@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { ROOT } from '../helpers.js';
+
+describe('sworn demo (npm start)', () => {
+  it('runs the proxy in front of a stand-in service with traffic and prints the live report', async () => {
+    const child = spawn(process.execPath, [join(ROOT, 'dist/cli/main.js'), 'demo', '--duration', '3s', '--port', '0', '--admin-port', '0', '--rate', '40'], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } });
+    let stdout = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c));
+    const [code] = (await once(child, 'exit')) as [number];
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^sworn demo: proxy http:\/\/127\.0\.0\.1:\d+ -> stand-in service/);
+    const last = stdout.slice(stdout.lastIndexOf('Swagger Petstore'));
+    const row = (name: string) => last.split('\n').find((l) => l.startsWith(name))!.trim().split(/\s+/);
+    expect(Number(row('listPets')[1])).toBeGreaterThan(5);
+    expect(Number(row('createPet')[2])).toBeGreaterThan(0); // consumer breaches: the batch importer's bad POSTs
+    expect(row('batch-importer')[1]).toBe('free');
+    expect(last).toContain('GET /v1/petz');
+  });
+});
