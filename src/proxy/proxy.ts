@@ -1,9 +1,9 @@
 import http, { type IncomingMessage, type ServerResponse, type IncomingHttpHeaders } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import { EventEmitter, once } from 'node:events';
+
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
+import { Pool, errors as undiciErrors } from 'undici';
 import type { Logger } from 'pino';
 import { SwornError } from '../errors.js';
 import type { Spec } from '../spec/load-spec.js';
@@ -20,6 +20,7 @@ import { sendProblem, violationList, violationsHeader } from './problem.js';
 import { redactBody, redactHeaders, redactQuery } from './redact.js';
 import { createLogger, RateLimitedLog } from './log.js';
 import { listen, startAdmin } from './admin.js';
+import { forward, ForwardError } from './forward.js';
 
 export interface ProxyOptions {
   spec: Spec;
@@ -291,124 +292,79 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       }
     }
 
-    const headers = forwardHeaders(req);
-    // undici takes an EventEmitter as the abort signal: far cheaper per request than an AbortController.
-    const abort = new EventEmitter();
-    let aborted = false;
-    let finished = false;
-    res.once('close', () => {
-      if (!finished) {
-        aborted = true;
-        abort.emit('abort');
-      }
-    });
-
-    let upstream: Dispatcher.ResponseData;
+    const holdResponse = operation !== undefined && (enforce || options.violationsHeader === true);
+    let upstream: Awaited<ReturnType<typeof forward>>;
     try {
-      upstream = await pool.request({ path: basePath + rawUrl, method: method as Dispatcher.HttpMethod, headers, body: (body ?? null) as never, signal: abort as never });
+      upstream = await forward(pool, res, {
+        path: basePath + rawUrl,
+        method,
+        headers: forwardHeaders(req),
+        body: body ?? null,
+        keep: operation ? maxBody : 0,
+        hold: holdResponse,
+        outgoing: backwardHeaders,
+      });
     } catch (error) {
-      finished = true;
-      if (aborted) {
-        record(ex, 499, true);
+      const cause = error instanceof ForwardError ? error.cause : (error as Error & { code?: string });
+      if (res.destroyed || (error instanceof ForwardError && error.sent) || /client closed/.test(cause.message)) {
+        // The client went away, or the upstream broke off a response already under way.
+        if (error instanceof ForwardError && error.sent && !res.destroyed) {
+          logger.error({ requestId: ex.requestId || randomUUID(), code: cause.code }, 'the upstream broke off the response body');
+          res.destroy();
+          record(ex, 502, false);
+        } else record(ex, 499, true);
         return;
       }
-      const timeout = error instanceof undiciErrors.HeadersTimeoutError || (error as { code?: string }).code === 'UND_ERR_CONNECT_TIMEOUT';
+      const timeout = cause instanceof undiciErrors.HeadersTimeoutError || cause.code === 'UND_ERR_HEADERS_TIMEOUT' || cause.code === 'UND_ERR_CONNECT_TIMEOUT';
       const status = timeout ? 504 : 502;
-      const detail = timeout ? `the upstream sent no response within ${timeoutMs} ms` : `the upstream could not be reached or reset the connection (${(error as { code?: string }).code ?? (error as Error).message})`;
+      const detail = timeout ? `the upstream sent no response within ${timeoutMs} ms` : `the upstream could not be reached or reset the connection (${cause.code ?? cause.message})`;
       if (ex.requestId === '') ex.requestId = randomUUID();
-      logger.error({ requestId: ex.requestId, upstream: upstreamUrl.origin, code: (error as { code?: string }).code, status }, detail);
-      if (!enforce) ex.violations = await requestChecks().catch(() => []);
-      if (!enforce) report(ex, ex.violations, () => requestSample(ex, req));
+      logger.error({ requestId: ex.requestId, upstream: upstreamUrl.origin, code: cause.code, status }, detail);
+      if (!enforce) {
+        ex.violations = await requestChecks().catch(() => []);
+        report(ex, ex.violations, () => requestSample(ex, req));
+      }
       sendProblem(res, status, timeout ? 'Gateway Timeout' : 'Bad Gateway', detail, { requestId: ex.requestId });
       record(ex, status, false);
       return;
     }
 
-    const bodyless = method === 'HEAD' || upstream.statusCode === 204 || upstream.statusCode === 304 || (upstream.statusCode >= 100 && upstream.statusCode < 200);
-    const responseHeaders = backwardHeaders(upstream.headers);
-    const holdResponse = operation !== undefined && (enforce || options.violationsHeader === true);
-    const responseChunks: Buffer[] = [];
-    let responseBytes = 0;
-    let responseTooLarge = false;
-    const keepResponse = (chunk: Buffer) => {
-      if (responseTooLarge) return;
-      responseBytes += chunk.length;
-      if (responseBytes > maxBody) {
-        responseTooLarge = true;
-        responseChunks.length = 0;
-      } else responseChunks.push(chunk);
-    };
+    const status = upstream.status;
+    const bodyless = method === 'HEAD' || status === 204 || status === 304;
+    const notValidated = (): Violation => ({ code: 'not-validated', operationId: operation!.operation.id, direction: 'response', location: 'body', pointer: '', keyword: null, message: 'not-validated: body-too-large (the response body was forwarded unchecked; raise --max-body to check it)' });
+    const responseSample = () => ({
+      ...requestSample(ex, req),
+      response: { status, headers: redactHeaders(upstream.headers, operation!.secretNames), body: upstream.tooLarge ? '<over --max-body>' : redactBody(concat(upstream.chunks), headerString(upstream.headers['content-type']), operation!.secretNames) },
+    });
 
-    try {
-      if (holdResponse) {
-        // Read the response (up to --max-body) so violations can be announced in a header or the response replaced.
-        const iterator = upstream.body[Symbol.asyncIterator]();
-        const held: Buffer[] = [];
-        for (;;) {
-          const next = (await iterator.next()) as IteratorResult<Buffer>;
-          if (next.done) break;
-          held.push(next.value);
-          keepResponse(next.value);
-          if (responseTooLarge) break;
-        }
-        if (!enforce) ex.violations = await requestChecks();
-        const responseViolations = operation && !responseTooLarge ? await validateResponse(operation, { status: upstream.statusCode, headers: upstream.headers, body: Buffer.concat(responseChunks), bodyTooLarge: false, bodyless }) : [];
-        if (responseTooLarge) responseViolations.push({ code: 'not-validated', operationId: operation!.operation.id, direction: 'response', location: 'body', pointer: '', keyword: null, message: 'not-validated: body-too-large (the response body was forwarded unchecked; raise --max-body to check it)' });
-        const all = [...(enforce ? [] : ex.violations), ...responseViolations];
-        report(ex, all, () => ({ ...requestSample(ex, req), response: { status: upstream.statusCode, headers: redactHeaders(upstream.headers, operation!.secretNames), body: redactBody(Buffer.concat(responseChunks), headerString(upstream.headers['content-type']), operation!.secretNames) } }));
-        const broken = responseViolations.filter((v) => v.code !== 'not-validated');
-        if (enforce && options.enforceResponses && broken.length > 0 && !responseTooLarge) {
-          upstream.body.destroy();
-          finished = true;
-          sendProblem(res, 502, 'Bad Gateway', `the upstream's response breaks the API contract of ${operation!.operation.id}`, { operationId: operation!.operation.id, violations: violationList(broken), requestId: ex.requestId });
-          record(ex, 502, false);
-          return;
-        }
-        const announced = [...ex.violations, ...responseViolations];
-        if (announced.length > 0) responseHeaders['sworn-violations'] = violationsHeader(announced);
-        res.writeHead(upstream.statusCode, responseHeaders);
-        for (const chunk of held) if (!res.write(chunk)) await once(res, 'drain');
-        for (;;) {
-          const next = (await iterator.next()) as IteratorResult<Buffer>;
-          if (next.done) break;
-          if (!res.write(next.value)) await once(res, 'drain');
-        }
-        res.end();
-        finished = true;
-        record(ex, upstream.statusCode, false);
+    if (holdResponse && !upstream.written) {
+      // The whole response is held: check it, then announce, replace or pass it.
+      if (!enforce) ex.violations = await requestChecks();
+      const responseViolations = await validateResponse(operation!, { status, headers: upstream.headers, body: concat(upstream.chunks), bodyTooLarge: false, bodyless });
+      report(ex, [...(enforce ? [] : ex.violations), ...responseViolations], responseSample);
+      if (enforce && options.enforceResponses && responseViolations.length > 0) {
+        sendProblem(res, 502, 'Bad Gateway', `the upstream's response breaks the API contract of ${operation!.operation.id}`, { operationId: operation!.operation.id, violations: violationList(responseViolations), requestId: ex.requestId });
+        record(ex, 502, false);
         return;
       }
-
-      res.writeHead(upstream.statusCode, responseHeaders);
-      for await (const chunk of upstream.body as AsyncIterable<Buffer>) {
-        if (operation) keepResponse(chunk);
-        if (!res.write(chunk)) await once(res, 'drain');
-      }
+      const outgoing = backwardHeaders(upstream.headers);
+      const announced = [...ex.violations, ...responseViolations];
+      if (announced.length > 0) outgoing['sworn-violations'] = violationsHeader(announced);
+      res.writeHead(status, outgoing);
+      for (const chunk of upstream.chunks) res.write(chunk);
       res.end();
-      finished = true;
-    } catch (error) {
-      finished = true;
-      if (aborted || res.destroyed) {
-        record(ex, upstream.statusCode, true);
-        return;
-      }
-      logger.error({ requestId: ex.requestId || randomUUID(), code: (error as { code?: string }).code }, 'the upstream broke off the response body');
-      res.destroy();
-      record(ex, 502, false);
+      record(ex, status, false);
       return;
     }
-    record(ex, upstream.statusCode, false);
 
-    // Observe mode: the exchange is over for the client; check it now, off its critical path.
+    record(ex, status, false);
+    // The exchange is over for the client; check it now, off its critical path.
     if (operation) {
-      const requestViolations = await requestChecks();
-      const responseViolations = responseTooLarge
-        ? [{ code: 'not-validated' as const, operationId: operation.operation.id, direction: 'response' as const, location: 'body', pointer: '', keyword: null, message: 'not-validated: body-too-large (the response body was forwarded unchecked; raise --max-body to check it)' }]
-        : await validateResponse(operation, { status: upstream.statusCode, headers: upstream.headers, body: Buffer.concat(responseChunks), bodyTooLarge: false, bodyless });
-      const all = [...requestViolations, ...responseViolations];
-      if (all.length > 0) {
-        report(ex, all, () => ({ ...requestSample(ex, req), response: { status: upstream.statusCode, headers: redactHeaders(upstream.headers, operation.secretNames), body: responseTooLarge ? '<over --max-body>' : redactBody(Buffer.concat(responseChunks), headerString(upstream.headers['content-type']), operation.secretNames) } }));
-      }
+      const requestViolations = enforce ? [] : await requestChecks();
+      const responseViolations = upstream.tooLarge
+        ? [notValidated()]
+        : await validateResponse(operation, { status, headers: upstream.headers, body: concat(upstream.chunks), bodyTooLarge: false, bodyless });
+      report(ex, [...requestViolations, ...responseViolations], responseSample);
     }
   }
 
@@ -481,6 +437,10 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   })());
 
   return { url, adminUrl: admin?.url, operations, stats, metrics, store, close, inFlight: () => inFlight };
+}
+
+function concat(chunks: Buffer[]): Buffer {
+  return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
 }
 
 /** Reads a whole request body with plain events (cheaper than async iteration); rejects if the client goes away. */
