@@ -15,10 +15,23 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const spec = here('../specs/petstore.yaml');
 const children = [];
+const pids = {};
 
-async function forked(script, args) {
+/** Resident memory of a process in MB (Linux). */
+async function rssMb(pid) {
+  try {
+    const { readFile } = await import('node:fs/promises');
+    const status = await readFile(`/proc/${pid}/status`, 'utf8');
+    return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+async function forked(script, args, name) {
   const child = fork(here(script), args, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   children.push(child);
+  if (name) pids[name] = child.pid;
   const [message] = await once(child, 'message');
   return `http://127.0.0.1:${message.port}`;
 }
@@ -39,9 +52,10 @@ function freePort() {
   return 20_000 + Math.floor(Math.random() * 20_000);
 }
 
-async function spawned(command, args, url) {
+async function spawned(command, args, url, name) {
   const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'inherit'] });
   children.push(child);
+  pids[name] = child.pid;
   await waitFor(`${url}/v1/pets?limit=10`, { 'x-api-key': 'demo-key-mobile' });
   return url;
 }
@@ -60,13 +74,14 @@ async function measure(url, kind) {
 
 try {
   const upstream = await forked('./servers/upstream.mjs', []);
-  const bare = await forked('./servers/bare-proxy.mjs', [upstream]);
+  const bare = await forked('./servers/bare-proxy.mjs', [upstream], 'bare');
   const swornPort = freePort();
-  const sworn = await spawned(process.execPath, [here('../dist/cli/main.js'), 'proxy', spec, '--upstream', upstream, '--port', String(swornPort), '--admin-port', 'off', '--store', ':memory:', '--log-level', 'silent'], `http://127.0.0.1:${swornPort}`);
+  const sworn = await spawned(process.execPath, [here('../dist/cli/main.js'), 'proxy', spec, '--upstream', upstream, '--port', String(swornPort), '--admin-port', 'off', '--store', ':memory:', '--log-level', 'silent'], `http://127.0.0.1:${swornPort}`, 'sworn');
   const prismPort = freePort();
   const prismBin = require.resolve('@stoplight/prism-cli/dist/index.js');
-  const prism = await spawned(process.execPath, [prismBin, 'proxy', spec, upstream, '--port', String(prismPort), '--host', '127.0.0.1', '--errors', 'false'], `http://127.0.0.1:${prismPort}`);
+  const prism = await spawned(process.execPath, [prismBin, 'proxy', spec, upstream, '--port', String(prismPort), '--host', '127.0.0.1', '--errors', 'false'], `http://127.0.0.1:${prismPort}`, 'prism');
 
+  const rssBefore = Object.fromEntries(await Promise.all(Object.entries(pids).map(async ([n, pid]) => [n, await rssMb(pid)])));
   const targets = { upstream, bare, sworn, prism };
   const names = Object.keys(targets);
   const results = {};
@@ -87,6 +102,10 @@ try {
     for (const n of names) console.log(`${n.padEnd(10)} ${row[n].rps.toFixed(0).padStart(8)}   ${row[n].p50.toFixed(2).padStart(7)}  ${row[n].p99.toFixed(2).padStart(7)}`);
     console.log(`ratios: sworn/bare ${(row.sworn.rps / row.bare.rps).toFixed(2)}x (target >= 0.9)   sworn/prism ${(row.sworn.rps / row.prism.rps).toFixed(1)}x (target >= 10)   p99 sworn - bare ${(row.sworn.p99 - row.bare.p99).toFixed(2)} ms (target <= 1)`);
   }
+  const rssAfter = Object.fromEntries(await Promise.all(Object.entries(pids).map(async ([n, pid]) => [n, await rssMb(pid)])));
+  console.log('\nresident memory (MB) after start -> after all runs');
+  for (const n of Object.keys(pids)) console.log(`${n.padEnd(10)} ${rssBefore[n].toFixed(0).padStart(6)} -> ${rssAfter[n].toFixed(0)}`);
 } finally {
   for (const child of children) child.kill('SIGTERM');
 }
+
