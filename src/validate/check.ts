@@ -60,6 +60,18 @@ async function checkBody(media: CompiledMedia, body: Buffer, contentType: string
   out.push(violation(side === 'request' ? 'request-body-invalid' : 'response-body-invalid', 'body', detail.pointer, detail.message, detail.keyword));
 }
 
+/** The body's media type must be declared; then the body is checked by it (unless it was too large to keep). */
+async function checkContent(media: ReadonlyMap<string, CompiledMedia>, contentType: string | undefined, body: Buffer, tooLarge: boolean, side: 'request' | 'response', context: string, out: Draft[]): Promise<void> {
+  const match = matchMediaType(media, contentType);
+  if (!match) {
+    out.push(violation(side === 'request' ? 'request-content-type' : 'response-content-type', 'content-type', '', `the ${side}'s content type ${essence(contentType) || '(none)'} is not declared${context}; declared: ${[...media.keys()].join(', ')}`));
+  } else if (tooLarge) {
+    out.push(violation('not-validated', 'body', '', `not-validated: body-too-large (the ${side} body was forwarded unchecked; raise --max-body to check it)`));
+  } else {
+    await checkBody(match[1], body, contentType, side, out);
+  }
+}
+
 /**
  * Checks a request against its operation. Returns violations (the
  * consumer's breaches); never throws for bad input.
@@ -93,14 +105,7 @@ export async function validateRequest(op: CompiledOperation, input: RequestInput
     if (!hasBody) {
       if (op.body.required) out.push(violation('request-body-missing', 'body', '', 'the request has no body, but the operation requires one', 'required'));
     } else {
-      const match = matchMediaType(op.body.media, contentType);
-      if (!match) {
-        out.push(violation('request-content-type', 'content-type', '', `the request's content type ${essence(contentType) || '(none)'} is not declared; declared: ${[...op.body.media.keys()].join(', ')}`));
-      } else if (input.bodyTooLarge) {
-        out.push(violation('not-validated', 'body', '', 'not-validated: body-too-large (the request body was forwarded unchecked; raise --max-body to check it)'));
-      } else {
-        await checkBody(match[1], input.body as Buffer, contentType, 'request', out);
-      }
+      await checkContent(op.body.media, contentType, input.body as Buffer, input.bodyTooLarge, 'request', '', out);
     }
   }
   return out.map((d) => ({ ...d, operationId: op.operation.id, direction: 'request' }));
@@ -148,15 +153,7 @@ export async function validateResponse(op: CompiledOperation, input: ResponseInp
   }
   const hasBody = !input.bodyless && input.body !== undefined && (input.body.length > 0 || input.bodyTooLarge);
   if (hasBody && declared.media.size > 0) {
-    const contentType = headerValue(input.headers, 'content-type');
-    const match = matchMediaType(declared.media, contentType);
-    if (!match) {
-      out.push(violation('response-content-type', 'content-type', '', `the response's content type ${essence(contentType) || '(none)'} is not declared for status ${input.status}; declared: ${[...declared.media.keys()].join(', ')}`));
-    } else if (input.bodyTooLarge) {
-      out.push(violation('not-validated', 'body', '', 'not-validated: body-too-large (the response body was forwarded unchecked; raise --max-body to check it)'));
-    } else {
-      await checkBody(match[1], input.body as Buffer, contentType, 'response', out);
-    }
+    await checkContent(declared.media, headerValue(input.headers, 'content-type'), input.body as Buffer, input.bodyTooLarge, 'response', ` for status ${input.status}`, out);
   }
   return out.map((d) => ({ ...d, operationId: op.operation.id, direction: 'response' }));
 }

@@ -116,6 +116,22 @@ function convert30(doc: Record<string, unknown>): Record<string, unknown> {
 }
 
 /**
+ * Visits every object (not array) reachable from `roots` once, iteratively
+ * (real documents are deep). `visit` returns the children to descend into.
+ */
+function walkObjects(roots: unknown[], visit: (node: Record<string, unknown>) => Iterable<unknown>): void {
+  const stack: unknown[] = [...roots];
+  const seen = new Set<unknown>();
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (node === null || typeof node !== 'object' || seen.has(node)) continue;
+    seen.add(node);
+    if (Array.isArray(node)) stack.push(...node);
+    else for (const child of visit(node as Record<string, unknown>)) stack.push(child);
+  }
+}
+
+/**
  * Calls `visit(holder, key)` for every place in an OpenAPI document where a
  * Schema Object can stand: components.schemas, parameter and header schemas,
  * media-type schemas (anywhere: paths, components, callbacks).
@@ -123,23 +139,15 @@ function convert30(doc: Record<string, unknown>): Record<string, unknown> {
 function visitSchemas(doc: Record<string, unknown>, visit: (holder: Record<string, unknown>, key: string) => void): void {
   const schemas = (doc.components as Record<string, unknown> | undefined)?.schemas as Record<string, unknown> | undefined;
   if (schemas) for (const name of Object.keys(schemas)) visit(schemas, name);
-  const stack: unknown[] = [doc.paths, doc.components, doc.webhooks];
-  const seen = new Set<unknown>();
-  while (stack.length > 0) {
-    const node = stack.pop();
-    if (node === null || typeof node !== 'object' || seen.has(node)) continue;
-    seen.add(node);
-    if (Array.isArray(node)) {
-      stack.push(...node);
-      continue;
-    }
-    const record = node as Record<string, unknown>;
+  walkObjects([doc.paths, doc.components, doc.webhooks], (record) => {
+    const children: unknown[] = [];
     for (const [key, value] of Object.entries(record)) {
-      if (key === 'schemas' && node === doc.components) continue;
+      if (key === 'schemas' && record === doc.components) continue;
       if (key === 'schema' && value !== null && typeof value === 'object') visit(record, key);
-      else if (key !== 'example' && key !== 'examples') stack.push(value);
+      else if (key !== 'example' && key !== 'examples') children.push(value);
     }
-  }
+    return children;
+  });
 }
 
 /**
@@ -157,23 +165,13 @@ function relaxRequired(doc: Record<string, unknown>, flag: 'readOnly' | 'writeOn
     }
     return current && typeof current === 'object' ? (current as Record<string, unknown>) : undefined;
   };
-  const stack: unknown[] = [doc];
-  const seen = new Set<unknown>();
-  while (stack.length > 0) {
-    const node = stack.pop();
-    if (node === null || typeof node !== 'object' || seen.has(node)) continue;
-    seen.add(node);
-    if (Array.isArray(node)) {
-      stack.push(...node);
-      continue;
-    }
-    const record = node as Record<string, unknown>;
+  walkObjects([doc], (record) => {
     if (Array.isArray(record.required) && record.properties && typeof record.properties === 'object') {
       const properties = record.properties as Record<string, unknown>;
       record.required = (record.required as string[]).filter((name) => resolve(properties[name])?.[flag] !== true);
     }
-    for (const value of Object.values(record)) if (value !== null && typeof value === 'object') stack.push(value);
-  }
+    return Object.values(record);
+  });
   return doc;
 }
 

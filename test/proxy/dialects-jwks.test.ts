@@ -1,22 +1,17 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import http from 'node:http';
 import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { generateKeyPair, exportJWK, SignJWT } from 'jose';
-import { call, proxyFor, settle, startUpstream, tempDir, type Upstream } from './harness.js';
+import { call, proxyFor, settle, startUpstream, tempDir, type Upstream, closeAfterEach } from './harness.js';
 import type { RunningProxy } from '../../src/proxy/index.js';
 import { fixture } from '../helpers.js';
 
 let upstream: Upstream | undefined;
 let proxy: RunningProxy | undefined;
-afterEach(async () => {
-  await proxy?.close();
-  await upstream?.close();
-  proxy = undefined;
-  upstream = undefined;
-});
+closeAfterEach();
 
 describe('OpenAPI 3.0 dialect', () => {
   it.each([
@@ -26,7 +21,7 @@ describe('OpenAPI 3.0 dialect', () => {
     ['null where nullable is not set', { count: null }, ['request-body-invalid']],
     ['a bad date-time', { count: 2, when: 'yesterday' }, ['request-body-invalid']],
   ])('%s', async (_name, body, expected) => {
-    upstream ??= await startUpstream((_req, res) => res.writeHead(201).end());
+    upstream = await startUpstream((_req, res) => res.writeHead(201).end());
     proxy = await proxyFor(upstream.url, { specFile: fixture('proxy/api-3.0.yaml'), mode: 'enforce' });
     const res = await call(`${proxy.url}/things`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     expect(res.status).toBe(expected.length === 0 ? 201 : 400);

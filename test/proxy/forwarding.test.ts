@@ -1,19 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import net from 'node:net';
 import http from 'node:http';
 import { once } from 'node:events';
 import { WebSocketServer, WebSocket } from 'ws';
-import { call, proxyFor, settle, startUpstream, type Upstream } from './harness.js';
+import { call, proxyFor, settle, startUpstream, type Upstream, closeAfterEach } from './harness.js';
 import type { RunningProxy } from '../../src/proxy/index.js';
 
 let upstream: Upstream | undefined;
 let proxy: RunningProxy | undefined;
-afterEach(async () => {
-  await proxy?.close();
-  await upstream?.close();
-  proxy = undefined;
-  upstream = undefined;
-});
+closeAfterEach();
 
 describe('forwarding', () => {
   it('forwards repeated Set-Cookie headers as received, never merged', async () => {

@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { request } from 'undici';
+import { afterEach } from 'vitest';
 import { loadSpec } from '../../src/spec/index.js';
 import { startProxy, type ProxyOptions, type RunningProxy } from '../../src/proxy/index.js';
 import { fixture } from '../helpers.js';
@@ -39,7 +40,7 @@ export async function startUpstream(handler: (req: IncomingMessage, res: ServerR
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
-  return {
+  const upstream = {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     seen,
     close: async () => {
@@ -47,6 +48,8 @@ export async function startUpstream(handler: (req: IncomingMessage, res: ServerR
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+  open.push(upstream);
+  return upstream;
 }
 
 /** Log lines the proxy wrote (NDJSON), read back as objects. */
@@ -56,6 +59,16 @@ export class LogCapture extends Writable {
     for (const line of chunk.toString().split('\n').filter(Boolean)) this.lines.push(JSON.parse(line) as Record<string, unknown>);
     done();
   }
+}
+
+/** Everything the harness opened in the current test, closed after it (in reverse order). */
+const open: Array<{ close(): Promise<void> }> = [];
+
+/** Call once per test file: closes every upstream and proxy a test opened, even when it failed. */
+export function closeAfterEach(): void {
+  afterEach(async () => {
+    for (const resource of open.splice(0).reverse()) await resource.close();
+  });
 }
 
 export const tempDir = (): string => mkdtempSync(join(tmpdir(), 'sworn-proxy-'));
@@ -72,6 +85,7 @@ export async function proxyFor(upstream: string, options: Partial<ProxyOptions> 
     logger: pino({ level: 'info' }, logs),
     ...options,
   });
+  open.push(proxy);
   return Object.assign(proxy, { logs });
 }
 

@@ -1,20 +1,15 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateKeyPair, exportJWK, SignJWT } from 'jose';
-import { call, proxyFor, settle, startUpstream, tempDir, type Upstream } from './harness.js';
+import { call, proxyFor, settle, startUpstream, tempDir, type Upstream, closeAfterEach } from './harness.js';
 import type { RunningProxy } from '../../src/proxy/index.js';
 import { SwornError } from '../../src/errors.js';
 import { fixture } from '../helpers.js';
 
 let upstream: Upstream | undefined;
 let proxy: RunningProxy | undefined;
-afterEach(async () => {
-  await proxy?.close();
-  await upstream?.close();
-  proxy = undefined;
-  upstream = undefined;
-});
+closeAfterEach();
 
 const listing = (items: unknown) => (_req: unknown, res: import('node:http').ServerResponse) => {
   res.writeHead(200, { 'content-type': 'application/json', 'x-total': '1' });
@@ -94,7 +89,7 @@ describe('observe and enforce', () => {
 
 describe('consumers', () => {
   async function consumersAfter(requests: Array<Record<string, string>>, options: Parameters<typeof proxyFor>[1] = {}) {
-    upstream ??= await startUpstream((_req, res) => res.end());
+    upstream = await startUpstream((_req, res) => res.end());
     proxy = await proxyFor(upstream.url, options);
     for (const headers of requests) await call(`${proxy.url}/api/items/mine`, { headers });
     await settle();

@@ -1,18 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { request } from 'undici';
-import { call, proxyFor, settle, startUpstream, tempDir, type Upstream } from './harness.js';
+import { call, proxyFor, settle, startUpstream, tempDir, type Upstream, closeAfterEach } from './harness.js';
 import type { RunningProxy } from '../../src/proxy/index.js';
 import { Store } from '../../src/store/index.js';
 
 let upstream: Upstream | undefined;
 let proxy: RunningProxy | undefined;
-afterEach(async () => {
-  await proxy?.close();
-  await upstream?.close();
-  proxy = undefined;
-  upstream = undefined;
-});
+closeAfterEach();
 
 describe('the store', () => {
   it('keeps counts across a restart, and redacted samples of each violation', async () => {
