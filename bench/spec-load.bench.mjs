@@ -6,6 +6,8 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { loadSpec, listOperations, resolveSlos, lintSpec } from '../dist/index.js';
+import { compileValidators } from '../dist/validate/index.js';
+import { compileRouter } from '../dist/router/index.js';
 
 const require = createRequire(import.meta.url);
 const file = require.resolve('@octokit/openapi/generated/api.github.com.json');
@@ -57,6 +59,8 @@ const resolveFull = await time(() => resolveSlos(spec, ops));
 delete spec.document.info['x-slo'];
 const loadAndCompile = await time(async () => { const s = await loadSpec(file); resolveSlos(s, listOperations(s)); });
 const lint = await time(async () => lintSpec(await loadSpec(file)));
+const router = await time(() => compileRouter(ops));
+const validators = await time(() => compileValidators(spec, ops));
 const nodeStart = cold(['--version']);
 const coldLint = cold(['lint', file, '--format', 'json']);
 
@@ -72,6 +76,8 @@ console.log(`sworn     resolveSlos (x-slo, all ops)      ${fmt(resolve)}`);
 console.log(`sworn     resolveSlos, petstore x-slo on all${fmt(resolveFull)}`);
 console.log(`sworn     load + list + resolve             ${fmt(loadAndCompile)}   ${ratio(loadAndCompile, baseline)} baseline   target < 2000 ms`);
 console.log(`sworn     lintSpec (incl. OpenAPI schema)   ${fmt(lint)}   ${ratio(lint, baseline)} baseline`);
+console.log(`sworn     compileRouter (proxy start)           ${fmt(router)}`);
+console.log(`sworn     compileValidators (proxy start)       ${fmt(validators)}`);
 console.log('');
 console.log(`cold      sworn --version (process start)   ${fmt(nodeStart)}`);
 console.log(`cold      sworn lint <github> --format json ${fmt(coldLint)}`);
