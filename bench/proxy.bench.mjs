@@ -17,6 +17,17 @@ const spec = here('../specs/petstore.yaml');
 const children = [];
 const pids = {};
 
+/** CPU time (user + system) a process has used, in microseconds (Linux; 100 ticks a second). */
+async function cpuMicros(pid) {
+  try {
+    const { readFile } = await import('node:fs/promises');
+    const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 /** Resident memory of a process in MB (Linux). */
 async function rssMb(pid) {
   try {
@@ -65,11 +76,13 @@ const requests = {
   POST: { method: 'POST', path: '/v1/pets', headers: { 'x-api-key': 'demo-key-mobile', 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Rex', tag: 'dog', status: 'available' }) },
 };
 
-async function measure(url, kind) {
+async function measure(url, kind, name) {
   const r = requests[kind];
+  const cpuBefore = pids[name] ? await cpuMicros(pids[name]) : Number.NaN;
   const result = await autocannon({ url: url + r.path, method: r.method, headers: r.headers, body: r.body, connections: CONNECTIONS, duration: SECONDS, pipelining: 1 });
   if (result.non2xx > 0 || result.errors > 0) console.error(`  warning: ${url} ${kind}: ${result.non2xx} non-2xx, ${result.errors} errors`);
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
+  const cpu = pids[name] ? ((await cpuMicros(pids[name])) - cpuBefore) / result.requests.total : Number.NaN;
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, cpu };
 }
 
 try {
@@ -89,7 +102,7 @@ try {
     results[kind] = Object.fromEntries(names.map((n) => [n, []]));
     // Warm up each target, then two rounds in alternating order.
     for (const name of names) await autocannon({ url: targets[name] + requests[kind].path, method: requests[kind].method, headers: requests[kind].headers, body: requests[kind].body, connections: CONNECTIONS, duration: 1 });
-    for (const order of [names, [...names].reverse()]) for (const name of order) results[kind][name].push(await measure(targets[name], kind));
+    for (const order of [names, [...names].reverse()]) for (const name of order) results[kind][name].push(await measure(targets[name], kind, name));
   }
 
   const avg = (xs, k) => xs.reduce((s, x) => s + x[k], 0) / xs.length;
@@ -97,9 +110,10 @@ try {
   console.log('spec: specs/petstore.yaml; sworn in observe mode validating requests and responses; prism 5.12 proxy with validation');
   for (const kind of ['GET', 'POST']) {
     console.log(`\n${kind} ${requests[kind].path}${kind === 'POST' ? ' (JSON body)' : ''}`);
-    console.log('target      req/s       p50 ms   p99 ms');
-    const row = Object.fromEntries(names.map((n) => [n, { rps: avg(results[kind][n], 'rps'), p50: avg(results[kind][n], 'p50'), p99: avg(results[kind][n], 'p99') }]));
-    for (const n of names) console.log(`${n.padEnd(10)} ${row[n].rps.toFixed(0).padStart(8)}   ${row[n].p50.toFixed(2).padStart(7)}  ${row[n].p99.toFixed(2).padStart(7)}`);
+    console.log('target      req/s       p50 ms   p99 ms   CPU us/request (the proxy process)');
+    const row = Object.fromEntries(names.map((n) => [n, { rps: avg(results[kind][n], 'rps'), p50: avg(results[kind][n], 'p50'), p99: avg(results[kind][n], 'p99'), cpu: avg(results[kind][n], 'cpu') }]));
+    for (const n of names) console.log(`${n.padEnd(10)} ${row[n].rps.toFixed(0).padStart(8)}   ${row[n].p50.toFixed(2).padStart(7)}  ${row[n].p99.toFixed(2).padStart(7)}   ${Number.isNaN(row[n].cpu) ? '' : row[n].cpu.toFixed(0).padStart(6)}`);
+    console.log(`CPU per request: sworn ${(row.sworn.cpu / row.bare.cpu).toFixed(2)}x the bare proxy's, ${(row.prism.cpu / row.sworn.cpu).toFixed(1)}x less than prism's`);
     console.log(`ratios: sworn/bare ${(row.sworn.rps / row.bare.rps).toFixed(2)}x (target >= 0.9)   sworn/prism ${(row.sworn.rps / row.prism.rps).toFixed(1)}x (target >= 10)   p99 sworn - bare ${(row.sworn.p99 - row.bare.p99).toFixed(2)} ms (target <= 1)`);
   }
   const rssAfter = Object.fromEntries(await Promise.all(Object.entries(pids).map(async ([n, pid]) => [n, await rssMb(pid)])));

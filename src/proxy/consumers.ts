@@ -106,15 +106,34 @@ export class ConsumerIdentifier {
     return verdict ?? undefined;
   }
 
-  /** The consumer of a request. Never throws. */
-  async identify(req: IncomingMessage, rawUrl: string): Promise<Consumer> {
+  /**
+   * The consumer of a request. Never throws. Returns a value, not a promise,
+   * unless a method has to wait (JWT verification): the common case costs no
+   * promise on the hot path.
+   */
+  identify(req: IncomingMessage, rawUrl: string): Consumer | Promise<Consumer> {
     let parsed: URL | undefined;
     const url = () => (parsed ??= new URL(rawUrl, 'http://sworn.invalid'));
-    for (const method of this.methods) {
+    for (let i = 0; i < this.methods.length; i++) {
+      const method = this.methods[i] as { via: string; run: Method };
+      let result: ReturnType<Method>;
+      try {
+        result = method.run(req, url);
+      } catch {
+        result = undefined;
+      }
+      if (result instanceof Promise) return this.identifyAsync(req, url, i, result);
+      if (result && result.name !== '') return this.track(result.name, result.tier, method.via);
+    }
+    return this.track('anonymous', undefined, 'none');
+  }
+
+  private async identifyAsync(req: IncomingMessage, url: () => URL, from: number, pending: Promise<{ name: string; tier?: string } | undefined>): Promise<Consumer> {
+    for (let i = from; i < this.methods.length; i++) {
+      const method = this.methods[i] as { via: string; run: Method };
       let found: { name: string; tier?: string } | undefined;
       try {
-        const result = method.run(req, url);
-        found = result instanceof Promise ? await result : result;
+        found = i === from ? await pending : await method.run(req, url);
       } catch {
         found = undefined;
       }

@@ -7,6 +7,24 @@ export class ProxyMetrics {
   readonly violations: Counter<'operation' | 'consumer' | 'direction' | 'code'>;
   readonly duration: Histogram<'operation' | 'status_class' | 'consumer'>;
 
+  /** prom-client children by operation, status class and consumer: no label hashing per request. */
+  private readonly children = new Map<string, Map<string, Map<string, { requests: { inc(): void }; duration: { observe(v: number): void } }>>>();
+
+  /** Counts one exchange and its duration (seconds). */
+  observe(operation: string, statusClass: string, consumer: string, seconds: number): void {
+    let byClass = this.children.get(operation);
+    if (!byClass) this.children.set(operation, (byClass = new Map()));
+    let byConsumer = byClass.get(statusClass);
+    if (!byConsumer) byClass.set(statusClass, (byConsumer = new Map()));
+    let child = byConsumer.get(consumer);
+    if (!child) {
+      const labels = { operation, status_class: statusClass, consumer };
+      byConsumer.set(consumer, (child = { requests: this.requests.labels(labels), duration: this.duration.labels(labels) }));
+    }
+    child.requests.inc();
+    child.duration.observe(seconds);
+  }
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'sworn_process_' });
     this.requests = new Counter({ name: 'sworn_requests_total', help: 'Requests through the proxy, by operation, status class and consumer.', labelNames: ['operation', 'status_class', 'consumer'], registers: [this.registry] });

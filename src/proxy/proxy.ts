@@ -143,12 +143,11 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     const operationId = ex.operation?.operation.id ?? '(unknown)';
     const statusClass = clientAbort ? 'aborted' : `${String(status)[0]}xx`;
     try {
-      metrics.requests.inc({ operation: operationId, status_class: statusClass, consumer: ex.consumer.name });
-      metrics.duration.observe({ operation: operationId, status_class: statusClass, consumer: ex.consumer.name }, (performance.now() - ex.started) / 1_000);
+      metrics.observe(operationId, statusClass, ex.consumer.name, (performance.now() - ex.started) / 1_000);
       stats.countRequest(operationId, ex.consumer.name, ex.consumer.tier);
       store.countRequest(operationId, ex.consumer.name, ex.consumer.tier);
       if (ex.operation) {
-        store.countUsage(ex.consumer.name, operationId, 'status', String(status));
+        store.countUsage(ex.consumer.name, operationId, 'status', statusText(status));
       }
     } catch (error) {
       logger.error({ err: error, requestId: ex.requestId }, 'recording failed');
@@ -200,7 +199,8 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       match = undefined; // a path find-my-way cannot decode (malformed percent-encoding)
     }
     const operation = match ? compiled.get(match.operation) : undefined;
-    const consumer = await identifier.identify(req, rawUrl);
+    const identified = identifier.identify(req, rawUrl);
+    const consumer = identified instanceof Promise ? await identified : identified;
     const ex: Exchange = { started, requestId, method, path, query, operation, consumer, violations: [], requestBody: undefined, requestTooLarge: false };
 
     if (!operation) {
@@ -438,6 +438,9 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
 
   return { url, adminUrl: admin?.url, operations, stats, metrics, store, close, inFlight: () => inFlight };
 }
+
+const STATUS_TEXT = Array.from({ length: 600 }, (_v, i) => String(i));
+const statusText = (status: number) => STATUS_TEXT[status] ?? String(status);
 
 function concat(chunks: Buffer[]): Buffer {
   return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);

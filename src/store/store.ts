@@ -41,10 +41,11 @@ CREATE TABLE IF NOT EXISTS usage (consumer TEXT NOT NULL, operation TEXT NOT NUL
 export class Store {
   readonly path: string;
   private readonly db: Database.Database;
-  private requestDeltas = new Map<string, { operation: string; consumer: string; tier: string; n: number }>();
+  private requestDeltas = new Map<string, Map<string, { operation: string; consumer: string; tier: string; n: number }>>();
   private violationDeltas = new Map<string, { operation: string; consumer: string; code: string; direction: string; n: number; at: string }>();
   private unknownDeltas = new Map<string, { method: string; path: string; n: number }>();
-  private usageDeltas = new Map<string, { consumer: string; operation: string; kind: string; name: string; n: number; at: string }>();
+  /** consumer -> operation -> "kind name" -> count: no key building per request. */
+  private usageDeltas = new Map<string, Map<string, Map<string, { consumer: string; operation: string; kind: string; name: string; n: number }>>>();
   private pendingSamples: ViolationSample[] = [];
   private readonly samplesPerCode: number;
   private readonly statements: ReturnType<Store['prepare']>;
@@ -79,12 +80,13 @@ export class Store {
   }
 
   countRequest(operation: string, consumer: string, tier: string): void {
-    const key = `${operation}\0${consumer}`;
-    const known = this.requestDeltas.get(key);
+    let byConsumer = this.requestDeltas.get(operation);
+    if (!byConsumer) this.requestDeltas.set(operation, (byConsumer = new Map()));
+    const known = byConsumer.get(consumer);
     if (known) {
       known.n++;
       known.tier = tier;
-    } else this.requestDeltas.set(key, { operation, consumer, tier, n: 1 });
+    } else byConsumer.set(consumer, { operation, consumer, tier, n: 1 });
   }
 
   countViolation(v: Violation, consumer: string): void {
@@ -107,10 +109,14 @@ export class Store {
 
   /** What a consumer exercised: parameters sent, response codes seen (used by usage-aware diff). */
   countUsage(consumer: string, operation: string, kind: 'parameter' | 'status' | 'operation', name: string): void {
-    const key = `${consumer}\0${operation}\0${kind}\0${name}`;
-    const known = this.usageDeltas.get(key);
+    let byOperation = this.usageDeltas.get(consumer);
+    if (!byOperation) this.usageDeltas.set(consumer, (byOperation = new Map()));
+    let byName = byOperation.get(operation);
+    if (!byName) byOperation.set(operation, (byName = new Map()));
+    const key = kind === 'status' ? name : `${kind} ${name}`;
+    const known = byName.get(key);
     if (known) known.n++;
-    else this.usageDeltas.set(key, { consumer, operation, kind, name, n: 1, at: '' }); // last_at is the flush time
+    else byName.set(key, { consumer, operation, kind, name, n: 1 });
   }
 
   addSample(sample: ViolationSample): void {
@@ -132,11 +138,11 @@ export class Store {
     this.pendingSamples = [];
     const s = this.statements;
     this.db.transaction(() => {
-      for (const r of requests.values()) s.addRequests.run(r.operation, r.consumer, r.tier, r.n);
+      for (const byConsumer of requests.values()) for (const r of byConsumer.values()) s.addRequests.run(r.operation, r.consumer, r.tier, r.n);
       for (const v of violations.values()) s.addViolations.run(v.operation, v.consumer, v.code, v.direction, v.n, v.at);
       for (const u of unknown.values()) s.addUnknown.run(u.method, u.path, u.n);
-      const now = new Date().toISOString();
-      for (const u of usage.values()) s.addUsage.run(u.consumer, u.operation, u.kind, u.name, u.n, u.at || now);
+      const now = new Date().toISOString(); // last_at: the flush time (at most one interval late)
+      for (const byOperation of usage.values()) for (const byName of byOperation.values()) for (const u of byName.values()) s.addUsage.run(u.consumer, u.operation, u.kind, u.name, u.n, now);
       const pruned = new Set<string>();
       for (const sample of samples) {
         s.addSample.run(sample.operation, sample.consumer, sample.code, sample.direction, sample.at, sample.requestId, JSON.stringify(sample.sample));

@@ -73,3 +73,22 @@ describe('the admin server', () => {
     await res.body.dump();
   });
 });
+
+describe('usage records', () => {
+  it('keep which operations, parameters and statuses each consumer exercised', async () => {
+    upstream = await startUpstream((req, res) => res.writeHead(req.url?.includes('/2') ? 404 : 200).end());
+    const file = join(tempDir(), 'sworn.db');
+    proxy = await proxyFor(upstream.url, { store: file });
+    await call(`${proxy.url}/api/items/1`, { headers: { 'x-consumer-id': 'shop' } });
+    await call(`${proxy.url}/api/items/2`, { headers: { 'x-consumer-id': 'shop' } });
+    await call(`${proxy.url}/api/items/1`, { headers: { 'x-consumer-id': 'shop' } });
+    await call(`${proxy.url}/api/items?limit=3`, { headers: { 'x-consumer-id': 'app' } });
+    await settle();
+    await proxy.close();
+    proxy = undefined;
+    const store = new Store(file);
+    const usage = store.usage().map((u) => `${u.consumer} ${u.operation} ${u.kind} ${u.name} ${u.count}`).sort();
+    store.close();
+    expect(usage).toEqual(['app listItems parameter query:limit 1', 'app listItems status 200 1', 'shop getItem status 200 2', 'shop getItem status 404 1']);
+  });
+});
