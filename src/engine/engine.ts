@@ -1,0 +1,277 @@
+import type { Histogram } from 'hdr-histogram-js';
+import { MaintenanceSchedule, combineEffects } from '../slo/maintenance.js';
+import type { LatencyObjective, ResolvedOperationSlo, ResolvedPromise, ResolvedSpecSlo } from '../slo/model.js';
+import { windowBounds } from '../slo/window.js';
+import { HOUR, LatencyBook, Series, newHistogram, type Classified, type Counts } from './series.js';
+
+/** One exchange, as the proxy saw it. */
+export interface EngineEvent {
+  /** When the first request byte arrived (epoch ms). */
+  at: number;
+  operationId: string;
+  consumer: string;
+  tier: string;
+  /** The status the client got (the proxy's own 502/504 included). */
+  status: number;
+  /** First request byte received to last response byte sent. */
+  durationMs: number;
+  /** How the exchange ended: a response, the upstream failing (connect error, reset), or the client leaving. */
+  outcome: 'response' | 'upstream-error' | 'timeout' | 'client-abort';
+}
+
+export interface LatencyFigure {
+  name: string;
+  kind: 'threshold' | 'percentile';
+  /** Threshold: % of good events within the threshold; percentile: the max in ms. */
+  target: number;
+  /** Threshold: the % achieved; percentile: the window's percentile in ms (null without good events). */
+  achieved: number | null;
+  met: boolean | null;
+}
+
+export interface AlertFigure {
+  severity: string;
+  long: string;
+  short: string;
+  factor: number;
+  longBurnRate: number;
+  shortBurnRate: number;
+  firing: boolean;
+  /** Why it is not firing although both rates exceed the factor. */
+  silencedBy?: 'low-traffic' | 'maintenance';
+}
+
+/** Every figure of one operation (optionally one consumer) over one window. */
+export interface SloFigures {
+  window: { start: string; end: string };
+  availability: { target: number; achieved: number | null; good: number; bad: number; valid: number; met: boolean | null } | null;
+  errorBudget: { total: number; spent: number; remaining: number | null } | null;
+  latency: LatencyFigure[];
+  burnRates: Record<string, number>;
+  maintenanceExcluded: number;
+  excluded: number;
+  alerts: AlertFigure[];
+}
+
+interface OperationModel {
+  slo: ResolvedOperationSlo;
+  base: ResolvedPromise;
+  baseSchedule: MaintenanceSchedule;
+  tiers: Map<string, { promise: ResolvedPromise; schedule: MaintenanceSchedule }>;
+  series: Map<string, Series>;
+  latency: LatencyBook;
+}
+
+export interface EngineOptions {
+  /** The clock (epoch ms); tests inject one to replay days in milliseconds. */
+  now?: () => number;
+}
+
+/**
+ * The SLO engine: classifies every exchange against the promise of its
+ * operation and its consumer's tier (maintenance windows applied in their own
+ * time zone), counts it in time buckets, and computes availability, error
+ * budget, latency objectives, burn rates and alert states for any window.
+ *
+ * @example
+ * const engine = new SloEngine(resolveSlos(spec, operations), { now: () => clock });
+ * engine.record({ at: clock, operationId: 'listPets', consumer: 'acme', tier: 'gold', status: 200, durationMs: 42, outcome: 'response' });
+ * engine.figures('listPets').availability; // { target: 99.9, achieved: 100, good: 1, bad: 0, valid: 1, met: true }
+ */
+export class SloEngine {
+  private readonly operations = new Map<string, OperationModel>();
+  private readonly now: () => number;
+  /** Longest window or alert window of any promise plus a day: what is kept. */
+  readonly retentionMs: number;
+
+  constructor(slo: ResolvedSpecSlo, options: EngineOptions = {}) {
+    this.now = options.now ?? Date.now;
+    let longest = 0;
+    for (const op of slo.operations) {
+      if (!op.enabled || !op.promise) continue;
+      const tiers = new Map(Object.entries(op.tiers).map(([name, promise]) => [name, { promise, schedule: new MaintenanceSchedule(promise.maintenance) }]));
+      this.operations.set(op.id, { slo: op, base: op.promise, baseSchedule: new MaintenanceSchedule(op.promise.maintenance), tiers, series: new Map(), latency: new LatencyBook() });
+      for (const p of [op.promise, ...Object.values(op.tiers)]) {
+        longest = Math.max(longest, p.window.kind === 'rolling' ? p.window.duration.ms : 92 * 86_400_000, ...p.alerting.burnRates.map((r) => r.long.ms));
+      }
+    }
+    this.retentionMs = longest + 86_400_000;
+  }
+
+  /** True when the operation makes a promise the engine measures. */
+  measures(operationId: string): boolean {
+    return this.operations.has(operationId);
+  }
+
+  /** Classifies and counts one exchange. Operations without a promise are ignored. */
+  record(event: EngineEvent): void {
+    const op = this.operations.get(event.operationId);
+    if (!op) return;
+    const tier = op.tiers.get(event.tier);
+    const tierPromise = tier?.promise ?? op.base;
+    this.tierByConsumer.set(event.consumer, event.tier);
+    let series = op.series.get(event.consumer);
+    if (!series) op.series.set(event.consumer, (series = new Series(thresholds(op.base).length, thresholds(tierPromise).length)));
+    const classified = classify(event, op.base, op.baseSchedule, tierPromise, tier?.schedule ?? op.baseSchedule);
+    series.record(event.at, classified);
+    if (classified.kind === 'good') op.latency.record(event.at, event.consumer, event.durationMs);
+  }
+
+  /**
+   * Figures for an operation (all consumers, judged against the operation's
+   * own promise) or one consumer (judged against its tier's promise), over
+   * the promise's window at `at` or an explicit [since, until).
+   */
+  figures(operationId: string, options: { consumer?: string; at?: number; since?: number; until?: number } = {}): SloFigures | null {
+    const op = this.operations.get(operationId);
+    if (!op) return null;
+    const now = options.at ?? this.now();
+    const perspective = options.consumer === undefined ? 'base' : 'tier';
+    const consumerSeries = options.consumer === undefined ? [...op.series.values()] : [op.series.get(options.consumer)].filter((s): s is Series => s !== undefined);
+    const tierName = options.consumer === undefined ? undefined : this.tierOf(op, options.consumer);
+    const promise = perspective === 'tier' && tierName ? op.tiers.get(tierName)?.promise ?? op.base : op.base;
+    const schedule = perspective === 'tier' && tierName ? op.tiers.get(tierName)?.schedule ?? op.baseSchedule : op.baseSchedule;
+    const bounds = options.since !== undefined ? { start: options.since, end: options.until ?? now } : promise.window.kind === 'rolling' ? windowBounds(promise.window, now) : { start: windowBounds(promise.window, now).start, end: now };
+    const sum = (from: number, to: number) => {
+      const total = consumerSeries.reduce<Counts | undefined>((acc, s) => {
+        const c = s.counts(from, to, now);
+        if (!acc) return c;
+        acc.valid += c.valid; acc.good += c.good; acc.bad += c.bad; acc.excluded += c.excluded; acc.maintenanceExcluded += c.maintenanceExcluded;
+        acc.allowanceBase += c.allowanceBase; acc.allowanceTier += c.allowanceTier;
+        c.fastBase.forEach((n, i) => (acc.fastBase[i] = (acc.fastBase[i] ?? 0) + n));
+        c.fastTier.forEach((n, i) => (acc.fastTier[i] = (acc.fastTier[i] ?? 0) + n));
+        return acc;
+      }, undefined);
+      return total ?? { valid: 0, good: 0, bad: 0, excluded: 0, maintenanceExcluded: 0, allowanceBase: 0, allowanceTier: 0, fastBase: [], fastTier: [] };
+    };
+    const counts = sum(bounds.start, bounds.end);
+    const allowance = (c: Counts) => (perspective === 'base' ? c.allowanceBase : c.allowanceTier);
+    const fast = (c: Counts) => (perspective === 'base' ? c.fastBase : c.fastTier);
+
+    const availability = promise.availability
+      ? {
+          target: promise.availability.target,
+          achieved: counts.valid === 0 ? null : round((counts.good / counts.valid) * 100),
+          good: counts.good,
+          bad: counts.bad,
+          valid: counts.valid,
+          met: counts.valid === 0 ? null : counts.bad <= allowance(counts) + 1e-9,
+        }
+      : null;
+    const budget = allowance(counts);
+    const errorBudget = promise.availability ? { total: round(budget), spent: counts.bad, remaining: budget === 0 ? (counts.bad === 0 ? null : -Infinity) : round(1 - counts.bad / budget) } : null;
+
+    const histogram: Histogram | undefined = promise.latency.some((o) => o.kind === 'percentile') ? newHistogram() : undefined;
+    if (histogram) op.latency.addInto(histogram, bounds.start, bounds.end, now, options.consumer);
+    let thresholdIndex = 0;
+    const latency: LatencyFigure[] = promise.latency.map((o) => {
+      if (o.kind === 'threshold') {
+        const within = fast(counts)[thresholdIndex++] ?? 0;
+        const achieved = counts.good === 0 ? null : round((within / counts.good) * 100);
+        return { name: o.name, kind: 'threshold', target: o.target, achieved, met: achieved === null ? null : achieved >= o.target };
+      }
+      const achieved = histogram && histogram.totalCount > 0 ? histogram.getValueAtPercentile(o.percentile) : null;
+      return { name: o.name, kind: 'percentile', target: o.max.ms, achieved, met: achieved === null ? null : achieved <= o.max.ms };
+    });
+    histogram?.destroy();
+
+    const burnRates: Record<string, number> = {};
+    const alerts: AlertFigure[] = [];
+    if (promise.availability) {
+      const rate = (ms: number) => {
+        const c = sum(now - ms, now);
+        const a = allowance(c);
+        return a === 0 ? 0 : round(c.bad / a);
+      };
+      const active = combineEffects(schedule.activeAt(now));
+      for (const r of promise.alerting.burnRates) {
+        const longRate = (burnRates[r.long.text] ??= rate(r.long.ms));
+        const shortRate = (burnRates[r.short.text] ??= rate(r.short.ms));
+        const exceeded = longRate > r.factor && shortRate > r.factor;
+        const longValid = sum(now - r.long.ms, now).valid;
+        const lowTraffic = promise.alerting.minEventsPerHour > 0 && longValid < promise.alerting.minEventsPerHour * (r.long.ms / HOUR);
+        const silencedBy = exceeded ? (active?.suppressAlerts ? 'maintenance' as const : lowTraffic ? 'low-traffic' as const : undefined) : undefined;
+        alerts.push({ severity: r.severity, long: r.long.text, short: r.short.text, factor: r.factor, longBurnRate: longRate, shortBurnRate: shortRate, firing: exceeded && !silencedBy, ...(silencedBy ? { silencedBy } : {}) });
+      }
+    }
+    return {
+      window: { start: new Date(bounds.start).toISOString(), end: new Date(bounds.end).toISOString() },
+      availability,
+      errorBudget,
+      latency,
+      burnRates,
+      maintenanceExcluded: counts.maintenanceExcluded,
+      excluded: counts.excluded,
+      alerts,
+    };
+  }
+
+  /** The consumers seen for an operation. */
+  consumers(operationId: string): string[] {
+    return [...(this.operations.get(operationId)?.series.keys() ?? [])];
+  }
+
+  private readonly tierByConsumer = new Map<string, string>();
+
+  private tierOf(_op: OperationModel, consumer: string): string | undefined {
+    return this.tierByConsumer.get(consumer);
+  }
+
+  /** Drops what no window can reach any more. */
+  prune(): void {
+    const now = this.now();
+    for (const op of this.operations.values()) {
+      for (const [consumer, series] of op.series) {
+        series.prune(now, now - this.retentionMs);
+        if (series.isEmpty()) op.series.delete(consumer);
+      }
+      op.latency.prune(now, now - this.retentionMs);
+    }
+  }
+}
+
+function thresholds(promise: ResolvedPromise): Array<Extract<LatencyObjective, { kind: 'threshold' }>> {
+  return promise.latency.filter((o): o is Extract<LatencyObjective, { kind: 'threshold' }> => o.kind === 'threshold');
+}
+
+function statusMatches(status: number, list: string[]): boolean {
+  const code = String(status);
+  return list.some((s) => s === code || (s.length === 3 && s.endsWith('xx') && s[0] === code[0]));
+}
+
+/**
+ * What an exchange is under a promise (x-slo.md, Semantics): excluded
+ * statuses and client aborts are not events; inside an `exclude` maintenance
+ * window it is not counted either; a status listed as bad, an upstream error,
+ * or no complete response within `bad.timeout` is bad; the rest is good.
+ */
+export function classify(event: EngineEvent, base: ResolvedPromise, baseSchedule: MaintenanceSchedule, tier: ResolvedPromise, tierSchedule: MaintenanceSchedule): Classified {
+  const availability = tier.availability ?? base.availability;
+  const proxyFailure = event.outcome === 'upstream-error' || event.outcome === 'timeout';
+  const badStatus = availability ? statusMatches(event.status, availability.bad.status) : event.status >= 500;
+  const timeoutMs = availability?.bad.timeout?.ms;
+  const bad = proxyFailure || badStatus || (timeoutMs !== undefined && event.durationMs > timeoutMs);
+  const excluded = !bad && ((event.outcome === 'client-abort' && (availability?.exclude.clientAbort ?? true)) || (availability ? statusMatches(event.status, availability.exclude.status) : false));
+  const durationMs = event.durationMs;
+  if (excluded) return { kind: 'excluded', durationMs, allowanceBase: 0, allowanceTier: 0, fastBase: [], fastTier: [] };
+  const baseEffect = combineEffects(baseSchedule.activeAt(event.at));
+  const tierEffect = tierSchedule === baseSchedule ? baseEffect : combineEffects(tierSchedule.activeAt(event.at));
+  // Exclusion follows the operation's own windows (tiers inherit them); a tier's relaxed target applies to its figures.
+  if (baseEffect?.exclude) return { kind: 'maintenance-excluded', durationMs, allowanceBase: 0, allowanceTier: 0, fastBase: [], fastTier: [] };
+  const allowance = (promise: ResolvedPromise, effect: typeof baseEffect) => {
+    if (!promise.availability || effect?.exclude) return 0;
+    return (100 - (effect?.availability ?? promise.availability.target)) / 100;
+  };
+  return {
+    kind: bad ? 'bad' : 'good',
+    durationMs,
+    allowanceBase: allowance(base, baseEffect),
+    allowanceTier: allowance(tier, tierEffect),
+    fastBase: thresholds(base).map((o) => durationMs <= o.threshold.ms),
+    fastTier: thresholds(tier).map((o) => durationMs <= o.threshold.ms),
+  };
+}
+
+function round(n: number): number {
+  return Math.round(n * 1e6) / 1e6;
+}

@@ -1,0 +1,218 @@
+import * as hdr from 'hdr-histogram-js';
+
+export const MINUTE = 60_000;
+export const HOUR = 3_600_000;
+export const DAY = 86_400_000;
+/** Minute buckets cover this much of the recent past (the longest usual short alert window, 6 h, plus margin). */
+export const MINUTE_SPAN = 7 * HOUR;
+/** Hour buckets cover this much (the longest usual long alert window, 3 d, plus margin); older time is in day buckets. */
+export const HOUR_SPAN = 4 * DAY;
+
+/** Field offsets in a bucket; threshold objectives' "fast" counts follow. */
+const VALID = 0, GOOD = 1, BAD = 2, EXCLUDED = 3, MAINTENANCE = 4, ALLOWANCE_BASE = 5, ALLOWANCE_TIER = 6, FIXED = 7;
+
+/** What a window counts. `fast*` are per latency threshold objective, in promise order. */
+export interface Counts {
+  valid: number;
+  good: number;
+  bad: number;
+  /** Not events at all: excluded statuses, client aborts. */
+  excluded: number;
+  /** Inside an `exclude` maintenance window. */
+  maintenanceExcluded: number;
+  /** Error budget these events allow against the operation's own promise: Σ (1 − target). */
+  allowanceBase: number;
+  /** The same against the consumer's tier. */
+  allowanceTier: number;
+  fastBase: number[];
+  fastTier: number[];
+}
+
+/** One classified event, as a bucket records it. */
+export interface Classified {
+  kind: 'good' | 'bad' | 'excluded' | 'maintenance-excluded';
+  durationMs: number;
+  allowanceBase: number;
+  allowanceTier: number;
+  fastBase: boolean[];
+  fastTier: boolean[];
+}
+
+/** Where each resolution starts being used, seen from `now`: days before `hoursFrom`, hours before `minutesFrom`, minutes after. */
+export function boundaries(now: number): { hoursFrom: number; minutesFrom: number } {
+  return {
+    hoursFrom: Math.ceil((now - HOUR_SPAN) / DAY) * DAY,
+    minutesFrom: Math.ceil((now - MINUTE_SPAN) / HOUR) * HOUR,
+  };
+}
+
+/**
+ * Counts of one operation × consumer in three resolutions: minutes for the
+ * last 7 hours (short burn-rate windows), hours for the last 4 days (long
+ * alert windows), days beyond. Each bucket is one Float64Array; buckets exist
+ * only where events happened. A window is read at the finest resolution kept
+ * for each part of it, so the far edge of a long window is rounded to the
+ * hour (within 4 days) or the day.
+ */
+export class Series {
+  private readonly width: number;
+  private readonly minutes = new Map<number, Float64Array>();
+  private readonly hours = new Map<number, Float64Array>();
+  private readonly days = new Map<number, Float64Array>();
+
+  constructor(private readonly thresholdsBase: number, private readonly thresholdsTier: number) {
+    this.width = FIXED + thresholdsBase + thresholdsTier;
+  }
+
+  private bucket(map: Map<number, Float64Array>, index: number): Float64Array {
+    let b = map.get(index);
+    if (!b) map.set(index, (b = new Float64Array(this.width)));
+    return b;
+  }
+
+  record(at: number, event: Classified): void {
+    const buckets = [this.bucket(this.minutes, Math.floor(at / MINUTE)), this.bucket(this.hours, Math.floor(at / HOUR)), this.bucket(this.days, Math.floor(at / DAY))];
+    for (const b of buckets) {
+      if (event.kind === 'excluded') b[EXCLUDED]! += 1;
+      else if (event.kind === 'maintenance-excluded') b[MAINTENANCE]! += 1;
+      else {
+        b[VALID]! += 1;
+        b[ALLOWANCE_BASE]! += event.allowanceBase;
+        b[ALLOWANCE_TIER]! += event.allowanceTier;
+        if (event.kind === 'bad') b[BAD]! += 1;
+        else {
+          b[GOOD]! += 1;
+          for (let i = 0; i < event.fastBase.length; i++) if (event.fastBase[i]) b[FIXED + i]! += 1;
+          for (let i = 0; i < event.fastTier.length; i++) if (event.fastTier[i]) b[FIXED + this.thresholdsBase + i]! += 1;
+        }
+      }
+    }
+  }
+
+  /** Adds the counts of [from, to) into `into` (a raw bucket-shaped array). */
+  addInto(into: Float64Array, from: number, to: number, now: number): void {
+    const { hoursFrom, minutesFrom } = boundaries(now);
+    const add = (map: Map<number, Float64Array>, size: number, start: number, end: number) => {
+      if (end <= start) return;
+      const first = Math.floor(start / size);
+      const last = Math.ceil(end / size); // exclusive
+      if (last - first <= map.size) {
+        for (let i = first; i < last; i++) {
+          const b = map.get(i);
+          if (b) for (let k = 0; k < b.length; k++) into[k]! += b[k]!;
+        }
+      } else {
+        for (const [i, b] of map) if (i >= first && i < last) for (let k = 0; k < b.length; k++) into[k]! += b[k]!;
+      }
+    };
+    add(this.days, DAY, from, Math.min(to, hoursFrom));
+    add(this.hours, HOUR, Math.max(from, hoursFrom), Math.min(to, minutesFrom));
+    add(this.minutes, MINUTE, Math.max(from, minutesFrom), to);
+  }
+
+  emptyBucket(): Float64Array {
+    return new Float64Array(this.width);
+  }
+
+  /** Reads a raw bucket-shaped array as counts. */
+  toCounts(raw: Float64Array): Counts {
+    return {
+      valid: raw[VALID]!,
+      good: raw[GOOD]!,
+      bad: raw[BAD]!,
+      excluded: raw[EXCLUDED]!,
+      maintenanceExcluded: raw[MAINTENANCE]!,
+      allowanceBase: raw[ALLOWANCE_BASE]!,
+      allowanceTier: raw[ALLOWANCE_TIER]!,
+      fastBase: Array.from(raw.subarray(FIXED, FIXED + this.thresholdsBase)),
+      fastTier: Array.from(raw.subarray(FIXED + this.thresholdsBase)),
+    };
+  }
+
+  counts(from: number, to: number, now: number): Counts {
+    const raw = this.emptyBucket();
+    this.addInto(raw, from, to, now);
+    return this.toCounts(raw);
+  }
+
+  /** Drops buckets no window can reach: minutes and hours past their span, days past `keepFrom`. */
+  prune(now: number, keepFrom: number): void {
+    const { hoursFrom, minutesFrom } = boundaries(now);
+    for (const i of this.minutes.keys()) if (i < Math.floor((minutesFrom - HOUR) / MINUTE)) this.minutes.delete(i);
+    for (const i of this.hours.keys()) if (i < Math.floor((hoursFrom - DAY) / HOUR)) this.hours.delete(i);
+    for (const i of this.days.keys()) if (i < Math.floor(keepFrom / DAY)) this.days.delete(i);
+  }
+
+  isEmpty(): boolean {
+    return this.days.size === 0;
+  }
+}
+
+/** Durations of good events, in ms, 1 ms to 1 h, three significant digits. */
+export function newHistogram(): hdr.Histogram {
+  return hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: HOUR, numberOfSignificantValueDigits: 3, bitBucketSize: 'packed', useWebAssembly: false, autoResize: true });
+}
+
+/**
+ * Latency of good events: per operation by hour (within the hour span) and by
+ * day, per consumer by day. Percentiles of a consumer are read at day
+ * resolution; an operation's at hour resolution for the last 4 days.
+ */
+export class LatencyBook {
+  private readonly operationHours = new Map<number, hdr.Histogram>();
+  private readonly operationDays = new Map<number, hdr.Histogram>();
+  private readonly consumerDays = new Map<string, Map<number, hdr.Histogram>>();
+
+  record(at: number, consumer: string, durationMs: number): void {
+    const value = Math.min(Math.max(1, Math.round(durationMs)), HOUR);
+    const hour = Math.floor(at / HOUR);
+    const day = Math.floor(at / DAY);
+    let h = this.operationHours.get(hour);
+    if (!h) this.operationHours.set(hour, (h = newHistogram()));
+    h.recordValue(value);
+    let d = this.operationDays.get(day);
+    if (!d) this.operationDays.set(day, (d = newHistogram()));
+    d.recordValue(value);
+    let byDay = this.consumerDays.get(consumer);
+    if (!byDay) this.consumerDays.set(consumer, (byDay = new Map()));
+    let c = byDay.get(day);
+    if (!c) byDay.set(day, (c = newHistogram()));
+    c.recordValue(value);
+  }
+
+  /** Merges the histograms covering [from, to) into `into`. */
+  addInto(into: hdr.Histogram, from: number, to: number, now: number, consumer?: string): void {
+    const inRange = (map: Map<number, hdr.Histogram>, size: number, start: number, end: number) => {
+      if (end <= start) return;
+      const first = Math.floor(start / size);
+      const last = Math.ceil(end / size);
+      for (const [i, h] of map) if (i >= first && i < last) into.add(h);
+    };
+    if (consumer !== undefined) {
+      const byDay = this.consumerDays.get(consumer);
+      if (byDay) inRange(byDay, DAY, from, to);
+      return;
+    }
+    const { hoursFrom } = boundaries(now);
+    inRange(this.operationDays, DAY, from, Math.min(to, hoursFrom));
+    inRange(this.operationHours, HOUR, Math.max(from, hoursFrom), to);
+  }
+
+  prune(now: number, keepFrom: number): void {
+    const { hoursFrom } = boundaries(now);
+    const drop = (map: Map<number, hdr.Histogram>, before: number) => {
+      for (const [i, h] of map) {
+        if (i < before) {
+          h.destroy();
+          map.delete(i);
+        }
+      }
+    };
+    drop(this.operationHours, Math.floor((hoursFrom - DAY) / HOUR));
+    drop(this.operationDays, Math.floor(keepFrom / DAY));
+    for (const [consumer, byDay] of this.consumerDays) {
+      drop(byDay, Math.floor(keepFrom / DAY));
+      if (byDay.size === 0) this.consumerDays.delete(consumer);
+    }
+  }
+}

@@ -1,0 +1,145 @@
+import { describe, expect, it } from 'vitest';
+import { loadSpec, listOperations } from '../../src/spec/index.js';
+import { resolveSlos } from '../../src/slo/index.js';
+import { SloEngine, type EngineEvent } from '../../src/engine/index.js';
+import { fixture } from '../helpers.js';
+
+/** A seeded generator (mulberry32): the same trace on every run. */
+function random(seed: number): () => number {
+  return () => {
+    seed |= 0;
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const at = (iso: string) => Date.parse(iso);
+const START = at('2026-03-23T00:00:00Z');
+const END = at('2026-04-01T00:00:00Z'); // nine days, across Berlin's switch to summer time (2026-03-29 01:00Z)
+// Worked out by hand, independently of the engine: Sunday 01:00 Berlin for 3 h on the night of the change
+// is 00:00Z (01:00 CET) to 03:00Z (05:00 CEST): three elapsed hours.
+const SUNDAY = [at('2026-03-29T00:00:00Z'), at('2026-03-29T03:00:00Z')];
+const MIGRATION = [at('2026-03-25T10:00:00Z'), at('2026-03-25T12:00:00Z')];
+const BURST = [at('2026-03-31T23:30:00Z'), at('2026-03-31T23:58:00Z')];
+const TIERS: Record<string, { target: number; fast: number }> = { free: { target: 98, fast: 300 }, gold: { target: 99.9, fast: 200 }, anonymous: { target: 99, fast: 300 } };
+const CONSUMERS = [{ name: 'acme', tier: 'gold' }, { name: 'hobby', tier: 'free' }, { name: 'walk-in', tier: 'anonymous' }];
+
+function trace(): EngineEvent[] {
+  const rnd = random(20261122);
+  const events: EngineEvent[] = [];
+  for (let t = START; t < END; t += 20_000 + Math.floor(rnd() * 40_000)) {
+    const c = CONSUMERS[Math.floor(rnd() * CONSUMERS.length)]!;
+    const inBurst = t >= BURST[0]! && t < BURST[1]!;
+    const r = rnd();
+    let status = 200;
+    let outcome: EngineEvent['outcome'] = 'response';
+    if (inBurst ? r < 0.6 : r < 0.004) status = 503;
+    else if (r < 0.006) { status = 502; outcome = 'upstream-error'; }
+    else if (r < 0.03) status = 404;
+    else if (r < 0.035) { status = 200; outcome = 'client-abort'; }
+    // Mostly fast, a slow tail, now and then past the 2 s timeout.
+    const u = rnd();
+    const durationMs = u < 0.9 ? 20 + Math.floor(rnd() * 180) : u < 0.995 ? 200 + Math.floor(rnd() * 1200) : 2_100 + Math.floor(rnd() * 3000);
+    events.push({ at: t, operationId: 'listOrders', consumer: c.name, tier: c.tier, status, durationMs, outcome });
+  }
+  return events;
+}
+
+/** The figures, computed the plain way from x-slo.md's definitions. */
+function expected(events: EngineEvent[], perspective: { consumer?: string; target: number; fast: number }) {
+  let valid = 0, good = 0, bad = 0, excluded = 0, maintenanceExcluded = 0, allowance = 0, fast = 0;
+  const goodDurations: number[] = [];
+  for (const e of events) {
+    if (perspective.consumer && e.consumer !== perspective.consumer) continue;
+    const isBad = e.outcome === 'upstream-error' || e.status >= 500 || e.durationMs > 2_000;
+    if (!isBad && (e.outcome === 'client-abort' || (e.status >= 400 && e.status < 500))) { excluded++; continue; }
+    if (e.at >= MIGRATION[0]! && e.at < MIGRATION[1]!) { maintenanceExcluded++; continue; }
+    valid++;
+    const target = e.at >= SUNDAY[0]! && e.at < SUNDAY[1]! ? 90 : perspective.target;
+    allowance += (100 - target) / 100;
+    if (isBad) bad++;
+    else {
+      good++;
+      goodDurations.push(e.durationMs);
+      if (e.durationMs <= perspective.fast) fast++;
+    }
+  }
+  goodDurations.sort((a, b) => a - b);
+  const p99 = goodDurations[Math.ceil(0.99 * goodDurations.length) - 1]!;
+  return { valid, good, bad, excluded, maintenanceExcluded, allowance, fast, p99 };
+}
+
+describe('the SLO engine against a generated ground truth', () => {
+  it('computes every figure exactly (percentiles within the histogram precision)', async () => {
+    const spec = await loadSpec(fixture('engine-spec.yaml'));
+    const slo = resolveSlos(spec, listOperations(spec));
+    expect(slo.problems).toEqual([]);
+    let now = START;
+    const engine = new SloEngine(slo, { now: () => now });
+    const events = trace();
+    for (const e of events) {
+      now = e.at;
+      engine.record(e);
+    }
+    now = END;
+    expect(events.length).toBeGreaterThan(15_000);
+
+    // The operation as a whole, against its own promise (99%, fast 300 ms).
+    const all = expected(events, { target: 99, fast: 300 });
+    const figures = engine.figures('listOrders')!;
+    expect(figures.availability).toEqual({ target: 99, achieved: round((all.good / all.valid) * 100), good: all.good, bad: all.bad, valid: all.valid, met: all.bad <= all.allowance });
+    expect(figures.excluded).toBe(all.excluded);
+    expect(figures.maintenanceExcluded).toBe(all.maintenanceExcluded);
+    expect(all.maintenanceExcluded).toBeGreaterThan(0);
+    expect(figures.errorBudget!.total).toBeCloseTo(all.allowance, 6);
+    expect(figures.errorBudget!.spent).toBe(all.bad);
+    expect(figures.errorBudget!.remaining).toBeCloseTo(1 - all.bad / all.allowance, 6);
+    expect(figures.latency[0]).toEqual({ name: 'fast', kind: 'threshold', target: 95, achieved: round((all.fast / all.good) * 100), met: (all.fast / all.good) * 100 >= 95 });
+    expect(figures.latency[1]!.achieved!).toBeGreaterThanOrEqual(all.p99 * 0.999);
+    expect(figures.latency[1]!.achieved!).toBeLessThanOrEqual(all.p99 * 1.001 + 1);
+
+    // Each consumer against its tier: gold (99.9%, fast 200 ms), free (98%).
+    for (const c of CONSUMERS) {
+      const tier = TIERS[c.tier]!;
+      const mine = expected(events, { consumer: c.name, target: tier.target, fast: tier.fast });
+      const f = engine.figures('listOrders', { consumer: c.name })!;
+      expect(f.availability, c.name).toMatchObject({ target: c.tier === 'anonymous' ? 99 : tier.target, good: mine.good, bad: mine.bad, valid: mine.valid });
+      expect(f.errorBudget!.total, c.name).toBeCloseTo(mine.allowance, 6);
+      expect(f.latency[0]!.achieved, c.name).toBe(round((mine.fast / mine.good) * 100));
+    }
+
+    // Burn rates over the last 5 minutes, 1 hour, 6 hours, 3 days, from the same definitions.
+    const burn = (ms: number) => {
+      const window = events.filter((e) => e.at >= END - ms && e.at < END);
+      const w = expected(window, { target: 99, fast: 300 });
+      return w.allowance === 0 ? 0 : w.bad / w.allowance;
+    };
+    for (const [name, ms] of [['5m', 5 * 60_000], ['1h', 3_600_000], ['6h', 6 * 3_600_000], ['3d', 3 * 86_400_000]] as const) {
+      expect(figures.burnRates[name], name).toBeCloseTo(burn(ms), 5);
+    }
+    // The burst (23:30-23:58) sets the page alert off: 1 h and 5 m both burn faster than 14.4.
+    const page = figures.alerts.find((a) => a.severity === 'page')!;
+    expect(page.longBurnRate).toBeGreaterThan(14.4);
+    expect(page.shortBurnRate).toBeGreaterThan(14.4);
+    expect(page.firing).toBe(true);
+  });
+
+  it('keeps the alert silent below minEventsPerHour, and during a suppressAlerts window', async () => {
+    const spec = await loadSpec(fixture('engine-spec.yaml'));
+    const slo = resolveSlos(spec, listOperations(spec));
+    (slo.operations[0]!.promise!.alerting as { minEventsPerHour: number }).minEventsPerHour = 1_000;
+    let now = at('2026-03-31T23:00:00Z');
+    const engine = new SloEngine(slo, { now: () => now });
+    for (let i = 0; i < 50; i++) engine.record({ at: now + i * 60_000, operationId: 'listOrders', consumer: 'x', tier: 'free', status: 500, durationMs: 10, outcome: 'response' });
+    now += 50 * 60_000;
+    const page = engine.figures('listOrders')!.alerts.find((a) => a.severity === 'page')!;
+    expect(page).toMatchObject({ firing: false, silencedBy: 'low-traffic' });
+    expect(page.longBurnRate).toBe(100);
+  });
+});
+
+function round(n: number): number {
+  return Math.round(n * 1e6) / 1e6;
+}
