@@ -161,7 +161,7 @@ export class SloEngine {
     const budget = allowance(counts);
     const errorBudget = promise.availability ? { total: round(budget), spent: counts.bad, remaining: budget === 0 ? (counts.bad === 0 ? null : -Infinity) : round(1 - counts.bad / budget) } : null;
 
-    const histogram: Histogram | undefined = promise.latency.some((o) => o.kind === 'percentile') ? newHistogram() : undefined;
+    const histogram: Histogram | undefined = promise.latency.some((o) => o.kind === 'percentile') ? newHistogram('merge') : undefined;
     if (histogram) op.latency.addInto(histogram, bounds.start, bounds.end, now, options.consumer);
     let thresholdIndex = 0;
     const latency: LatencyFigure[] = promise.latency.map((o) => {

@@ -1,5 +1,9 @@
 import * as hdr from 'hdr-histogram-js';
 
+// hdr-histogram-js's WebAssembly build: merges 9x and records 3x faster than its JS build, in less memory
+// (measured in bench/engine.bench.mjs). Histograms built on it must be destroy()ed; the engine does.
+await hdr.initWebAssembly();
+
 export const MINUTE = 60_000;
 export const HOUR = 3_600_000;
 export const DAY = 86_400_000;
@@ -148,9 +152,13 @@ export class Series {
   }
 }
 
-/** Durations of good events, in ms, 1 ms to 1 h, three significant digits. */
-export function newHistogram(): hdr.Histogram {
-  return hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: HOUR, numberOfSignificantValueDigits: 3, bitBucketSize: 'packed', useWebAssembly: false, autoResize: true });
+/**
+ * Durations of good events, in ms, 1 ms to 1 h, three significant digits.
+ * Stored histograms are packed (small); a histogram that merges many for a
+ * figure is a plain 32-bit one (merging into it is far faster).
+ */
+export function newHistogram(purpose: 'store' | 'merge' = 'store'): hdr.Histogram {
+  return hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: HOUR, numberOfSignificantValueDigits: 3, bitBucketSize: purpose === 'store' ? 'packed' : 32, useWebAssembly: true, autoResize: true });
 }
 
 /**
