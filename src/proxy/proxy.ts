@@ -203,9 +203,10 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     const consumer = identified instanceof Promise ? await identified : identified;
     const ex: Exchange = { started, requestId, method, path, query, operation, consumer, violations: [], requestBody: undefined, requestTooLarge: false };
 
-    if (!operation) {
-      stats.countUnknownRoute(method, path);
-      store.countUnknownRoute(method, path);
+    // A CORS preflight the spec does not describe is the browser's, not the consumer's: forwarded, not a violation.
+    const preflight = method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined;
+    if (!operation && !preflight) {
+      store.countUnknownRoute(method, stats.countUnknownRoute(method, path));
       report(ex, [{ code: 'unknown-route', operationId: null, direction: 'request', location: 'route', pointer: path, keyword: null, message: `no operation matches ${method} ${path}; forwarded unchecked` }], () => requestSample(ex, req));
     }
 

@@ -9,6 +9,9 @@ interface Cell {
   byCode: Record<string, number>;
 }
 
+export const UNKNOWN_ROUTES_KEPT = 1_000;
+export const OTHER_PATHS = '(other paths)';
+
 const cell = (): Cell => ({ requests: 0, request: 0, response: 0, byCode: {} });
 
 /** The JSON report (`GET /report`): stable field names, documented in docs/proxy.md. */
@@ -72,11 +75,22 @@ export class ConformanceStats {
     c.byCode[v.code] = (c.byCode[v.code] ?? 0) + 1;
   }
 
-  countUnknownRoute(method: string, path: string): void {
-    const key = `${method} ${path}`;
-    const known = this.unknown.get(key);
+  /**
+   * Counts a request no operation matches. At most 1,000 distinct paths are
+   * kept; later ones count as `(other paths)`, so scanners cannot grow the
+   * report or the store without bound. Returns the path it was counted under.
+   */
+  countUnknownRoute(method: string, path: string): string {
+    let key = `${method} ${path}`;
+    let known = this.unknown.get(key);
+    if (!known && this.unknown.size >= UNKNOWN_ROUTES_KEPT) {
+      path = OTHER_PATHS;
+      key = `${method} ${path}`;
+      known = this.unknown.get(key);
+    }
     if (known) known.count++;
-    else if (this.unknown.size < 1_000) this.unknown.set(key, { method, path, count: 1 });
+    else this.unknown.set(key, { method, path, count: 1 });
+    return path;
   }
 
   report(now = new Date()): ConformanceReport {

@@ -30,7 +30,8 @@ interface RouteStore {
  * Compiles every operation into one radix-tree router (find-my-way): static
  * segments beat templates (`/pets/mine` before `/pets/{id}`), each operation
  * is mounted under each of its `servers` base paths, trailing and duplicate
- * slashes are ignored, and parameters are percent-decoded.
+ * slashes are ignored, parameters are percent-decoded, and HEAD falls back to
+ * the path's GET operation.
  *
  * @example
  * const router = compileRouter(listOperations(spec));
@@ -54,7 +55,8 @@ export function compileRouter(operations: Operation[]): Router {
   return {
     conflicts,
     match(method, path) {
-      const found = router.find(method as HTTPMethod, path);
+      // HEAD is GET without the body (RFC 9110 §9.3.2): a path that declares GET answers HEAD too.
+      const found = router.find(method as HTTPMethod, path) ?? (method === 'HEAD' ? router.find('GET', path) : null);
       if (!found) return undefined;
       const store = found.store as RouteStore;
       const params: Record<string, string> = {};

@@ -65,6 +65,10 @@ describe('forwarding', () => {
     expect((await call(`${proxy.url}/api/items/2`)).status).toBe(204);
     const notModified = await call(`${proxy.url}/api/items/3`);
     expect([notModified.status, notModified.headers.etag, notModified.text]).toEqual([304, '"x"', '']);
+    await settle();
+    const report = proxy.stats.report();
+    expect(report.operations.find((o) => o.operationId === 'getItem')).toMatchObject({ requests: 3, violations: { request: 0, response: 0 } });
+    expect(report.unknownRoutes).toEqual([]);
   });
 
   it('streams a chunked request body through intact', async () => {
@@ -151,6 +155,16 @@ describe('forwarding', () => {
     await settle();
     const report = proxy.stats.report();
     expect(report.operations.find((o) => o.operationId === 'createItem')!.violations.byCode).toEqual({ 'not-validated': 1 });
+  });
+
+  it('forwards CORS preflights the spec does not describe without calling them violations', async () => {
+    upstream = await startUpstream((_req, res) => res.writeHead(204, { 'access-control-allow-origin': '*' }).end());
+    proxy = await proxyFor(upstream.url);
+    const res = await call(`${proxy.url}/api/items`, { method: 'OPTIONS', headers: { origin: 'https://app.example', 'access-control-request-method': 'POST' } });
+    expect([res.status, res.headers['access-control-allow-origin']]).toEqual([204, '*']);
+    await call(`${proxy.url}/api/items`, { method: 'OPTIONS' }); // not a preflight: the spec declares no OPTIONS
+    await settle();
+    expect(proxy.stats.report().unknownRoutes).toEqual([{ method: 'OPTIONS', path: '/api/items', count: 1 }]);
   });
 
   it('keeps serving other requests when a client sends garbage', async () => {

@@ -92,3 +92,23 @@ describe('usage records', () => {
     expect(usage).toEqual(['app listItems parameter query:limit 1', 'app listItems status 200 1', 'shop getItem status 200 2', 'shop getItem status 404 1']);
   });
 });
+
+describe('unknown routes', () => {
+  it('keep at most 1,000 distinct paths, the rest under "(other paths)", in the report and the store', async () => {
+    upstream = await startUpstream((_req, res) => res.writeHead(404).end());
+    const file = join(tempDir(), 'sworn.db');
+    proxy = await proxyFor(upstream.url, { store: file, violationLogsPerSecond: 0 });
+    for (let i = 0; i < 1_010; i++) await call(`${proxy.url}/scan/${i}`);
+    await settle();
+    const report = proxy.stats.report();
+    expect(report.unknownRoutes).toHaveLength(1_001);
+    expect(report.unknownRoutes[0]).toEqual({ method: 'GET', path: '(other paths)', count: 10 });
+    await proxy.close();
+    proxy = undefined;
+    const store = new Store(file);
+    const stored = store.load().unknownRoutes;
+    store.close();
+    expect(stored).toHaveLength(1_001);
+    expect(stored.find((u) => u.path === '(other paths)')?.count).toBe(10);
+  });
+});

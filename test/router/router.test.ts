@@ -28,6 +28,8 @@ describe('compileRouter', () => {
     expect(router.match('GET', '/api/files/a%20b%2Fc')?.params).toEqual({ name: 'a b/c' });
     expect(router.match('GET', '/items/42')).toBeUndefined();
     expect(router.match('PATCH', '/api/items/42')).toBeUndefined();
+    expect(router.match('HEAD', '/api/items/42')?.operation.id).toBe('getItem'); // HEAD is GET without the body
+    expect(router.match('HEAD', '/api/shapes')).toBeUndefined(); // POST only
   });
 
   it('handles templates inside a segment and colons in static text', async () => {
