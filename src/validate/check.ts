@@ -1,4 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { promisify } from 'node:util';
+import { brotliDecompress, gunzip, inflate } from 'node:zlib';
 import type { CompiledMedia, CompiledOperation, CompiledParam, CompiledResponse } from './compile.js';
 import { matchMediaType, readBody, essence } from './media.js';
 import { deserializeQuery, deserializeScalar, parseCookies } from './params.js';
@@ -60,15 +62,46 @@ async function checkBody(media: CompiledMedia, body: Buffer, contentType: string
   out.push(violation(side === 'request' ? 'request-body-invalid' : 'response-body-invalid', 'body', detail.pointer, detail.message, detail.keyword));
 }
 
+const DECODERS: Record<string, (body: Buffer) => Promise<Buffer>> = {
+  gzip: promisify(gunzip),
+  'x-gzip': promisify(gunzip),
+  deflate: promisify(inflate),
+  br: promisify(brotliDecompress),
+};
+
+/**
+ * The body as its media type reads it: `Content-Encoding` undone (gzip,
+ * deflate, br; asynchronously, off the event loop's critical work). An
+ * encoding that cannot be undone yields `undefined`.
+ */
+async function decoded(body: Buffer, headers: IncomingHttpHeaders): Promise<Buffer | undefined> {
+  const encoding = headerValue(headers, 'content-encoding');
+  if (!encoding || body.length === 0) return body;
+  let current = body;
+  for (const coding of encoding.split(',').map((c) => c.trim().toLowerCase()).filter((c) => c !== 'identity').reverse()) {
+    const decode = DECODERS[coding];
+    if (!decode) return undefined;
+    try {
+      current = await decode(current);
+    } catch {
+      return undefined;
+    }
+  }
+  return current;
+}
+
 /** The body's media type must be declared; then the body is checked by it (unless it was too large to keep). */
-async function checkContent(media: ReadonlyMap<string, CompiledMedia>, contentType: string | undefined, body: Buffer, tooLarge: boolean, side: 'request' | 'response', context: string, out: Draft[]): Promise<void> {
+async function checkContent(media: ReadonlyMap<string, CompiledMedia>, headers: IncomingHttpHeaders, body: Buffer, tooLarge: boolean, side: 'request' | 'response', context: string, out: Draft[]): Promise<void> {
+  const contentType = headerValue(headers, 'content-type');
   const match = matchMediaType(media, contentType);
   if (!match) {
     out.push(violation(side === 'request' ? 'request-content-type' : 'response-content-type', 'content-type', '', `the ${side}'s content type ${essence(contentType) || '(none)'} is not declared${context}; declared: ${[...media.keys()].join(', ')}`));
   } else if (tooLarge) {
     out.push(violation('not-validated', 'body', '', `not-validated: body-too-large (the ${side} body was forwarded unchecked; raise --max-body to check it)`));
-  } else {
-    await checkBody(match[1], body, contentType, side, out);
+  } else if (match[1].validate) {
+    const plain = await decoded(body, headers);
+    if (plain === undefined) out.push(violation('not-validated', 'body', '', `not-validated: content-encoding ${headerValue(headers, 'content-encoding')} (the ${side} body was forwarded unchecked; sworn decodes gzip, deflate and br)`));
+    else await checkBody(match[1], plain, contentType, side, out);
   }
 }
 
@@ -101,11 +134,10 @@ export async function validateRequest(op: CompiledOperation, input: RequestInput
 
   const hasBody = input.body !== undefined && (input.body.length > 0 || input.bodyTooLarge);
   if (op.body) {
-    const contentType = headerValue(input.headers, 'content-type');
     if (!hasBody) {
       if (op.body.required) out.push(violation('request-body-missing', 'body', '', 'the request has no body, but the operation requires one', 'required'));
     } else {
-      await checkContent(op.body.media, contentType, input.body as Buffer, input.bodyTooLarge, 'request', '', out);
+      await checkContent(op.body.media, input.headers, input.body as Buffer, input.bodyTooLarge, 'request', '', out);
     }
   }
   return out.map((d) => ({ ...d, operationId: op.operation.id, direction: 'request' }));
@@ -153,7 +185,7 @@ export async function validateResponse(op: CompiledOperation, input: ResponseInp
   }
   const hasBody = !input.bodyless && input.body !== undefined && (input.body.length > 0 || input.bodyTooLarge);
   if (hasBody && declared.media.size > 0) {
-    await checkContent(declared.media, headerValue(input.headers, 'content-type'), input.body as Buffer, input.bodyTooLarge, 'response', ` for status ${input.status}`, out);
+    await checkContent(declared.media, input.headers, input.body as Buffer, input.bodyTooLarge, 'response', ` for status ${input.status}`, out);
   }
   return out.map((d) => ({ ...d, operationId: op.operation.id, direction: 'response' }));
 }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { request } from 'undici';
 import { call, proxyFor, settle, startUpstream, type Upstream } from './harness.js';
 import type { RunningProxy } from '../../src/proxy/index.js';
 import type { Violation } from '../../src/validate/index.js';
@@ -171,6 +172,33 @@ describe('violation logs', () => {
       expect(limited.logs.lines.find((l) => l.suppressed !== undefined)).toMatchObject({ suppressed: 7 });
     } finally {
       await limited.close();
+    }
+  });
+});
+
+describe('compressed bodies', () => {
+  it('checks gzip, deflate and br bodies decoded, passes the bytes as sent, and reports unknown encodings as not validated', async () => {
+    const { gzipSync, deflateSync, brotliCompressSync } = await import('node:zlib');
+    const json = Buffer.from(JSON.stringify([{ id: 1, name: 'a' }]));
+    const bad = Buffer.from(JSON.stringify([{ id: 'x', name: 'a' }]));
+    const cases: Array<[string, Buffer, string[]]> = [
+      ['gzip', gzipSync(json), []],
+      ['deflate', deflateSync(json), []],
+      ['br', brotliCompressSync(json), []],
+      ['gzip', gzipSync(bad), ['response-body-invalid']],
+      ['zstd', json, ['not-validated']],
+    ];
+    for (const [encoding, body, expected] of cases) {
+      const compressedUpstream = await startUpstream((_req, res) => res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': encoding, 'x-total': '1' }).end(body));
+      const p = await proxyFor(compressedUpstream.url, { violationLogsPerSecond: 100_000 });
+      const requestId = `gz-${encoding}-${expected.join()}`;
+      const res = await request(`${p.url}/api/items`, { headers: { 'x-request-id': requestId, 'accept-encoding': encoding } });
+      const received = Buffer.from(await res.body.arrayBuffer());
+      expect(received.equals(body), encoding).toBe(true); // forwarded as sent, still encoded
+      await settle();
+      expect(p.logs.lines.filter((l) => l.requestId === requestId).map((l) => l.code), `${encoding} ${expected}`).toEqual(expected);
+      await p.close();
+      await compressedUpstream.close();
     }
   });
 });
