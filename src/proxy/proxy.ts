@@ -1,4 +1,5 @@
 import http, { type IncomingMessage, type ServerResponse, type IncomingHttpHeaders } from 'node:http';
+import https from 'node:https';
 import { randomUUID } from 'node:crypto';
 
 import type { AddressInfo, Socket } from 'node:net';
@@ -507,9 +508,10 @@ function backwardHeaders(headers: IncomingHttpHeaders): Record<string, string | 
 
 /** Connection upgrades (WebSocket) pass through as a raw tunnel. */
 function tunnelUpgrade(req: IncomingMessage, socket: Socket, head: Buffer, upstream: URL, basePath: string, logger: Logger): void {
-  const upstreamReq = http.request({
+  const secure = upstream.protocol === 'https:';
+  const upstreamReq = (secure ? https : http).request({
     host: upstream.hostname,
-    port: upstream.port || 80,
+    port: upstream.port || (secure ? 443 : 80),
     method: req.method,
     path: basePath + (req.url ?? '/'),
     headers: { ...req.headers, 'x-forwarded-for': req.socket.remoteAddress ?? '' },
