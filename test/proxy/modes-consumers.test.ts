@@ -130,3 +130,38 @@ describe('consumers', () => {
     expect(await consumersAfter([{ authorization: `Bearer ${token}` }], { specFile: join(dir, 'api.yaml'), jwtUnverified: true })).toEqual(['dev-user/default/1']);
   });
 });
+
+describe('request bodies of unknown length (chunked)', () => {
+  async function postChunked(url: string, parts: string[]): Promise<{ status: number; text: string }> {
+    const { port } = new URL(url);
+    const req = (await import('node:http')).request({ host: '127.0.0.1', port, method: 'POST', path: '/api/items', headers: { 'content-type': 'application/json' } });
+    for (const part of parts) req.write(part);
+    req.end();
+    const [res] = (await (await import('node:events')).once(req, 'response')) as [import('node:http').IncomingMessage];
+    let text = '';
+    for await (const chunk of res) text += chunk;
+    return { status: res.statusCode ?? 0, text };
+  }
+
+  it('observe: streams them through and still checks them', async () => {
+    upstream = await startUpstream((_req, res, body) => res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ id: 1, ...JSON.parse(body.toString()) })));
+    proxy = await proxyFor(upstream.url);
+    const res = await postChunked(proxy.url, ['{"na', 'me":""', '}']);
+    expect(res.status).toBe(201);
+    expect(upstream.seen[0]!.headers['transfer-encoding']).toBe('chunked');
+    expect(upstream.seen[0]!.body.toString()).toBe('{"name":""}');
+    await settle();
+    expect(proxy.stats.report().operations.find((o) => o.operationId === 'createItem')!.violations.byCode).toMatchObject({ 'request-body-invalid': 1 });
+  });
+
+  it('enforce: reads them up to --max-body, then forwards or rejects', async () => {
+    upstream = await startUpstream((_req, res, body) => res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ id: 1, ...JSON.parse(body.toString()) })));
+    proxy = await proxyFor(upstream.url, { mode: 'enforce', maxBody: 64 });
+    expect((await postChunked(proxy.url, ['{"name":', '"ok"}'])).status).toBe(201);
+    expect((await postChunked(proxy.url, ['{"name":', '""}'])).status).toBe(400);
+    const long = JSON.stringify({ name: 'x'.repeat(200) });
+    const over = await postChunked(proxy.url, [long.slice(0, 50), long.slice(50, 120), long.slice(120)]);
+    expect(over.status).toBe(201); // over the limit: forwarded unchecked
+    expect(upstream.seen.map((s) => s.body.toString())).toEqual(['{"name":"ok"}', long]);
+  });
+});
