@@ -150,8 +150,25 @@ function checkVersion(root: SourceFile): OpenApiDocument {
   return doc as unknown as OpenApiDocument;
 }
 
-/** True when any `$ref` in the document points outside it. Iterative: real specs are deep. */
-function hasExternalRef(root: unknown): boolean {
+/** Keys whose values are literal data, where a `$ref` key is not a reference (OpenAPI examples, schema defaults). */
+const LITERAL_KEYS = new Set(['example', 'default', 'const', 'enum']);
+
+/**
+ * The literal values directly under `node`: `example`, `default`, `const`,
+ * `enum` items, and `examples` (a JSON Schema array, or an OpenAPI map whose
+ * entries' `value` is literal; an entry that is itself a `$ref` is a reference).
+ */
+function literalChildren(node: Record<string, unknown>, key: string, value: unknown): unknown[] | undefined {
+  if (LITERAL_KEYS.has(key)) return [value];
+  if (key !== 'examples' || value === null || typeof value !== 'object') return undefined;
+  if (Array.isArray(value)) return value;
+  return Object.values(value as Record<string, unknown>)
+    .filter((entry): entry is Record<string, unknown> => entry !== null && typeof entry === 'object' && 'value' in entry)
+    .map((entry) => entry.value);
+}
+
+/** Walks every object that is not literal data. Iterative: real specs are deep. */
+function walkNonLiteral(root: unknown, visit: (node: Record<string, unknown>) => boolean | void): void {
   const stack: unknown[] = [root];
   while (stack.length > 0) {
     const node = stack.pop();
@@ -160,16 +177,82 @@ function hasExternalRef(root: unknown): boolean {
       for (const item of node) if (item !== null && typeof item === 'object') stack.push(item);
       continue;
     }
-    for (const key in node) {
-      const value = (node as Record<string, unknown>)[key];
-      if (key === '$ref' && typeof value === 'string' && !value.startsWith('#')) return true;
-      if (value !== null && typeof value === 'object') stack.push(value);
+    const record = node as Record<string, unknown>;
+    if (visit(record) === true) return;
+    for (const key in record) {
+      const value = record[key];
+      if (value === null || typeof value !== 'object') continue;
+      const literal = literalChildren(record, key, value);
+      if (literal) {
+        if (key === 'examples' && !Array.isArray(value)) stack.push(...Object.values(value as object).filter((e) => e && typeof e === 'object' && !('value' in (e as object))));
+        continue;
+      }
+      stack.push(value);
     }
   }
-  return false;
+}
+
+/** True when any `$ref` outside literal data points outside the document. */
+function hasExternalRef(root: unknown): boolean {
+  let found = false;
+  walkNonLiteral(root, (node) => {
+    const ref = node.$ref;
+    if (typeof ref === 'string' && !ref.startsWith('#')) found = true;
+    return found;
+  });
+  return found;
+}
+
+const SHIELDED = '$ref\u0000literal';
+
+/**
+ * Renames `$ref` keys inside literal data so the bundler, which follows every
+ * `$ref`, leaves them alone; returns what to rename back afterwards.
+ */
+function shieldLiteralRefs(root: unknown, shielded: Array<Record<string, unknown>>): void {
+  const shieldValue = (value: unknown) => {
+    const stack = [value];
+    while (stack.length > 0) {
+      const node = stack.pop();
+      if (node === null || typeof node !== 'object') continue;
+      if (Array.isArray(node)) stack.push(...node);
+      else {
+        const record = node as Record<string, unknown>;
+        if ('$ref' in record) {
+          record[SHIELDED] = record.$ref;
+          delete record.$ref;
+          shielded.push(record);
+        }
+        stack.push(...Object.values(record));
+      }
+    }
+  };
+  walkNonLiteral(root, (node) => {
+    for (const key in node) {
+      const literal = literalChildren(node, key, node[key]);
+      if (literal) for (const value of literal) shieldValue(value);
+    }
+  });
+}
+
+function unshield(shielded: Array<Record<string, unknown>>): void {
+  for (const record of shielded) {
+    record.$ref = record[SHIELDED];
+    delete record[SHIELDED];
+  }
 }
 
 async function bundle(root: SourceFile, document: unknown, sources: Map<string, SourceFile>, options: LoadSpecOptions, cwd: string): Promise<void> {
+  const shielded: Array<Record<string, unknown>> = [];
+  shieldLiteralRefs(document, shielded);
+  try {
+    await bundleShielded(root, document, sources, options, cwd, shielded);
+  } finally {
+    unshield(shielded);
+  }
+}
+
+async function bundleShielded(root: SourceFile, document: unknown, sources: Map<string, SourceFile>, options: LoadSpecOptions, cwd: string, shielded: Array<Record<string, unknown>>): Promise<void> {
   const parser = {
     order: 1,
     allowEmpty: false,
@@ -181,6 +264,7 @@ async function bundle(root: SourceFile, document: unknown, sources: Map<string, 
       const text = typeof file.data === 'string' ? file.data : file.data.toString('utf8');
       const source = SourceFile.parse(path, /^https?:/.test(path) ? path : displayPathOf(path, cwd), text);
       sources.set(path, source);
+      shieldLiteralRefs(source.value, shielded);
       return source.value;
     },
   };

@@ -40,6 +40,19 @@ describe('loadSpec', () => {
     expect(ops[3]!.basePaths).toEqual(['/staff']);
   });
 
+  it('leaves $ref inside example values alone (literal data), while bundling real external refs', async () => {
+    const spec = await loadSpec(fixture('literal-refs/openapi.yaml'), { cwd: ROOT });
+    const content = spec.get('/paths/~1stats/get/responses/200/content/application~1json') as { schema: { example: unknown }; examples: { documented: { value: unknown } } };
+    expect(content.examples.documented.value).toEqual({ actions: { $ref: 'not-a-file.yaml' }, note: 'a JSON Reference shown as data' });
+    expect(spec.deref(content.schema) as unknown).toMatchObject({ type: 'object', example: { $ref: 'data-in-an-external-file.yaml' } });
+    expect(spec.get('/components/examples/Shared/value')).toEqual({ $ref: 'also-data.yaml' });
+  });
+
+  it('loads GitHub Enterprise Cloud\'s description, whose examples contain literal $refs', async () => {
+    const spec = await loadSpec(GITHUB_SPEC.replace('api.github.com.json', 'ghec.json'));
+    expect(listOperations(spec).length).toBeGreaterThan(1200);
+  });
+
   it('reads JSON specs and OpenAPI 3.0', async () => {
     const spec = await loadSpec(fixture('petstore-3.0.json'), { cwd: ROOT });
     expect(spec.version).toBe('3.0');
