@@ -197,3 +197,17 @@ describe('routing', () => {
     expect(upstream.seen.map((s) => s.url)).toEqual(['/api/items/mine', '/api/items/7/', '/api/files/hello%20world', '/items/7']);
   });
 });
+
+describe('malformed requests', () => {
+  it('a path with broken percent-encoding is forwarded and reported, and the next request is fine', async () => {
+    upstream = await startUpstream((_req, res) => res.end('ok'));
+    proxy = await proxyFor(upstream.url);
+    const broken = await call(`${proxy.url}/api/files/%E0%A4%A`);
+    expect(broken.status).toBe(200);
+    expect((await call(`${proxy.url}/api/items/mine`)).text).toBe('ok');
+    await settle();
+    const report = proxy.stats.report();
+    expect(report.unknownRoutes.map((u) => u.path)).toEqual(['/api/files/%E0%A4%A']);
+    expect(report.operations.find((o) => o.operationId === 'myItems')!.requests).toBe(1);
+  });
+});
