@@ -2,7 +2,7 @@ import type { Histogram } from 'hdr-histogram-js';
 import { MaintenanceSchedule, combineEffects } from '../slo/maintenance.js';
 import type { LatencyObjective, ResolvedOperationSlo, ResolvedPromise, ResolvedSpecSlo } from '../slo/model.js';
 import { windowBounds } from '../slo/window.js';
-import { HOUR, LatencyBook, Series, newHistogram, type Classified, type Counts } from './series.js';
+import { HOUR, LatencyBook, Series, newHistogram, type Classified, type Counts, type LatencyScope, type Resolution } from './series.js';
 
 /** One exchange, as the proxy saw it. */
 export interface EngineEvent {
@@ -17,6 +17,12 @@ export interface EngineEvent {
   durationMs: number;
   /** How the exchange ended: a response, the upstream failing (connect error, reset), or the client leaving. */
   outcome: 'response' | 'upstream-error' | 'timeout' | 'client-abort';
+}
+
+/** Engine state as the store keeps it. */
+export interface EngineSnapshot {
+  counts: Array<{ operation: string; consumer: string; tier: string; resolution: Resolution; index: number; data: Float64Array }>;
+  latency: Array<{ operation: string; scope: LatencyScope; consumer: string; index: number; encoded: string }>;
 }
 
 export interface LatencyFigure {
@@ -215,6 +221,53 @@ export class SloEngine {
 
   private tierOf(_op: OperationModel, consumer: string): string | undefined {
     return this.tierByConsumer.get(consumer);
+  }
+
+  /**
+   * What changed since the last snapshot: buckets (raw counts) and latency
+   * histograms (compressed), for the store to write in one transaction.
+   */
+  takeSnapshot(): EngineSnapshot {
+    const counts: EngineSnapshot['counts'] = [];
+    const latency: EngineSnapshot['latency'] = [];
+    for (const [operation, op] of this.operations) {
+      for (const [consumer, series] of op.series) {
+        for (const b of series.takeDirty()) counts.push({ operation, consumer, tier: this.tierByConsumer.get(consumer) ?? '', resolution: b.resolution, index: b.index, data: b.data });
+      }
+      for (const h of op.latency.takeDirty()) latency.push({ operation, ...h });
+    }
+    return { counts, latency };
+  }
+
+  /** Puts back what the store kept (a restarted proxy resumes its windows). Rows that no longer fit the spec are skipped. */
+  restore(snapshot: EngineSnapshot): { restored: number; skipped: number } {
+    let restored = 0;
+    let skipped = 0;
+    for (const row of snapshot.counts) {
+      const op = this.operations.get(row.operation);
+      if (!op) {
+        skipped++;
+        continue;
+      }
+      if (row.tier) this.tierByConsumer.set(row.consumer, row.tier);
+      let series = op.series.get(row.consumer);
+      if (!series) {
+        const tierPromise = op.tiers.get(row.tier)?.promise ?? op.base;
+        op.series.set(row.consumer, (series = new Series(thresholds(op.base).length, thresholds(tierPromise).length)));
+      }
+      if (series.load(row.resolution, row.index, row.data)) restored++;
+      else skipped++;
+    }
+    for (const row of snapshot.latency) {
+      const op = this.operations.get(row.operation);
+      if (!op) {
+        skipped++;
+        continue;
+      }
+      op.latency.load(row.scope, row.consumer, row.index, row.encoded);
+      restored++;
+    }
+    return { restored, skipped };
   }
 
   /** Drops what no window can reach any more. */

@@ -12,6 +12,8 @@ export const MINUTE_SPAN = 7 * HOUR;
 /** Hour buckets cover this much (the longest usual long alert window, 3 d, plus margin); older time is in day buckets. */
 export const HOUR_SPAN = 4 * DAY;
 
+export type Resolution = 'minute' | 'hour' | 'day';
+
 /** Field offsets in a bucket; threshold objectives' "fast" counts follow. */
 const VALID = 0, GOOD = 1, BAD = 2, EXCLUDED = 3, MAINTENANCE = 4, ALLOWANCE_BASE = 5, ALLOWANCE_TIER = 6, FIXED = 7;
 
@@ -59,10 +61,13 @@ export function boundaries(now: number): { hoursFrom: number; minutesFrom: numbe
  * hour (within 4 days) or the day.
  */
 export class Series {
-  private readonly width: number;
+  readonly width: number;
   private readonly minutes = new Map<number, Float64Array>();
   private readonly hours = new Map<number, Float64Array>();
   private readonly days = new Map<number, Float64Array>();
+  /** Buckets changed since the last `takeDirty()`, for persistence. */
+  private readonly dirty = new Set<Float64Array>();
+  private readonly where = new WeakMap<Float64Array, { resolution: Resolution; index: number }>();
 
   constructor(private readonly thresholdsBase: number, private readonly thresholdsTier: number) {
     this.width = FIXED + thresholdsBase + thresholdsTier;
@@ -70,8 +75,36 @@ export class Series {
 
   private bucket(map: Map<number, Float64Array>, index: number): Float64Array {
     let b = map.get(index);
-    if (!b) map.set(index, (b = new Float64Array(this.width)));
+    if (!b) {
+      map.set(index, (b = new Float64Array(this.width)));
+      this.where.set(b, { resolution: map === this.minutes ? 'minute' : map === this.hours ? 'hour' : 'day', index });
+    }
+    this.dirty.add(b);
     return b;
+  }
+
+  private mapOf(resolution: Resolution): Map<number, Float64Array> {
+    return resolution === 'minute' ? this.minutes : resolution === 'hour' ? this.hours : this.days;
+  }
+
+  /** The buckets changed since the last call (copies), and forgets that they changed. */
+  takeDirty(): Array<{ resolution: Resolution; index: number; data: Float64Array }> {
+    const out: Array<{ resolution: Resolution; index: number; data: Float64Array }> = [];
+    for (const b of this.dirty) {
+      const at = this.where.get(b);
+      if (at && this.mapOf(at.resolution).get(at.index) === b) out.push({ ...at, data: b.slice() });
+    }
+    this.dirty.clear();
+    return out;
+  }
+
+  /** Puts back a stored bucket; false when its shape no longer fits (the promise's objectives changed). */
+  load(resolution: Resolution, index: number, data: Float64Array): boolean {
+    if (data.length !== this.width) return false;
+    const b = data.slice();
+    this.mapOf(resolution).set(index, b);
+    this.where.set(b, { resolution, index });
+    return true;
   }
 
   record(at: number, event: Classified): void {
@@ -166,10 +199,34 @@ export function newHistogram(purpose: 'store' | 'merge' = 'store'): hdr.Histogra
  * day, per consumer by day. Percentiles of a consumer are read at day
  * resolution; an operation's at hour resolution for the last 4 days.
  */
+export type LatencyScope = 'operation-hour' | 'operation-day' | 'consumer-day';
+
 export class LatencyBook {
   private readonly operationHours = new Map<number, hdr.Histogram>();
   private readonly operationDays = new Map<number, hdr.Histogram>();
   private readonly consumerDays = new Map<string, Map<number, hdr.Histogram>>();
+  private readonly dirty = new Map<hdr.Histogram, { scope: LatencyScope; consumer: string; index: number }>();
+
+  /** The histograms changed since the last call, compressed (hdr's base64 encoding). */
+  takeDirty(): Array<{ scope: LatencyScope; consumer: string; index: number; encoded: string }> {
+    const out = [...this.dirty].map(([h, at]) => ({ ...at, encoded: hdr.encodeIntoCompressedBase64(h) }));
+    this.dirty.clear();
+    return out;
+  }
+
+  /** Puts back a stored histogram. */
+  load(scope: LatencyScope, consumer: string, index: number, encoded: string): void {
+    const h = hdr.decodeFromCompressedBase64(encoded, 'packed', true);
+    const map = scope === 'operation-hour' ? this.operationHours : scope === 'operation-day' ? this.operationDays : this.consumerMap(consumer);
+    map.get(index)?.destroy();
+    map.set(index, h);
+  }
+
+  private consumerMap(consumer: string): Map<number, hdr.Histogram> {
+    let byDay = this.consumerDays.get(consumer);
+    if (!byDay) this.consumerDays.set(consumer, (byDay = new Map()));
+    return byDay;
+  }
 
   record(at: number, consumer: string, durationMs: number): void {
     const value = Math.min(Math.max(1, Math.round(durationMs)), HOUR);
@@ -178,14 +235,16 @@ export class LatencyBook {
     let h = this.operationHours.get(hour);
     if (!h) this.operationHours.set(hour, (h = newHistogram()));
     h.recordValue(value);
+    if (!this.dirty.has(h)) this.dirty.set(h, { scope: 'operation-hour', consumer: '', index: hour });
     let d = this.operationDays.get(day);
     if (!d) this.operationDays.set(day, (d = newHistogram()));
     d.recordValue(value);
-    let byDay = this.consumerDays.get(consumer);
-    if (!byDay) this.consumerDays.set(consumer, (byDay = new Map()));
+    if (!this.dirty.has(d)) this.dirty.set(d, { scope: 'operation-day', consumer: '', index: day });
+    const byDay = this.consumerMap(consumer);
     let c = byDay.get(day);
     if (!c) byDay.set(day, (c = newHistogram()));
     c.recordValue(value);
+    if (!this.dirty.has(c)) this.dirty.set(c, { scope: 'consumer-day', consumer, index: day });
   }
 
   /** Merges the histograms covering [from, to) into `into`. */
@@ -211,6 +270,7 @@ export class LatencyBook {
     const drop = (map: Map<number, hdr.Histogram>, before: number) => {
       for (const [i, h] of map) {
         if (i < before) {
+          this.dirty.delete(h);
           h.destroy();
           map.delete(i);
         }

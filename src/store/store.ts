@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { SwornError } from '../errors.js';
 import type { Violation } from '../validate/violation.js';
+import type { EngineSnapshot } from '../engine/engine.js';
 
 /** What the proxy has counted, restored on restart. */
 export interface StoredCounts {
@@ -30,6 +31,8 @@ CREATE TABLE IF NOT EXISTS violations (operation TEXT NOT NULL, consumer TEXT NO
 CREATE TABLE IF NOT EXISTS samples (id INTEGER PRIMARY KEY AUTOINCREMENT, operation TEXT NOT NULL, consumer TEXT NOT NULL, code TEXT NOT NULL, direction TEXT NOT NULL, at TEXT NOT NULL, request_id TEXT NOT NULL, sample TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS samples_by_code ON samples (operation, code, id);
 CREATE TABLE IF NOT EXISTS unknown_routes (method TEXT NOT NULL, path TEXT NOT NULL, count INTEGER NOT NULL, PRIMARY KEY (method, path));
+CREATE TABLE IF NOT EXISTS slo_counts (operation TEXT NOT NULL, consumer TEXT NOT NULL, tier TEXT NOT NULL, resolution TEXT NOT NULL, idx INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (operation, consumer, resolution, idx));
+CREATE TABLE IF NOT EXISTS slo_latency (operation TEXT NOT NULL, scope TEXT NOT NULL, consumer TEXT NOT NULL, idx INTEGER NOT NULL, data TEXT NOT NULL, PRIMARY KEY (operation, scope, consumer, idx));
 CREATE TABLE IF NOT EXISTS usage (consumer TEXT NOT NULL, operation TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL, count INTEGER NOT NULL, last_at TEXT NOT NULL, PRIMARY KEY (consumer, operation, kind, name));
 `;
 
@@ -75,6 +78,8 @@ export class Store {
       addUnknown: this.db.prepare('INSERT INTO unknown_routes (method, path, count) VALUES (?, ?, ?) ON CONFLICT (method, path) DO UPDATE SET count = count + excluded.count'),
       addUsage: this.db.prepare('INSERT INTO usage (consumer, operation, kind, name, count, last_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (consumer, operation, kind, name) DO UPDATE SET count = count + excluded.count, last_at = excluded.last_at'),
       addSample: this.db.prepare('INSERT INTO samples (operation, consumer, code, direction, at, request_id, sample) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      putCounts: this.db.prepare('INSERT INTO slo_counts (operation, consumer, tier, resolution, idx, data) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (operation, consumer, resolution, idx) DO UPDATE SET data = excluded.data, tier = excluded.tier'),
+      putLatency: this.db.prepare('INSERT INTO slo_latency (operation, scope, consumer, idx, data) VALUES (?, ?, ?, ?, ?) ON CONFLICT (operation, scope, consumer, idx) DO UPDATE SET data = excluded.data'),
       pruneSamples: this.db.prepare('DELETE FROM samples WHERE operation = ? AND code = ? AND id NOT IN (SELECT id FROM samples WHERE operation = ? AND code = ? ORDER BY id DESC LIMIT ?)'),
     };
   }
@@ -119,13 +124,39 @@ export class Store {
     else byName.set(key, { consumer, operation, kind, name, n: 1 });
   }
 
+  private pendingSlo: EngineSnapshot[] = [];
+
+  /** Engine state to write at the next flush (the changed buckets only). */
+  saveSlo(snapshot: EngineSnapshot): void {
+    if (snapshot.counts.length + snapshot.latency.length > 0) this.pendingSlo.push(snapshot);
+  }
+
+  /** Everything the engine has stored. */
+  loadSlo(): EngineSnapshot {
+    const counts = (this.db.prepare('SELECT operation, consumer, tier, resolution, idx, data FROM slo_counts').all() as Array<{ operation: string; consumer: string; tier: string; resolution: EngineSnapshot['counts'][number]['resolution']; idx: number; data: Buffer }>)
+      .map((r) => ({ operation: r.operation, consumer: r.consumer, tier: r.tier, resolution: r.resolution, index: r.idx, data: new Float64Array(r.data.buffer.slice(r.data.byteOffset, r.data.byteOffset + r.data.byteLength)) }));
+    const latency = (this.db.prepare('SELECT operation, scope, consumer, idx, data FROM slo_latency').all() as Array<{ operation: string; scope: EngineSnapshot['latency'][number]['scope']; consumer: string; idx: number; data: string }>)
+      .map((r) => ({ operation: r.operation, scope: r.scope, consumer: r.consumer, index: r.idx, encoded: r.data }));
+    return { counts, latency };
+  }
+
+  /** Drops engine rows older than `keepFrom` (epoch ms): retention = the longest window plus a margin. */
+  pruneSlo(keepFrom: number): void {
+    const sizes = { minute: 60_000, hour: 3_600_000, day: 86_400_000 } as const;
+    for (const [resolution, size] of Object.entries(sizes)) this.db.prepare('DELETE FROM slo_counts WHERE resolution = ? AND idx < ?').run(resolution, Math.floor(keepFrom / size));
+    this.db.prepare("DELETE FROM slo_latency WHERE scope = 'operation-hour' AND idx < ?").run(Math.floor(keepFrom / 3_600_000));
+    this.db.prepare("DELETE FROM slo_latency WHERE scope != 'operation-hour' AND idx < ?").run(Math.floor(keepFrom / 86_400_000));
+  }
+
   addSample(sample: ViolationSample): void {
     if (this.pendingSamples.length < 1_000) this.pendingSamples.push(sample);
   }
 
   /** Writes everything counted since the last flush, in one transaction. */
   flush(): void {
-    if (this.requestDeltas.size + this.violationDeltas.size + this.unknownDeltas.size + this.usageDeltas.size + this.pendingSamples.length === 0) return;
+    if (this.requestDeltas.size + this.violationDeltas.size + this.unknownDeltas.size + this.usageDeltas.size + this.pendingSamples.length + this.pendingSlo.length === 0) return;
+    const slo = this.pendingSlo;
+    this.pendingSlo = [];
     const requests = this.requestDeltas;
     const violations = this.violationDeltas;
     const unknown = this.unknownDeltas;
@@ -143,6 +174,10 @@ export class Store {
       for (const u of unknown.values()) s.addUnknown.run(u.method, u.path, u.n);
       const now = new Date().toISOString(); // last_at: the flush time (at most one interval late)
       for (const byOperation of usage.values()) for (const byName of byOperation.values()) for (const u of byName.values()) s.addUsage.run(u.consumer, u.operation, u.kind, u.name, u.n, now);
+      for (const snapshot of slo) {
+        for (const c of snapshot.counts) s.putCounts.run(c.operation, c.consumer, c.tier, c.resolution, c.index, Buffer.from(c.data.buffer, c.data.byteOffset, c.data.byteLength));
+        for (const l of snapshot.latency) s.putLatency.run(l.operation, l.scope, l.consumer, l.index, l.encoded);
+      }
       const pruned = new Set<string>();
       for (const sample of samples) {
         s.addSample.run(sample.operation, sample.consumer, sample.code, sample.direction, sample.at, sample.requestId, JSON.stringify(sample.sample));

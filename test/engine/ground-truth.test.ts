@@ -2,6 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { loadSpec, listOperations } from '../../src/spec/index.js';
 import { resolveSlos } from '../../src/slo/index.js';
 import { SloEngine, type EngineEvent } from '../../src/engine/index.js';
+import { Store } from '../../src/store/index.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fixture } from '../helpers.js';
 
 /** A seeded generator (mulberry32): the same trace on every run. */
@@ -124,6 +128,41 @@ describe('the SLO engine against a generated ground truth', () => {
     expect(page.longBurnRate).toBeGreaterThan(14.4);
     expect(page.shortBurnRate).toBeGreaterThan(14.4);
     expect(page.firing).toBe(true);
+  });
+
+  it('resumes from the store after a restart with the same figures, writing only what changed', async () => {
+    const spec = await loadSpec(fixture('engine-spec.yaml'));
+    const slo = resolveSlos(spec, listOperations(spec));
+    const file = join(mkdtempSync(join(tmpdir(), 'sworn-engine-')), 'sworn.db');
+    let now = START;
+    const first = new SloEngine(slo, { now: () => now });
+    const store = new Store(file);
+    const events = trace();
+    const half = Math.floor(events.length / 2);
+    for (const e of events.slice(0, half)) first.record((now = e.at, e));
+    const firstSnapshot = first.takeSnapshot();
+    store.saveSlo(firstSnapshot);
+    store.flush();
+    for (const e of events.slice(half)) first.record((now = e.at, e));
+    const secondSnapshot = first.takeSnapshot();
+    // Only the buckets the second half touched: every one of them ends after the second half began.
+    const size = { minute: 60_000, hour: 3_600_000, day: 86_400_000 } as const;
+    const secondHalfStart = events[half]!.at;
+    expect(secondSnapshot.counts.length).toBeGreaterThan(0);
+    expect(secondSnapshot.counts.filter((c) => (c.index + 1) * size[c.resolution] <= secondHalfStart)).toEqual([]);
+    expect(firstSnapshot.counts.some((c) => (c.index + 1) * size[c.resolution] <= secondHalfStart)).toBe(true);
+    expect(first.takeSnapshot()).toEqual({ counts: [], latency: [] }); // nothing changed since
+    store.saveSlo(secondSnapshot);
+    store.close();
+
+    now = END;
+    const reopened = new Store(file);
+    const second = new SloEngine(slo, { now: () => now });
+    const { skipped } = second.restore(reopened.loadSlo());
+    reopened.close();
+    expect(skipped).toBe(0);
+    expect(second.figures('listOrders')).toEqual(first.figures('listOrders'));
+    for (const c of CONSUMERS) expect(second.figures('listOrders', { consumer: c.name }), c.name).toEqual(first.figures('listOrders', { consumer: c.name }));
   });
 
   it('keeps the alert silent below minEventsPerHour, and during a suppressAlerts window', async () => {
