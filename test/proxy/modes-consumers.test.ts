@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { copyFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { once } from 'node:events';
 import { join } from 'node:path';
 import { generateKeyPair, exportJWK, SignJWT } from 'jose';
 import { call, proxyFor, settle, startUpstream, tempDir, type Upstream, closeAfterEach } from './harness.js';
@@ -134,10 +136,10 @@ describe('consumers', () => {
 describe('request bodies of unknown length (chunked)', () => {
   async function postChunked(url: string, parts: string[]): Promise<{ status: number; text: string }> {
     const { port } = new URL(url);
-    const req = (await import('node:http')).request({ host: '127.0.0.1', port, method: 'POST', path: '/api/items', headers: { 'content-type': 'application/json' } });
+    const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/api/items', headers: { 'content-type': 'application/json' } });
     for (const part of parts) req.write(part);
     req.end();
-    const [res] = (await (await import('node:events')).once(req, 'response')) as [import('node:http').IncomingMessage];
+    const [res] = (await once(req, 'response')) as [http.IncomingMessage];
     let text = '';
     for await (const chunk of res) text += chunk;
     return { status: res.statusCode ?? 0, text };
