@@ -10,15 +10,20 @@ const slo = { consumers: { identify: [], maxTracked: 500, tiers: [] }, problems:
 let now = Date.parse('2026-03-01T00:00:00Z');
 const engine = new SloEngine(slo, { now: () => now });
 global.gc?.(); const mem = () => { const m = process.memoryUsage(); return m.heapUsed + m.external + m.arrayBuffers; }; const before = mem(); const rssBefore = process.memoryUsage().rss;
-const t = performance.now(); let n = 0;
+const t = performance.now(); let n = 0; let snapshotMs = 0; let snapshotRows = 0;
 for (let h = 0; h < DAYS * 24; h++) {
   for (let o = 0; o < OPS; o++) for (let c = 0; c < CONSUMERS; c++) { engine.record({ at: now + (o * 37 + c) % 3_600_000, operationId: `op${o}`, consumer: `c${c}`, tier: 'x', status: 200, durationMs: 20 + (o + c + h) % 300, outcome: 'response' }); n++; }
   now += 3_600_000;
+  const ts = performance.now();
+  const snapshot = engine.takeSnapshot(); // what the store's flush takes
+  snapshotMs += performance.now() - ts;
+  snapshotRows += snapshot.counts.length + snapshot.latency.length;
   if (h % 24 === 0) engine.prune();
 }
 global.gc?.(); const after = mem(); const rssAfter = process.memoryUsage().rss;
 console.log(`sworn engine benchmark · node ${process.version}`);
 console.log(`${OPS} ops x ${CONSUMERS} consumers x ${DAYS} d, 1 event/pair/hour: ${n} events in ${((performance.now() - t) / 1000).toFixed(1)} s (${((performance.now() - t) * 1000 / n).toFixed(1)} us/event), memory (heap + WebAssembly + buffers) +${((after - before) / 1e6).toFixed(0)} MB = ${((after - before) / (OPS * CONSUMERS * DAYS * 24)).toFixed(0)} B per series-hour; RSS +${((rssAfter - rssBefore) / 1e6).toFixed(0)} MB`);
+console.log(`snapshots for the store (one per simulated hour): ${(snapshotMs / (DAYS * 24)).toFixed(1)} ms and ${(snapshotRows / (DAYS * 24)).toFixed(0)} rows each on average (included in the time above)`);
 engine.figures('op1'); // warm
 const tf = performance.now(); engine.figures('op1'); console.log(`figures(op1) over 28d, all consumers: ${(performance.now() - tf).toFixed(0)} ms`);
 const tc = performance.now(); engine.figures('op1', { consumer: 'c1' }); console.log(`figures(op1, consumer c1) over 28d: ${(performance.now() - tc).toFixed(0)} ms`);

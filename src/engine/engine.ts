@@ -283,9 +283,20 @@ export class SloEngine {
   }
 }
 
-function thresholds(promise: ResolvedPromise): Array<Extract<LatencyObjective, { kind: 'threshold' }>> {
-  return promise.latency.filter((o): o is Extract<LatencyObjective, { kind: 'threshold' }> => o.kind === 'threshold');
+const thresholdCache = new WeakMap<ResolvedPromise, number[]>();
+
+/** The threshold objectives' limits in ms, computed once per promise. */
+function thresholds(promise: ResolvedPromise): number[] {
+  let limits = thresholdCache.get(promise);
+  if (!limits) {
+    limits = promise.latency.filter((o): o is Extract<LatencyObjective, { kind: 'threshold' }> => o.kind === 'threshold').map((o) => o.threshold.ms);
+    thresholdCache.set(promise, limits);
+  }
+  return limits;
 }
+
+const NO_FAST: boolean[] = [];
+const within = (limits: number[], durationMs: number): boolean[] => (limits.length === 0 ? NO_FAST : limits.map((limit) => durationMs <= limit));
 
 function statusMatches(status: number, list: string[]): boolean {
   const code = String(status);
@@ -306,11 +317,11 @@ export function classify(event: EngineEvent, base: ResolvedPromise, baseSchedule
   const bad = proxyFailure || badStatus || (timeoutMs !== undefined && event.durationMs > timeoutMs);
   const excluded = !bad && ((event.outcome === 'client-abort' && (availability?.exclude.clientAbort ?? true)) || (availability ? statusMatches(event.status, availability.exclude.status) : false));
   const durationMs = event.durationMs;
-  if (excluded) return { kind: 'excluded', durationMs, allowanceBase: 0, allowanceTier: 0, fastBase: [], fastTier: [] };
+  if (excluded) return { kind: 'excluded', durationMs, allowanceBase: 0, allowanceTier: 0, fastBase: NO_FAST, fastTier: NO_FAST };
   const baseEffect = combineEffects(baseSchedule.activeAt(event.at));
   const tierEffect = tierSchedule === baseSchedule ? baseEffect : combineEffects(tierSchedule.activeAt(event.at));
   // Exclusion follows the operation's own windows (tiers inherit them); a tier's relaxed target applies to its figures.
-  if (baseEffect?.exclude) return { kind: 'maintenance-excluded', durationMs, allowanceBase: 0, allowanceTier: 0, fastBase: [], fastTier: [] };
+  if (baseEffect?.exclude) return { kind: 'maintenance-excluded', durationMs, allowanceBase: 0, allowanceTier: 0, fastBase: NO_FAST, fastTier: NO_FAST };
   const allowance = (promise: ResolvedPromise, effect: typeof baseEffect) => {
     if (!promise.availability || effect?.exclude) return 0;
     return (100 - (effect?.availability ?? promise.availability.target)) / 100;
@@ -320,8 +331,8 @@ export function classify(event: EngineEvent, base: ResolvedPromise, baseSchedule
     durationMs,
     allowanceBase: allowance(base, baseEffect),
     allowanceTier: allowance(tier, tierEffect),
-    fastBase: thresholds(base).map((o) => durationMs <= o.threshold.ms),
-    fastTier: thresholds(tier).map((o) => durationMs <= o.threshold.ms),
+    fastBase: bad ? NO_FAST : within(thresholds(base), durationMs),
+    fastTier: bad ? NO_FAST : tier === base ? within(thresholds(base), durationMs) : within(thresholds(tier), durationMs),
   };
 }
 

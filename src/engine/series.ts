@@ -65,21 +65,17 @@ export class Series {
   private readonly minutes = new Map<number, Float64Array>();
   private readonly hours = new Map<number, Float64Array>();
   private readonly days = new Map<number, Float64Array>();
-  /** Buckets changed since the last `takeDirty()`, for persistence. */
-  private readonly dirty = new Set<Float64Array>();
-  private readonly where = new WeakMap<Float64Array, { resolution: Resolution; index: number }>();
+  /** Buckets changed since the last `takeDirty()` and where they are, for persistence (cleared at each snapshot). */
+  private readonly dirty = new Map<Float64Array, { resolution: Resolution; index: number }>();
 
   constructor(private readonly thresholdsBase: number, private readonly thresholdsTier: number) {
     this.width = FIXED + thresholdsBase + thresholdsTier;
   }
 
-  private bucket(map: Map<number, Float64Array>, index: number): Float64Array {
+  private bucket(map: Map<number, Float64Array>, index: number, resolution: Resolution): Float64Array {
     let b = map.get(index);
-    if (!b) {
-      map.set(index, (b = new Float64Array(this.width)));
-      this.where.set(b, { resolution: map === this.minutes ? 'minute' : map === this.hours ? 'hour' : 'day', index });
-    }
-    this.dirty.add(b);
+    if (!b) map.set(index, (b = new Float64Array(this.width)));
+    if (!this.dirty.has(b)) this.dirty.set(b, { resolution, index });
     return b;
   }
 
@@ -90,10 +86,7 @@ export class Series {
   /** The buckets changed since the last call (copies), and forgets that they changed. */
   takeDirty(): Array<{ resolution: Resolution; index: number; data: Float64Array }> {
     const out: Array<{ resolution: Resolution; index: number; data: Float64Array }> = [];
-    for (const b of this.dirty) {
-      const at = this.where.get(b);
-      if (at && this.mapOf(at.resolution).get(at.index) === b) out.push({ ...at, data: b.slice() });
-    }
+    for (const [b, at] of this.dirty) if (this.mapOf(at.resolution).get(at.index) === b) out.push({ ...at, data: b.slice() });
     this.dirty.clear();
     return out;
   }
@@ -101,15 +94,18 @@ export class Series {
   /** Puts back a stored bucket; false when its shape no longer fits (the promise's objectives changed). */
   load(resolution: Resolution, index: number, data: Float64Array): boolean {
     if (data.length !== this.width) return false;
-    const b = data.slice();
-    this.mapOf(resolution).set(index, b);
-    this.where.set(b, { resolution, index });
+    this.mapOf(resolution).set(index, data.slice());
     return true;
   }
 
   record(at: number, event: Classified): void {
-    const buckets = [this.bucket(this.minutes, Math.floor(at / MINUTE)), this.bucket(this.hours, Math.floor(at / HOUR)), this.bucket(this.days, Math.floor(at / DAY))];
-    for (const b of buckets) {
+    this.add(this.bucket(this.minutes, Math.floor(at / MINUTE), 'minute'), event);
+    this.add(this.bucket(this.hours, Math.floor(at / HOUR), 'hour'), event);
+    this.add(this.bucket(this.days, Math.floor(at / DAY), 'day'), event);
+  }
+
+  private add(b: Float64Array, event: Classified): void {
+    {
       if (event.kind === 'excluded') b[EXCLUDED]! += 1;
       else if (event.kind === 'maintenance-excluded') b[MAINTENANCE]! += 1;
       else {
@@ -175,9 +171,17 @@ export class Series {
   /** Drops buckets no window can reach: minutes and hours past their span, days past `keepFrom`. */
   prune(now: number, keepFrom: number): void {
     const { hoursFrom, minutesFrom } = boundaries(now);
-    for (const i of this.minutes.keys()) if (i < Math.floor((minutesFrom - HOUR) / MINUTE)) this.minutes.delete(i);
-    for (const i of this.hours.keys()) if (i < Math.floor((hoursFrom - DAY) / HOUR)) this.hours.delete(i);
-    for (const i of this.days.keys()) if (i < Math.floor(keepFrom / DAY)) this.days.delete(i);
+    const drop = (map: Map<number, Float64Array>, before: number) => {
+      for (const [i, b] of map) {
+        if (i < before) {
+          map.delete(i);
+          this.dirty.delete(b);
+        }
+      }
+    };
+    drop(this.minutes, Math.floor((minutesFrom - HOUR) / MINUTE));
+    drop(this.hours, Math.floor((hoursFrom - DAY) / HOUR));
+    drop(this.days, Math.floor(keepFrom / DAY));
   }
 
   isEmpty(): boolean {
