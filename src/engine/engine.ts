@@ -71,6 +71,8 @@ interface OperationModel {
 export interface EngineOptions {
   /** The clock (epoch ms); tests inject one to replay days in milliseconds. */
   now?: () => number;
+  /** How often snapshots include latency histograms (default 60 s); counts are in every snapshot. */
+  latencyIntervalMs?: number;
 }
 
 /**
@@ -87,11 +89,13 @@ export interface EngineOptions {
 export class SloEngine {
   private readonly operations = new Map<string, OperationModel>();
   private readonly now: () => number;
+  private readonly latencyIntervalMs: number;
   /** Longest window or alert window of any promise plus a day: what is kept. */
   readonly retentionMs: number;
 
   constructor(slo: ResolvedSpecSlo, options: EngineOptions = {}) {
     this.now = options.now ?? Date.now;
+    this.latencyIntervalMs = options.latencyIntervalMs ?? 60_000;
     let longest = 0;
     for (const op of slo.operations) {
       if (!op.enabled || !op.promise) continue;
@@ -227,17 +231,23 @@ export class SloEngine {
    * What changed since the last snapshot: buckets (raw counts) and latency
    * histograms (compressed), for the store to write in one transaction.
    */
-  takeSnapshot(): EngineSnapshot {
+  takeSnapshot(options: { force?: boolean } = {}): EngineSnapshot {
     const counts: EngineSnapshot['counts'] = [];
     const latency: EngineSnapshot['latency'] = [];
+    // Encoding histograms costs far more than copying counts: they go out at most every latencyIntervalMs (and when forced, at shutdown).
+    const now = this.now();
+    const withLatency = options.force === true || now - this.lastLatencySnapshot >= this.latencyIntervalMs;
+    if (withLatency) this.lastLatencySnapshot = now;
     for (const [operation, op] of this.operations) {
       for (const [consumer, series] of op.series) {
         for (const b of series.takeDirty()) counts.push({ operation, consumer, tier: this.tierByConsumer.get(consumer) ?? '', resolution: b.resolution, index: b.index, data: b.data });
       }
-      for (const h of op.latency.takeDirty()) latency.push({ operation, ...h });
+      if (withLatency) for (const h of op.latency.takeDirty()) latency.push({ operation, ...h });
     }
     return { counts, latency };
   }
+
+  private lastLatencySnapshot = 0;
 
   /** Puts back what the store kept (a restarted proxy resumes its windows). Rows that no longer fit the spec are skipped. */
   restore(snapshot: EngineSnapshot): { restored: number; skipped: number } {
