@@ -70,7 +70,6 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   } catch (error) {
     if (error instanceof CommanderError) {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
-      if (error.code === 'commander.executeSubCommandAsync') return exitCode;
       io.stderr.write(`SWORN_ERR_USAGE: run \`sworn ${argv[0] && !argv[0].startsWith('-') ? `${argv[0]} ` : ''}--help\` for the usage\n`);
       return 2;
     }

@@ -2,7 +2,7 @@ import type { Histogram } from 'hdr-histogram-js';
 import { MaintenanceSchedule, combineEffects } from '../slo/maintenance.js';
 import type { LatencyObjective, ResolvedOperationSlo, ResolvedPromise, ResolvedSpecSlo } from '../slo/model.js';
 import { windowBounds } from '../slo/window.js';
-import { HOUR, LatencyBook, Series, newHistogram, type Classified, type Counts, type LatencyScope, type Resolution } from './series.js';
+import { HOUR, LatencyBook, Series, addCounts, emptyCounts, newHistogram, type Classified, type Counts, type LatencyScope, type Resolution } from './series.js';
 
 /** One exchange, as the proxy saw it. */
 export interface EngineEvent {
@@ -138,22 +138,11 @@ export class SloEngine {
     const now = options.at ?? this.now();
     const perspective = options.consumer === undefined ? 'base' : 'tier';
     const consumerSeries = options.consumer === undefined ? [...op.series.values()] : [op.series.get(options.consumer)].filter((s): s is Series => s !== undefined);
-    const tierName = options.consumer === undefined ? undefined : this.tierOf(op, options.consumer);
+    const tierName = options.consumer === undefined ? undefined : this.tierByConsumer.get(options.consumer);
     const promise = perspective === 'tier' && tierName ? op.tiers.get(tierName)?.promise ?? op.base : op.base;
     const schedule = perspective === 'tier' && tierName ? op.tiers.get(tierName)?.schedule ?? op.baseSchedule : op.baseSchedule;
     const bounds = options.since !== undefined ? { start: options.since, end: options.until ?? now } : promise.window.kind === 'rolling' ? windowBounds(promise.window, now) : { start: windowBounds(promise.window, now).start, end: now };
-    const sum = (from: number, to: number) => {
-      const total = consumerSeries.reduce<Counts | undefined>((acc, s) => {
-        const c = s.counts(from, to, now);
-        if (!acc) return c;
-        acc.valid += c.valid; acc.good += c.good; acc.bad += c.bad; acc.excluded += c.excluded; acc.maintenanceExcluded += c.maintenanceExcluded;
-        acc.allowanceBase += c.allowanceBase; acc.allowanceTier += c.allowanceTier;
-        c.fastBase.forEach((n, i) => (acc.fastBase[i] = (acc.fastBase[i] ?? 0) + n));
-        c.fastTier.forEach((n, i) => (acc.fastTier[i] = (acc.fastTier[i] ?? 0) + n));
-        return acc;
-      }, undefined);
-      return total ?? { valid: 0, good: 0, bad: 0, excluded: 0, maintenanceExcluded: 0, allowanceBase: 0, allowanceTier: 0, fastBase: [], fastTier: [] };
-    };
+    const sum = (from: number, to: number) => consumerSeries.reduce((acc, s) => addCounts(acc, s.counts(from, to, now)), emptyCounts());
     const counts = sum(bounds.start, bounds.end);
     const allowance = (c: Counts) => (perspective === 'base' ? c.allowanceBase : c.allowanceTier);
     const fast = (c: Counts) => (perspective === 'base' ? c.fastBase : c.fastTier);
@@ -188,8 +177,15 @@ export class SloEngine {
     const burnRates: Record<string, number> = {};
     const alerts: AlertFigure[] = [];
     if (promise.availability) {
+      // Each alert window is summed once, whatever the number of alerts reading it.
+      const windows = new Map<number, Counts>();
+      const recent = (ms: number) => {
+        let c = windows.get(ms);
+        if (!c) windows.set(ms, (c = sum(now - ms, now)));
+        return c;
+      };
       const rate = (ms: number) => {
-        const c = sum(now - ms, now);
+        const c = recent(ms);
         const a = allowance(c);
         return a === 0 ? 0 : round(c.bad / a);
       };
@@ -198,7 +194,7 @@ export class SloEngine {
         const longRate = (burnRates[r.long.text] ??= rate(r.long.ms));
         const shortRate = (burnRates[r.short.text] ??= rate(r.short.ms));
         const exceeded = longRate > r.factor && shortRate > r.factor;
-        const longValid = sum(now - r.long.ms, now).valid;
+        const longValid = recent(r.long.ms).valid;
         const lowTraffic = promise.alerting.minEventsPerHour > 0 && longValid < promise.alerting.minEventsPerHour * (r.long.ms / HOUR);
         const silencedBy = exceeded ? (active?.suppressAlerts ? 'maintenance' as const : lowTraffic ? 'low-traffic' as const : undefined) : undefined;
         alerts.push({ severity: r.severity, long: r.long.text, short: r.short.text, factor: r.factor, longBurnRate: longRate, shortBurnRate: shortRate, firing: exceeded && !silencedBy, ...(silencedBy ? { silencedBy } : {}) });
@@ -222,10 +218,6 @@ export class SloEngine {
   }
 
   private readonly tierByConsumer = new Map<string, string>();
-
-  private tierOf(_op: OperationModel, consumer: string): string | undefined {
-    return this.tierByConsumer.get(consumer);
-  }
 
   /**
    * What changed since the last snapshot: buckets (raw counts) and latency

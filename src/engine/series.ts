@@ -34,6 +34,24 @@ export interface Counts {
   fastTier: number[];
 }
 
+export function emptyCounts(): Counts {
+  return { valid: 0, good: 0, bad: 0, excluded: 0, maintenanceExcluded: 0, allowanceBase: 0, allowanceTier: 0, fastBase: [], fastTier: [] };
+}
+
+/** Adds `from` into `into` (fast counts index by index). */
+export function addCounts(into: Counts, from: Counts): Counts {
+  into.valid += from.valid;
+  into.good += from.good;
+  into.bad += from.bad;
+  into.excluded += from.excluded;
+  into.maintenanceExcluded += from.maintenanceExcluded;
+  into.allowanceBase += from.allowanceBase;
+  into.allowanceTier += from.allowanceTier;
+  from.fastBase.forEach((n, i) => (into.fastBase[i] = (into.fastBase[i] ?? 0) + n));
+  from.fastTier.forEach((n, i) => (into.fastTier[i] = (into.fastTier[i] ?? 0) + n));
+  return into;
+}
+
 /** One classified event, as a bucket records it. */
 export interface Classified {
   kind: 'good' | 'bad' | 'excluded' | 'maintenance-excluded';

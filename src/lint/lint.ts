@@ -8,6 +8,7 @@ import { MaintenanceSchedule, compileMaintenance } from '../slo/maintenance.js';
 import type { MaintenanceDefinition, ResolvedSpecSlo, SloProblem } from '../slo/model.js';
 import { checkOpenApiSchema } from './openapi-schema.js';
 import { checkPolicy, type Policy } from './policy.js';
+import { ProblemList } from '../slo/problems.js';
 
 /** One lint finding: data with a stable rule id and a place in a file. */
 export interface Finding {
@@ -116,8 +117,8 @@ function checkConsumerMaps(spec: Spec, slo: ResolvedSpecSlo): SloProblem[] {
 
 /** Maintenance windows that never occur, are over, or overlap one another within the next year. */
 function checkMaintenance(slo: ResolvedSpecSlo, at: number): SloProblem[] {
-  const problems = new Map<string, SloProblem>();
-  const add = (p: SloProblem) => problems.set(`${p.rule}\0${p.pointer}\0${p.message}`, p);
+  const problems = new ProblemList();
+  const add = (p: SloProblem) => problems.add(p);
   const checked = new Set<string>();
   const promises = slo.operations.flatMap((op) => [op.promise, ...Object.values(op.tiers)]).filter((p) => p !== null);
   for (const promise of promises) {
@@ -154,7 +155,7 @@ function checkMaintenance(slo: ResolvedSpecSlo, at: number): SloProblem[] {
       }
     }
   }
-  return [...problems.values()];
+  return problems.list();
 }
 
 function checkOccurs(def: MaintenanceDefinition, at: number): SloProblem | undefined {

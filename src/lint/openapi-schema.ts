@@ -6,6 +6,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import AjvDraft04 from 'ajv-draft-04';
 import { closest, distance } from 'fastest-levenshtein';
 import type { SloProblem } from '../slo/model.js';
+import { escapeSegment, unescapeSegment } from '../spec/pointer.js';
 
 const require = createRequire(import.meta.url);
 
@@ -80,7 +81,7 @@ function rank(keyword: string): number {
 
 function describe(error: ErrorObject, path: string): SloProblem {
   const params = error.params as Record<string, unknown>;
-  const where = path === '' ? 'the document' : (path.split('/').pop() ?? '').replace(/~1/g, '/').replace(/~0/g, '~');
+  const where = path === '' ? 'the document' : unescapeSegment(path.split('/').pop() ?? '');
   let pointer = path;
   let message: string;
   switch (error.keyword) {
@@ -89,7 +90,7 @@ function describe(error: ErrorObject, path: string): SloProblem {
       const key = String(params.additionalProperty ?? params.unevaluatedProperty);
       const allowed = Object.keys((error.parentSchema as { properties?: object } | undefined)?.properties ?? {});
       const suggestion = allowed.length > 0 ? closest(key, allowed) : undefined;
-      pointer = `${path}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+      pointer = `${path}/${escapeSegment(key)}`;
       const hint = suggestion && distance(key, suggestion) <= 2 ? ` (did you mean \`${suggestion}\`?)` : key.startsWith('x-') ? '' : ' (extensions must start with `x-`)';
       message = `unknown key \`${key}\` in ${where}${hint}`;
       break;

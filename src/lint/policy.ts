@@ -5,6 +5,7 @@ import { SourceFile } from '../spec/source-file.js';
 import { appendPointer } from '../spec/pointer.js';
 import { parseDuration, formatDuration } from '../slo/duration.js';
 import type { ResolvedPromise, ResolvedSpecSlo, SloProblem, SloWindow } from '../slo/model.js';
+import { ProblemList } from '../slo/problems.js';
 
 type Comparator = '>=' | '<=' | '>' | '<' | '==';
 
@@ -121,13 +122,8 @@ export function checkPolicy(policy: Policy, slo: ResolvedSpecSlo): SloProblem[] 
   if (!requirements) {
     return [{ rule: 'policy-unknown-tier', severity: 'error', pointer: `${slo.documentPointer ?? '/info/x-slo'}/tier`, message: `tier ${slo.tier} is not in the policy (${[...policy.tiers.keys()].join(', ')})` }];
   }
-  const problems = new Map<string, SloProblem>();
-  const add = (p: SloProblem, operation: string) => {
-    const key = `${p.rule}\0${p.pointer}\0${p.message}`;
-    const known = problems.get(key);
-    if (known) known.operations?.push(operation);
-    else problems.set(key, { ...p, operations: [operation] });
-  };
+  const problems = new ProblemList();
+  const add = (p: SloProblem, operation: string) => problems.add(p, operation);
   for (const op of slo.operations) {
     if (!op.enabled) {
       add({ rule: 'policy-opt-out', severity: 'warning', pointer: op.declaredAt ?? op.pointer, message: `opted out with x-slo: false, so it makes none of the promises tier ${slo.tier} requires` }, op.id);
@@ -156,7 +152,7 @@ export function checkPolicy(policy: Policy, slo: ResolvedSpecSlo): SloProblem[] 
       }
     }
   }
-  return [...problems.values()];
+  return problems.list();
 }
 
 function findObjective(promise: ResolvedPromise, name: string): { ms: number; pointer: string | undefined } | undefined {

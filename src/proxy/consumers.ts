@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { resolve as resolvePath, dirname } from 'node:path';
+import { resolve as resolvePath } from 'node:path';
 import type { IncomingMessage } from 'node:http';
 import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { parse as parseYaml } from 'yaml';
@@ -181,5 +181,3 @@ function loadKeyMap(file: string, index: number): Map<string, { name: string; ti
   }
   return map;
 }
-
-export const consumerBaseDir = (specFile: string): string => dirname(specFile);

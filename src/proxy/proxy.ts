@@ -1,5 +1,6 @@
 import http, { type IncomingMessage, type ServerResponse, type IncomingHttpHeaders } from 'node:http';
 import https from 'node:https';
+import { dirname } from 'node:path';
 import { randomUUID } from 'node:crypto';
 
 import type { AddressInfo, Socket } from 'node:net';
@@ -14,7 +15,7 @@ import { compileRouter } from '../router/router.js';
 import { compileValidators, validateRequest, validateResponse, type CompiledOperation } from '../validate/index.js';
 import type { Violation } from '../validate/violation.js';
 import { Store } from '../store/store.js';
-import { ConsumerIdentifier, consumerBaseDir, type Consumer } from './consumers.js';
+import { ConsumerIdentifier, type Consumer } from './consumers.js';
 import { ConformanceStats } from './stats.js';
 import { ProxyMetrics } from './metrics.js';
 import { sendProblem, violationList, violationsHeader } from './problem.js';
@@ -115,11 +116,12 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const compiled = compileValidators(spec, operations);
   const identifier = new ConsumerIdentifier(
     slo.consumers.identify.length > 0 ? slo.consumers : { ...slo.consumers, identify: [{ clientAddress: true }] },
-    { baseDir: consumerBaseDir(spec.file), ...(options.jwtUnverified ? { jwtUnverified: true } : {}) },
+    { baseDir: dirname(spec.file), ...(options.jwtUnverified ? { jwtUnverified: true } : {}) },
   );
   // Headers, query parameters and cookies that identify consumers are credentials too: never stored.
   const identificationSecrets = slo.consumers.identify.flatMap((m) => [m.apiKey?.header?.toLowerCase(), m.apiKey?.query, m.apiKey?.cookie, m.jwt?.header?.toLowerCase()]).filter((n): n is string => n !== undefined);
   for (const op of compiled.values()) for (const name of identificationSecrets) op.secretNames.add(name);
+  const unknownRouteSecrets: ReadonlySet<string> = new Set(identificationSecrets);
   const store = new Store(options.store ?? 'sworn.db');
   const stats = new ConformanceStats(operations, { title: spec.title, version: spec.apiVersion });
   stats.restore(store.load());
@@ -172,7 +174,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   };
 
   const requestSample = (ex: Exchange, req: IncomingMessage) => {
-    const secrets = ex.operation?.secretNames ?? DEFAULT_SECRETS;
+    const secrets = ex.operation?.secretNames ?? unknownRouteSecrets;
     return {
       request: {
         method: ex.method,
@@ -333,7 +335,6 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
 
     const status = upstream.status;
     const bodyless = method === 'HEAD' || status === 204 || status === 304;
-    const notValidated = (): Violation => ({ code: 'not-validated', operationId: operation!.operation.id, direction: 'response', location: 'body', pointer: '', keyword: null, message: 'not-validated: body-too-large (the response body was forwarded unchecked; raise --max-body to check it)' });
     const responseSample = () => ({
       ...requestSample(ex, req),
       response: { status, headers: redactHeaders(upstream.headers, operation!.secretNames), body: upstream.tooLarge ? '<over --max-body>' : redactBody(concat(upstream.chunks), headerString(upstream.headers['content-type']), operation!.secretNames) },
@@ -363,9 +364,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     // The exchange is over for the client; check it now, off its critical path.
     if (operation) {
       const requestViolations = enforce ? [] : await requestChecks();
-      const responseViolations = upstream.tooLarge
-        ? [notValidated()]
-        : await validateResponse(operation, { status, headers: upstream.headers, body: concat(upstream.chunks), bodyTooLarge: false, bodyless });
+      const responseViolations = await validateResponse(operation, { status, headers: upstream.headers, body: concat(upstream.chunks), bodyTooLarge: upstream.tooLarge, bodyless });
       report(ex, [...requestViolations, ...responseViolations], responseSample);
     }
   }
@@ -464,8 +463,6 @@ function readWhole(req: IncomingMessage): Promise<Buffer> {
     });
   });
 }
-
-const DEFAULT_SECRETS: ReadonlySet<string> = new Set(['authorization', 'cookie', 'set-cookie', 'proxy-authorization', 'x-api-key']);
 
 function formatHost(address: string): string {
   return address.includes(':') ? `[${address}]` : address;

@@ -1,11 +1,9 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { looksLikeCredential } from '../validate/compile.js';
 
 export const REDACTED = '[REDACTED]';
 
-/** Names that carry credentials whatever the spec says about them. */
-const CREDENTIAL = /(authorization|password|passwd|secret|token|api[-_]?key|cookie|session)/i;
-
-const isSecret = (name: string, secretNames: ReadonlySet<string>) => secretNames.has(name) || secretNames.has(name.toLowerCase()) || CREDENTIAL.test(name);
+const isSecret = (name: string, secretNames: ReadonlySet<string>) => secretNames.has(name) || secretNames.has(name.toLowerCase()) || looksLikeCredential(name);
 
 /** Headers with secret ones (credentials, cookies, API keys) replaced. */
 export function redactHeaders(headers: IncomingHttpHeaders, secretNames: ReadonlySet<string>): Record<string, string | string[]> {

@@ -1,3 +1,5 @@
+import { appendPointer } from '../spec/pointer.js';
+
 /**
  * x-slo values as a tree whose every node remembers the JSON pointer it was
  * written at, so that a merged promise can still say where each of its values
@@ -15,7 +17,7 @@ export function annotate(value: unknown, pointer: string): Annotated {
   if (Array.isArray(value)) return { kind: 'list', pointer, items: value.map((v, i) => annotate(v, `${pointer}/${i}`)) };
   if (value !== null && typeof value === 'object') {
     const fields = new Map<string, Annotated>();
-    for (const [k, v] of Object.entries(value)) fields.set(k, annotate(v, `${pointer}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`));
+    for (const [k, v] of Object.entries(value)) fields.set(k, annotate(v, appendPointer(pointer, k)));
     return { kind: 'map', pointer, fields };
   }
   return { kind: 'value', pointer, value: value as string | number | boolean | null };

@@ -10,6 +10,7 @@ import {
   type MaintenanceEffect, type ResolvedOperationSlo, type ResolvedPromise, type ResolvedSpecSlo, type SloProblem, type SloWindow,
 } from './model.js';
 import { validateSloBlock } from './schema.js';
+import { ProblemList } from './problems.js';
 
 /**
  * Resolves every operation's promise: document -> path item -> operation ->
@@ -21,7 +22,7 @@ import { validateSloBlock } from './schema.js';
  * slo.operations.find((o) => o.id === 'listPets')?.promise?.availability?.target; // 99.9
  */
 export function resolveSlos(spec: Spec, operations: Operation[]): ResolvedSpecSlo {
-  const problems = new Problems();
+  const problems = new ProblemList();
   const doc = spec.document as unknown as Record<string, unknown>;
   const infoBlock = (doc.info as Record<string, unknown> | undefined)?.['x-slo'];
   const rootBlock = doc['x-slo'];
@@ -74,7 +75,7 @@ interface Block {
   pointer?: string;
 }
 
-function readBlock(raw: unknown, level: 'document' | 'operation', pointer: string, problems: Problems): Block {
+function readBlock(raw: unknown, level: 'document' | 'operation', pointer: string, problems: ProblemList): Block {
   const schemaProblems = validateSloBlock(raw, level, pointer);
   if (schemaProblems.length > 0) {
     for (const p of schemaProblems) problems.add(p);
@@ -85,7 +86,7 @@ function readBlock(raw: unknown, level: 'document' | 'operation', pointer: strin
 }
 
 /** Rewrites the shorthands into the full form, keeping pointers. */
-function normalize(block: AnnotatedMap, problems: Problems): AnnotatedMap {
+function normalize(block: AnnotatedMap, problems: ProblemList): AnnotatedMap {
   const fields = new Map(block.fields);
   const availability = fields.get('availability');
   if (availability?.kind === 'value') fields.set('availability', mapOf(availability.pointer, [['target', availability]]));
@@ -149,7 +150,7 @@ function tierNamesOf(node: AnnotatedMap): string[] {
   return tiers?.kind === 'map' ? [...tiers.fields.keys()] : [];
 }
 
-function consumersOf(node: AnnotatedMap | undefined, tierNames: Set<string>, problems: Problems): ResolvedSpecSlo['consumers'] {
+function consumersOf(node: AnnotatedMap | undefined, tierNames: Set<string>, problems: ProblemList): ResolvedSpecSlo['consumers'] {
   const consumers = plain(field(node, 'consumers')) as { identify?: ConsumerIdentification[]; defaultTier?: string; maxTracked?: number } | undefined;
   const defaultTier = consumers?.defaultTier;
   if (defaultTier !== undefined && !tierNames.has(defaultTier)) {
@@ -164,30 +165,11 @@ function consumersOf(node: AnnotatedMap | undefined, tierNames: Set<string>, pro
   };
 }
 
-/** Collects problems once each, with the operations they concern. */
-class Problems {
-  private readonly byKey = new Map<string, SloProblem>();
-
-  add(problem: SloProblem, operation?: string): void {
-    const key = `${problem.rule}\0${problem.pointer}\0${problem.message}`;
-    const known = this.byKey.get(key);
-    if (!known) {
-      this.byKey.set(key, { ...problem, operations: operation ? [operation] : [] });
-    } else if (operation && !known.operations?.includes(operation)) {
-      known.operations?.push(operation);
-    }
-  }
-
-  list(): SloProblem[] {
-    return [...this.byKey.values()];
-  }
-}
-
 class ResolveContext {
   /** Maintenance windows already checked, by their merged node (shared across operations when not overridden). */
   private readonly maintenanceChecked = new WeakMap<Annotated, MaintenanceDefinition | null>();
 
-  constructor(private readonly problems: Problems) {}
+  constructor(private readonly problems: ProblemList) {}
 
   resolveOperation(operation: Operation, documentBlock: Block, pathBlock: Block, opBlock: Block): ResolvedOperationSlo {
     const base = { id: operation.id, method: operation.method.toUpperCase(), path: operation.path, pointer: operation.pointer };

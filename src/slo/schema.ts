@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import { closest, distance } from 'fastest-levenshtein';
 import type { SloProblem } from './model.js';
+import { escapeSegment } from '../spec/pointer.js';
 
 /** Where the x-slo JSON Schema lives (shipped with the package). */
 export const X_SLO_SCHEMA_URL = new URL('../../specs/x-slo.schema.json', import.meta.url);
@@ -54,7 +55,7 @@ function describe(error: ErrorObject, base: string, level: 'document' | 'operati
       const hint = onlyHere
         ? ` (\`${key}\` belongs in the document-level x-slo, under info)`
         : suggestion && similar(key, suggestion) ? ` (did you mean \`${suggestion}\`?)` : allowed.length > 0 ? ` (allowed: ${allowed.join(', ')})` : '';
-      return problem(`${at}/${escape(key)}`, `unknown key \`${key}\` in ${name}${hint}`);
+      return problem(`${at}/${escapeSegment(key)}`, `unknown key \`${key}\` in ${name}${hint}`);
     }
     case 'required':
       return problem(at, `${name} needs \`${String(params.missingProperty)}\``);
@@ -65,7 +66,7 @@ function describe(error: ErrorObject, base: string, level: 'document' | 'operati
       if (error.schemaPath.includes('/status')) return problem(at, `${shown} is not a status; write a code such as 503 or a class such as 5xx`);
       return problem(at, `${shown} is not a duration; write a number and a unit, e.g. 250ms, 10s, 5m, 1h30m, 28d`);
     case 'propertyNames':
-      return problem(`${at}/${escape(String(params.propertyName))}`, `\`${String(params.propertyName)}\` is not a percentile key; write p50, p95, p99 or p99.9`);
+      return problem(`${at}/${escapeSegment(String(params.propertyName))}`, `\`${String(params.propertyName)}\` is not a percentile key; write p50, p95, p99 or p99.9`);
     case 'minimum':
     case 'maximum':
     case 'exclusiveMinimum':
@@ -101,10 +102,6 @@ function similar(a: string, b: string): boolean {
 
 function problem(pointer: string, message: string): SloProblem {
   return { rule: 'x-slo-schema', severity: 'error', pointer, message };
-}
-
-function escape(key: string): string {
-  return key.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
 function typeName(value: unknown): string {

@@ -40,7 +40,12 @@ export interface CompiledOperation {
   secretNames: Set<string>;
 }
 
-const SECRET = /(authorization|password|passwd|secret|token|api[-_]?key|cookie|session)/i;
+const CREDENTIAL = /(authorization|password|passwd|secret|token|api[-_]?key|cookie|session)/i;
+
+/** Names that carry credentials whatever the spec says about them (headers, parameters, fields). */
+export function looksLikeCredential(name: string): boolean {
+  return CREDENTIAL.test(name);
+}
 
 /**
  * Compiles every operation's validators once, at start. Schemas shared
@@ -78,12 +83,12 @@ function compileParams(spec: Spec, operation: Operation, compiler: SchemaCompile
       if (!schema && p.content) {
         const [mediaType] = Object.keys(p.content);
         schema = mediaType ? p.content[mediaType]?.schema : undefined;
-        schemaPointer = `${isRefObject(raw) ? raw.$ref.slice(1) : at}/content/${mediaType?.replace(/~/g, '~0').replace(/\//g, '~1')}/schema`;
+        schemaPointer = appendPointer(isRefObject(raw) ? raw.$ref.slice(1) : at, 'content', mediaType ?? '', 'schema');
       }
       const name = where === 'header' ? p.name.toLowerCase() : p.name;
       if (where === 'header' && ['accept', 'content-type', 'authorization'].includes(name)) return; // OpenAPI: ignored, described elsewhere
       const { shape, properties, secret } = shapeOf(spec, schema);
-      const isSecret = secret || SECRET.test(p.name);
+      const isSecret = secret || looksLikeCredential(p.name);
       if (isSecret) secretNames.add(name);
       byKey.set(`${where} ${name}`, {
         name,
@@ -136,7 +141,7 @@ function collectSecretFields(spec: Spec, schema: unknown, names: Set<string>, se
 }
 
 function compileOperation(spec: Spec, operation: Operation, compiler: SchemaCompiler, schemes: Record<string, OpenAPIV3.SecuritySchemeObject | OpenAPIV3.ReferenceObject>): CompiledOperation {
-  const secretNames = new Set<string>(['authorization', 'cookie', 'set-cookie', 'proxy-authorization']);
+  const secretNames = new Set<string>(); // credential-like names are secret anyway (looksLikeCredential)
   const params = compileParams(spec, operation, compiler, secretNames);
   const rawBody = operation.operation.requestBody;
   const requestBody = spec.deref(rawBody) as OpenAPIV3.RequestBodyObject | undefined;
@@ -160,7 +165,7 @@ function compileOperation(spec: Spec, operation: Operation, compiler: SchemaComp
         name: name.toLowerCase(), in: 'header', style: 'simple', explode: header.explode ?? false, shape, properties,
         required: header.required === true,
         validate: header.schema ? compiler.validator('coercing', `${headerPointer}/schema`, header.schema) : undefined,
-        secret: SECRET.test(name),
+        secret: looksLikeCredential(name),
       });
     }
     responses.set(code.toUpperCase(), { headers, media: compileContent(spec, response.content as Record<string, OpenAPIV3.MediaTypeObject> | undefined, `${pointer}/content`, compiler, 'response', secretNames) });

@@ -4,6 +4,7 @@ import addFormatsImport from 'ajv-formats';
 import type { Ajv, ValidateFunction, ErrorObject } from 'ajv';
 import { fromSchema } from '@openapi-contrib/openapi-schema-to-json-schema';
 import type { Spec } from '../spec/load-spec.js';
+import { parsePointer } from '../spec/pointer.js';
 
 const AjvDraft07 = AjvImport as unknown as typeof import('ajv').default;
 const addFormats = addFormatsImport as unknown as (ajv: Ajv) => Ajv;
@@ -54,8 +55,10 @@ export class SchemaCompiler {
     forbid(this.request, 'readOnly');
     forbid(this.coercing, 'readOnly');
     forbid(this.response, 'writeOnly');
-    this.request.addSchema(relaxRequired(structuredClone(base), 'readOnly'), DOC, undefined, false);
-    this.coercing.addSchema(relaxRequired(structuredClone(base), 'readOnly'), DOC, undefined, false);
+    // Requests and parameters read the same readOnly-relaxed copy (ajv does not change the schemas it is given).
+    const forRequests = relaxRequired(structuredClone(base), 'readOnly');
+    this.request.addSchema(forRequests, DOC, undefined, false);
+    this.coercing.addSchema(forRequests, DOC, undefined, false);
     this.response.addSchema(relaxRequired(base, 'writeOnly'), DOC, undefined, false);
   }
 
@@ -161,7 +164,7 @@ function relaxRequired(doc: Record<string, unknown>, flag: 'readOnly' | 'writeOn
     for (let hops = 0; hops < 16 && current && typeof current === 'object' && typeof (current as { $ref?: unknown }).$ref === 'string'; hops++) {
       const ref = (current as { $ref: string }).$ref;
       if (!ref.startsWith('#/')) return undefined;
-      current = ref.slice(2).split('/').reduce<unknown>((node, s) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[s.replace(/~1/g, '/').replace(/~0/g, '~')] : undefined), doc);
+      current = parsePointer(ref).reduce<unknown>((node, s) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[s] : undefined), doc);
     }
     return current && typeof current === 'object' ? (current as Record<string, unknown>) : undefined;
   };

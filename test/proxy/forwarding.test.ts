@@ -167,6 +167,14 @@ describe('forwarding', () => {
     expect(proxy.stats.report().unknownRoutes).toEqual([{ method: 'OPTIONS', path: '/api/items', count: 1 }]);
   });
 
+  it('still checks the status of a response whose body is over --max-body', async () => {
+    upstream = await startUpstream((_req, res) => res.writeHead(503, { 'content-type': 'text/plain' }).end('x'.repeat(5_000)));
+    proxy = await proxyFor(upstream.url, { maxBody: 1_000 });
+    expect((await call(`${proxy.url}/api/items/1`)).status).toBe(503);
+    await settle();
+    expect(proxy.stats.report().operations.find((o) => o.operationId === 'getItem')!.violations.byCode).toEqual({ 'response-status-undeclared': 1 });
+  });
+
   it('keeps serving other requests when a client sends garbage', async () => {
     upstream = await startUpstream((_req, res) => res.end('ok'));
     proxy = await proxyFor(upstream.url);
