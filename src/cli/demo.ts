@@ -5,7 +5,7 @@ import { parseDuration } from '../slo/duration.js';
 import { startProxy } from '../proxy/proxy.js';
 import { startDemoUpstream } from '../demo/upstream.js';
 import { startTraffic } from '../demo/traffic.js';
-import { formatConformanceText } from '../report/conformance-text.js';
+import { formatReportText } from '../report/report-text.js';
 import { styleFor } from '../report/style.js';
 import { SwornError } from '../errors.js';
 import type { CliIo } from './program.js';
@@ -34,7 +34,7 @@ export function addDemoCommand(program: Command, io: CliIo, setExit: (code: numb
       io.stdout.write(`sworn demo: proxy ${proxy.url} -> stand-in service ${upstream.url} · admin ${proxy.adminUrl} (/report, /metrics) · ${spec.title}\n`);
       io.stdout.write(`try: curl -H 'X-Api-Key: demo-key-mobile' ${proxy.url}/v1/pets · Ctrl-C stops\n\n`);
       const render = () => {
-        const text = formatConformanceText(proxy.stats.report(), style);
+        const text = formatReportText(proxy.report(), style);
         io.stdout.write(tty ? `\x1b[H\x1b[J${text}\n${traffic.sent()} demo requests sent · Ctrl-C stops\n` : `${text}\n`);
       };
       const every = setInterval(render, tty ? 1_000 : 5_000);

@@ -4,6 +4,9 @@ import { lintCommand } from './lint.js';
 import { explainCommand } from './explain.js';
 import { addProxyCommand } from './proxy.js';
 import { addDemoCommand } from './demo.js';
+import { addReportCommand } from './report.js';
+import { addGateCommand } from './gate.js';
+import { addBaselineCommand } from './baseline.js';
 
 /** Where a command writes, and what it runs in; injected so tests read real output. */
 export interface CliIo {
@@ -63,6 +66,11 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   addDemoCommand(program, io, (code) => {
     exitCode = code;
   });
+  for (const add of [addReportCommand, addGateCommand, addBaselineCommand]) {
+    add(program, io, (code) => {
+      exitCode = code;
+    });
+  }
 
   try {
     await program.parseAsync(argv, { from: 'user' });

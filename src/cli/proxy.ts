@@ -23,6 +23,7 @@ const SETTINGS = [
   { flag: 'max-body', arg: '<size>', help: 'bytes of each body kept for validation, e.g. 1mb, 256kb', default: '1mb' },
   { flag: 'timeout', arg: '<duration>', help: 'no upstream response within this -> 504', default: '30s' },
   { flag: 'drain-timeout', arg: '<duration>', help: 'how long SIGTERM waits for in-flight requests', default: '10s' },
+  { flag: 'flush-interval', arg: '<duration>', help: 'how often counts and SLO state go to the store: the most a crash can lose', default: '1s' },
   { flag: 'jwt-unverified', help: 'read JWT claims without verifying signatures (development only)' },
   { flag: 'log-level', arg: '<level>', help: 'pino log level', default: 'info', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
 ] as const;
@@ -122,6 +123,7 @@ async function runProxy(specArg: string | undefined, flags: Record<string, unkno
     maxBody: parseSize(String(settings['max-body']), 'max-body'),
     timeoutMs: parseMs(String(settings.timeout), 'timeout'),
     drainTimeoutMs: parseMs(String(settings['drain-timeout']), 'drain-timeout'),
+    flushIntervalMs: parseMs(String(settings['flush-interval']), 'flush-interval'),
     jwtUnverified: settings['jwt-unverified'] === true || settings['jwt-unverified'] === 'true',
     logLevel: String(settings['log-level']),
   });

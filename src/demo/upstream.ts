@@ -7,7 +7,8 @@ import { compileRouter } from '../router/router.js';
 /**
  * The demo's stand-in service: answers each operation with the first example
  * of its first declared success response, and now and then breaks the
- * contract on purpose (a missing property, an undeclared 500) so the live
+ * contract on purpose (a missing property, an undeclared 500) and is slow
+ * now and then, so the live
  * report has something to show. Not a mock server: `sworn mock` is.
  */
 export async function startDemoUpstream(spec: Spec, options: { breakEvery?: number } = {}): Promise<{ url: string; close(): Promise<void> }> {
@@ -35,7 +36,9 @@ export async function startDemoUpstream(spec: Spec, options: { breakEvery?: numb
       if (answer.status === 201) res.setHeader('location', '/v1/pets/3');
       if (body === undefined || answer.status === 204) return void res.writeHead(answer.status).end();
       const text = typeof body === 'string' ? body : JSON.stringify(body);
-      res.writeHead(answer.status, { 'content-type': answer.mediaType ?? 'application/json' }).end(text);
+      // Mostly quick, with a slow tail, so the latency objectives have something to judge.
+      const delay = served % 50 === 0 ? 300 + (served % 7) * 100 : 2 + (served % 23);
+      setTimeout(() => res.writeHead(answer.status, { 'content-type': answer.mediaType ?? 'application/json' }).end(text), delay);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -2,6 +2,7 @@ import type { Histogram } from 'hdr-histogram-js';
 import { MaintenanceSchedule, combineEffects } from '../slo/maintenance.js';
 import type { LatencyObjective, ResolvedOperationSlo, ResolvedPromise, ResolvedSpecSlo } from '../slo/model.js';
 import { windowBounds } from '../slo/window.js';
+import { parseDuration } from '../slo/duration.js';
 import { HOUR, LatencyBook, Series, addCounts, emptyCounts, newHistogram, type Classified, type Counts, type LatencyScope, type Resolution } from './series.js';
 
 /** One exchange, as the proxy saw it. */
@@ -66,7 +67,22 @@ interface OperationModel {
   tiers: Map<string, { promise: ResolvedPromise; schedule: MaintenanceSchedule }>;
   series: Map<string, Series>;
   latency: LatencyBook;
+  /** False for an operation without x-slo: counted (for baselines), but it has no figures. */
+  promised: boolean;
 }
+
+const OBSERVED_WINDOW = parseDuration('28d')!;
+/** What an operation without a promise is measured against: 5xx and upstream failures are bad, 4xx and aborts are not events. */
+const OBSERVED: ResolvedPromise = {
+  window: { kind: 'rolling', duration: OBSERVED_WINDOW },
+  availability: { target: 0, bad: { status: ['5xx'] }, exclude: { status: ['4xx'], clientAbort: true } },
+  latency: [],
+  maintenance: [],
+  alerting: { burnRates: [], minEventsPerHour: 0 },
+  budgetPolicy: {},
+  origins: {},
+};
+const NO_MAINTENANCE = new MaintenanceSchedule([]);
 
 export interface EngineOptions {
   /** The clock (epoch ms); tests inject one to replay days in milliseconds. */
@@ -98,9 +114,15 @@ export class SloEngine {
     this.latencyIntervalMs = options.latencyIntervalMs ?? 60_000;
     let longest = 0;
     for (const op of slo.operations) {
-      if (!op.enabled || !op.promise) continue;
+      if (!op.enabled) continue;
+      if (!op.promise) {
+        // No promise yet: counted all the same (5xx bad, 28 days kept), so `sworn baseline` can propose one.
+        this.operations.set(op.id, { slo: op, base: OBSERVED, baseSchedule: NO_MAINTENANCE, tiers: new Map(), series: new Map(), latency: new LatencyBook(), promised: false });
+        longest = Math.max(longest, OBSERVED_WINDOW.ms);
+        continue;
+      }
       const tiers = new Map(Object.entries(op.tiers).map(([name, promise]) => [name, { promise, schedule: new MaintenanceSchedule(promise.maintenance) }]));
-      this.operations.set(op.id, { slo: op, base: op.promise, baseSchedule: new MaintenanceSchedule(op.promise.maintenance), tiers, series: new Map(), latency: new LatencyBook() });
+      this.operations.set(op.id, { slo: op, base: op.promise, baseSchedule: new MaintenanceSchedule(op.promise.maintenance), tiers, series: new Map(), latency: new LatencyBook(), promised: true });
       for (const p of [op.promise, ...Object.values(op.tiers)]) {
         longest = Math.max(longest, p.window.kind === 'rolling' ? p.window.duration.ms : 92 * 86_400_000, ...p.alerting.burnRates.map((r) => r.long.ms));
       }
@@ -110,7 +132,25 @@ export class SloEngine {
 
   /** True when the operation makes a promise the engine measures. */
   measures(operationId: string): boolean {
-    return this.operations.has(operationId);
+    return this.operations.get(operationId)?.promised === true;
+  }
+
+  /**
+   * What was observed of an operation over [since, until), promise or not:
+   * good/bad/valid counts and percentiles of good events' durations (ms).
+   * `sworn baseline` proposes promises from it.
+   */
+  observed(operationId: string, since: number, until: number, percentiles: number[]): { valid: number; good: number; bad: number; percentiles: Record<string, number | null> } | null {
+    const op = this.operations.get(operationId);
+    if (!op) return null;
+    const clockNow = this.now();
+    const counts = [...op.series.values()].reduce((acc, s) => addCounts(acc, s.counts(since, until, clockNow)), emptyCounts());
+    const histogram = newHistogram('merge');
+    op.latency.addInto(histogram, since, until, clockNow);
+    const out: Record<string, number | null> = {};
+    for (const p of percentiles) out[String(p)] = histogram.totalCount > 0 ? histogram.getValueAtPercentile(p) : null;
+    histogram.destroy();
+    return { valid: counts.valid, good: counts.good, bad: counts.bad, percentiles: out };
   }
 
   /** Classifies and counts one exchange. Operations without a promise are ignored. */
@@ -134,15 +174,17 @@ export class SloEngine {
    */
   figures(operationId: string, options: { consumer?: string; at?: number; since?: number; until?: number } = {}): SloFigures | null {
     const op = this.operations.get(operationId);
-    if (!op) return null;
-    const now = options.at ?? this.now();
+    if (!op?.promised) return null;
+    // `now` is the instant judged; the clock decides which resolution still holds each part of the past.
+    const clockNow = this.now();
+    const now = options.at ?? clockNow;
     const perspective = options.consumer === undefined ? 'base' : 'tier';
     const consumerSeries = options.consumer === undefined ? [...op.series.values()] : [op.series.get(options.consumer)].filter((s): s is Series => s !== undefined);
     const tierName = options.consumer === undefined ? undefined : this.tierByConsumer.get(options.consumer);
     const promise = perspective === 'tier' && tierName ? op.tiers.get(tierName)?.promise ?? op.base : op.base;
     const schedule = perspective === 'tier' && tierName ? op.tiers.get(tierName)?.schedule ?? op.baseSchedule : op.baseSchedule;
     const bounds = options.since !== undefined ? { start: options.since, end: options.until ?? now } : promise.window.kind === 'rolling' ? windowBounds(promise.window, now) : { start: windowBounds(promise.window, now).start, end: now };
-    const sum = (from: number, to: number) => consumerSeries.reduce((acc, s) => addCounts(acc, s.counts(from, to, now)), emptyCounts());
+    const sum = (from: number, to: number) => consumerSeries.reduce((acc, s) => addCounts(acc, s.counts(from, to, clockNow)), emptyCounts());
     const counts = sum(bounds.start, bounds.end);
     const allowance = (c: Counts) => (perspective === 'base' ? c.allowanceBase : c.allowanceTier);
     const fast = (c: Counts) => (perspective === 'base' ? c.fastBase : c.fastTier);
@@ -161,7 +203,7 @@ export class SloEngine {
     const errorBudget = promise.availability ? { total: round(budget), spent: counts.bad, remaining: budget === 0 ? (counts.bad === 0 ? null : -Infinity) : round(1 - counts.bad / budget) } : null;
 
     const histogram: Histogram | undefined = promise.latency.some((o) => o.kind === 'percentile') ? newHistogram('merge') : undefined;
-    if (histogram) op.latency.addInto(histogram, bounds.start, bounds.end, now, options.consumer);
+    if (histogram) op.latency.addInto(histogram, bounds.start, bounds.end, clockNow, options.consumer);
     let thresholdIndex = 0;
     const latency: LatencyFigure[] = promise.latency.map((o) => {
       if (o.kind === 'threshold') {

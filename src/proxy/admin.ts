@@ -11,7 +11,8 @@ export interface AdminOptions {
   token?: string;
   ready: () => boolean;
   metrics: () => Registry;
-  report: () => unknown;
+  /** The report for `?window=&since=&until=&consumer=&operation=`; a SwornError becomes a 400 answer. */
+  report: (query: URLSearchParams) => unknown;
 }
 
 /**
@@ -31,7 +32,7 @@ export async function startAdmin(options: AdminOptions): Promise<{ url: string; 
     res.end(text);
   };
   const server = http.createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
+    const [path, search] = (req.url ?? '/').split('?') as [string, string | undefined];
     if (req.method !== 'GET' && req.method !== 'HEAD') return json(res, 405, { title: 'Method Not Allowed', status: 405 });
     if (path === '/healthz') return json(res, 200, { status: 'ok' });
     if (!authorized(req.headers.authorization)) {
@@ -39,7 +40,16 @@ export async function startAdmin(options: AdminOptions): Promise<{ url: string; 
       return json(res, 401, { title: 'Unauthorized', status: 401, detail: 'send Authorization: Bearer <admin token>' });
     }
     if (path === '/readyz') return options.ready() ? json(res, 200, { status: 'ready' }) : json(res, 503, { status: 'draining' });
-    if (path === '/report') return json(res, 200, options.report());
+    if (path === '/report') {
+      let report: unknown;
+      try {
+        report = options.report(new URLSearchParams(search ?? ''));
+      } catch (error) {
+        if (error instanceof SwornError) return json(res, 400, { title: 'Bad Request', status: 400, code: error.code, detail: error.message, hint: error.hint });
+        return json(res, 500, { title: 'report failed', status: 500, detail: (error as Error).message });
+      }
+      return json(res, 200, report);
+    }
     if (path === '/metrics') {
       const registry = options.metrics();
       registry.metrics().then(

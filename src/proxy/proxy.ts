@@ -15,6 +15,8 @@ import { compileRouter } from '../router/router.js';
 import { compileValidators, validateRequest, validateResponse, type CompiledOperation } from '../validate/index.js';
 import type { Violation } from '../validate/violation.js';
 import { Store } from '../store/store.js';
+import { SloEngine, type EngineEvent } from '../engine/engine.js';
+import { buildReport, reportWindow, type ReportOptions } from '../report/report.js';
 import { ConsumerIdentifier, type Consumer } from './consumers.js';
 import { ConformanceStats } from './stats.js';
 import { ProxyMetrics } from './metrics.js';
@@ -55,6 +57,12 @@ export interface ProxyOptions {
   logLevel?: string;
   /** Violation log lines per second at most (default 20); the rest are counted in one summary line. */
   violationLogsPerSecond?: number;
+  /**
+   * The clock (epoch ms, fractions allowed). Default: the system clock, with
+   * durations from the monotonic clock. Tests inject one to replay days of
+   * traffic in seconds; durations are then measured on it too.
+   */
+  clock?: () => number;
 }
 
 export interface RunningProxy {
@@ -64,6 +72,9 @@ export interface RunningProxy {
   stats: ConformanceStats;
   metrics: ProxyMetrics;
   store: Store;
+  engine: SloEngine;
+  /** The report `GET /report` serves (conformance and SLO figures). */
+  report(options?: ReportOptions): ReturnType<typeof buildReport>;
   /** Stop accepting, wait for in-flight requests (up to the drain deadline), flush the store, close. */
   close(): Promise<void>;
   /** Requests being handled now. */
@@ -74,6 +85,8 @@ const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te'
 
 interface Exchange {
   started: number;
+  /** Epoch ms when the first request byte arrived. */
+  at: number;
   requestId: string;
   method: string;
   path: string;
@@ -122,7 +135,21 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const identificationSecrets = slo.consumers.identify.flatMap((m) => [m.apiKey?.header?.toLowerCase(), m.apiKey?.query, m.apiKey?.cookie, m.jwt?.header?.toLowerCase()]).filter((n): n is string => n !== undefined);
   for (const op of compiled.values()) for (const name of identificationSecrets) op.secretNames.add(name);
   const unknownRouteSecrets: ReadonlySet<string> = new Set(identificationSecrets);
-  const store = new Store(options.store ?? 'sworn.db');
+  const clock = options.clock;
+  const now = clock ?? Date.now;
+  const flushIntervalMs = options.flushIntervalMs ?? 1_000;
+  const store = new Store(options.store ?? 'sworn.db', { now: now() });
+  // Latency histograms go to the store with every flush too, so a crash loses at most one interval of anything.
+  const engine = new SloEngine(slo, { now, latencyIntervalMs: flushIntervalMs });
+  engine.restore(store.loadSlo());
+  if (spec.file) store.setMeta('spec', spec.file);
+  let lastPrune = 0;
+  const prune = () => {
+    lastPrune = now();
+    engine.prune();
+    store.prune(lastPrune - engine.retentionMs);
+  };
+  prune();
   const stats = new ConformanceStats(operations, { title: spec.title, version: spec.apiVersion });
   stats.restore(store.load());
   identifier.remember(stats.consumers());
@@ -130,11 +157,13 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const pool = new Pool(upstreamUrl.origin, { connections: 128, pipelining: 1, keepAliveTimeout: 30_000, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
   const flushTimer = setInterval(() => {
     try {
-      store.flush();
+      store.saveSlo(engine.takeSnapshot());
+      store.flush(now());
+      if (now() - lastPrune >= PRUNE_EVERY_MS) prune();
     } catch (error) {
       logger.error({ err: error }, 'store flush failed; counts stay in memory and are retried');
     }
-  }, options.flushIntervalMs ?? 1_000);
+  }, flushIntervalMs);
   flushTimer.unref();
 
   let inFlight = 0;
@@ -142,15 +171,17 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const drained: Array<() => void> = [];
   const basePath = upstreamUrl.pathname.replace(/\/+$/, '');
 
-  const record = (ex: Exchange, status: number, clientAbort: boolean) => {
+  const record = (ex: Exchange, status: number, outcome: EngineEvent['outcome']) => {
     const operationId = ex.operation?.operation.id ?? '(unknown)';
-    const statusClass = clientAbort ? 'aborted' : `${String(status)[0]}xx`;
+    const statusClass = outcome === 'client-abort' ? 'aborted' : `${String(status)[0]}xx`;
     try {
-      metrics.observe(operationId, statusClass, ex.consumer.name, (performance.now() - ex.started) / 1_000);
+      const durationMs = clock ? clock() - ex.at : performance.now() - ex.started;
+      metrics.observe(operationId, statusClass, ex.consumer.name, durationMs / 1_000);
       stats.countRequest(operationId, ex.consumer.name, ex.consumer.tier);
-      store.countRequest(operationId, ex.consumer.name, ex.consumer.tier);
+      store.countRequest(operationId, ex.consumer.name, ex.consumer.tier, ex.at);
       if (ex.operation) {
         store.countUsage(ex.consumer.name, operationId, 'status', statusText(status));
+        engine.record({ at: ex.at, operationId, consumer: ex.consumer.name, tier: ex.consumer.tier, status, durationMs, outcome });
       }
     } catch (error) {
       logger.error({ err: error, requestId: ex.requestId }, 'recording failed');
@@ -160,13 +191,13 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const report = (ex: Exchange, violations: Violation[], sample: () => unknown) => {
     if (violations.length === 0) return;
     if (ex.requestId === '') ex.requestId = randomUUID(); // made only when something refers to it
-    const at = new Date().toISOString();
+    const at = new Date(ex.at).toISOString();
     for (const v of violations) {
       v.consumer = ex.consumer.name;
       v.requestId = ex.requestId;
       v.at = at;
       stats.countViolation(v, ex.consumer.name);
-      store.countViolation(v, ex.consumer.name);
+      store.countViolation(v, ex.consumer.name, ex.at);
       metrics.violations.inc({ operation: v.operationId ?? '(unknown)', consumer: ex.consumer.name, direction: v.direction, code: v.code });
       store.addSample({ operation: v.operationId ?? '(unknown)', consumer: ex.consumer.name, code: v.code, direction: v.direction, at, requestId: ex.requestId, sample: { violation: v, ...(sample() as object) } });
       violationLog.warn({ requestId: ex.requestId, operationId: v.operationId, consumer: ex.consumer.name, direction: v.direction, code: v.code, location: v.location, pointer: v.pointer }, `${v.direction === 'request' ? 'consumer' : 'provider'} broke the contract: ${v.message}`);
@@ -188,6 +219,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
+    const at = now();
     const rawUrl = req.url ?? '/';
     const q = rawUrl.indexOf('?');
     const path = q < 0 ? rawUrl : rawUrl.slice(0, q);
@@ -204,12 +236,12 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     const operation = match ? compiled.get(match.operation) : undefined;
     const identified = identifier.identify(req, rawUrl);
     const consumer = identified instanceof Promise ? await identified : identified;
-    const ex: Exchange = { started, requestId, method, path, query, operation, consumer, violations: [], requestBody: undefined, requestTooLarge: false };
+    const ex: Exchange = { started, at, requestId, method, path, query, operation, consumer, violations: [], requestBody: undefined, requestTooLarge: false };
 
     // A CORS preflight the spec does not describe is the browser's, not the consumer's: forwarded, not a violation.
     const preflight = method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined;
     if (!operation && !preflight) {
-      store.countUnknownRoute(method, stats.countUnknownRoute(method, path));
+      store.countUnknownRoute(method, stats.countUnknownRoute(method, path), at);
       report(ex, [{ code: 'unknown-route', operationId: null, direction: 'request', location: 'route', pointer: path, keyword: null, message: `no operation matches ${method} ${path}; forwarded unchecked` }], () => requestSample(ex, req));
     }
 
@@ -235,7 +267,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       try {
         whole = await readWhole(req);
       } catch {
-        record(ex, 499, true); // the client went away mid-body
+        record(ex, 499, 'client-abort'); // the client went away mid-body
         return;
       }
       requestChunks.push(whole);
@@ -291,7 +323,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       if (blocking.length > 0) {
         const security = blocking.every((v) => v.code === 'request-security');
         sendProblem(res, security ? 401 : 400, security ? 'Unauthorized' : 'Bad Request', `the request breaks the API contract of ${operation!.operation.id} (${blocking.length} violation${blocking.length === 1 ? '' : 's'})`, { operationId: operation!.operation.id, violations: violationList(blocking), requestId: ex.requestId });
-        record(ex, security ? 401 : 400, false);
+        record(ex, security ? 401 : 400, 'response');
         return;
       }
     }
@@ -315,8 +347,8 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
         if (error instanceof ForwardError && error.sent && !res.destroyed) {
           logger.error({ requestId: ex.requestId || randomUUID(), code: cause.code }, 'the upstream broke off the response body');
           res.destroy();
-          record(ex, 502, false);
-        } else record(ex, 499, true);
+          record(ex, 502, 'upstream-error');
+        } else record(ex, 499, 'client-abort');
         return;
       }
       const timeout = cause instanceof undiciErrors.HeadersTimeoutError || cause.code === 'UND_ERR_HEADERS_TIMEOUT' || cause.code === 'UND_ERR_CONNECT_TIMEOUT';
@@ -329,7 +361,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
         report(ex, ex.violations, () => requestSample(ex, req));
       }
       sendProblem(res, status, timeout ? 'Gateway Timeout' : 'Bad Gateway', detail, { requestId: ex.requestId });
-      record(ex, status, false);
+      record(ex, status, timeout ? 'timeout' : 'upstream-error');
       return;
     }
 
@@ -347,7 +379,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       report(ex, [...(enforce ? [] : ex.violations), ...responseViolations], responseSample);
       if (enforce && options.enforceResponses && responseViolations.length > 0) {
         sendProblem(res, 502, 'Bad Gateway', `the upstream's response breaks the API contract of ${operation!.operation.id}`, { operationId: operation!.operation.id, violations: violationList(responseViolations), requestId: ex.requestId });
-        record(ex, 502, false);
+        record(ex, 502, 'response');
         return;
       }
       const outgoing = backwardHeaders(upstream.headers);
@@ -356,11 +388,11 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       res.writeHead(status, outgoing);
       for (const chunk of upstream.chunks) res.write(chunk);
       res.end();
-      record(ex, status, false);
+      record(ex, status, 'response');
       return;
     }
 
-    record(ex, status, false);
+    record(ex, status, 'response');
     // The exchange is over for the client; check it now, off its critical path.
     if (operation) {
       const requestViolations = enforce ? [] : await requestChecks();
@@ -389,9 +421,18 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   });
   server.on('upgrade', (req, socket, head) => tunnelUpgrade(req, socket as Socket, head, upstreamUrl, basePath, logger));
 
+  const saveAndClose = () => {
+    store.saveSlo(engine.takeSnapshot({ force: true }));
+    store.close(now());
+  };
+  const sloReport = (reportOptions: ReportOptions = {}) => {
+    // A window reads the store's hourly counts: what is still in memory goes there first.
+    if (reportOptions.since !== undefined) store.flush(now());
+    return buildReport({ spec: { title: spec.title, version: spec.apiVersion }, operations, engine, conformance: reportOptions.since === undefined ? stats.report(new Date(now())) : undefined, store, now: now() }, reportOptions);
+  };
   const cleanUp = async () => {
     clearInterval(flushTimer);
-    store.close();
+    saveAndClose();
     await pool.close().catch(() => undefined);
   };
   try {
@@ -409,7 +450,11 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     ...(options.adminToken ? { token: options.adminToken } : {}),
     ready: () => !draining,
     metrics: () => metrics.registry,
-    report: () => stats.report(),
+    report: (query) => {
+      const get = (name: string) => query.get(name) ?? undefined;
+      const window = reportWindow({ window: get('window'), since: get('since'), until: get('until') }, now());
+      return sloReport({ ...window, ...(query.has('consumer') ? { consumer: get('consumer') } : {}), ...(query.has('operation') ? { operation: get('operation') } : {}) });
+    },
   }).catch(async (error: unknown) => {
     server.close();
     await cleanUp();
@@ -432,13 +477,16 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     }
     server.closeAllConnections();
     clearInterval(flushTimer);
-    store.close();
+    saveAndClose();
     await pool.close().catch(() => undefined);
     await admin?.close();
   })());
 
-  return { url, adminUrl: admin?.url, operations, stats, metrics, store, close, inFlight: () => inFlight };
+  return { url, adminUrl: admin?.url, operations, stats, metrics, store, engine, report: sloReport, close, inFlight: () => inFlight };
 }
+
+/** Retention is enforced (memory and store) at most this often. */
+const PRUNE_EVERY_MS = 3_600_000;
 
 const STATUS_TEXT = Array.from({ length: 600 }, (_v, i) => String(i));
 const statusText = (status: number) => STATUS_TEXT[status] ?? String(status);

@@ -13,10 +13,15 @@ describe('sworn demo (npm start)', () => {
     expect(code).toBe(0);
     expect(stdout).toMatch(/^sworn demo: proxy http:\/\/127\.0\.0\.1:\d+ -> stand-in service/);
     const last = stdout.slice(stdout.lastIndexOf('Swagger Petstore'));
-    const row = (name: string) => last.split('\n').find((l) => l.startsWith(name))!.trim().split(/\s+/);
-    expect(Number(row('listPets')[1])).toBeGreaterThan(5);
-    expect(Number(row('createPet')[2])).toBeGreaterThan(0); // consumer breaches: the batch importer's bad POSTs
-    expect(row('batch-importer')[1]).toBe('free');
+    const row = (name: string) => last.split('\n').find((l) => l.startsWith(name))!;
+    // The live SLO figures: requests, availability against the promise, budget left, who breached, latency objectives.
+    const listPets = /^listPets\s+(\d+)\s+[\d.]+% of 99\.9% [✓✗]\s+-?[\d.]+%\s+\d+ \/ \d+\s+fast [\d.]+% ≥ 99% [✓✗], p99 \d+ms ≤ 600ms [✓✗]/.exec(row('listPets'));
+    expect(listPets, row('listPets')).not.toBeNull();
+    expect(Number(listPets![1])).toBeGreaterThan(5);
+    const createPet = /^createPet\s+\d+\s+.*\s(\d+) \/ \d+\s/.exec(row('createPet'));
+    expect(Number(createPet![1])).toBeGreaterThan(0); // consumer breaches: the batch importer's bad POSTs
+    expect(row('batch-importer').trim().split(/\s+/)[1]).toBe('free');
+    expect(last).toMatch(/objective\(s\) missed|every objective met/);
     expect(last).toContain('GET /v1/petz');
   });
 });

@@ -7,26 +7,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fixture } from '../helpers.js';
+import { BURST, END, START, at, burnRate, expected, random, round } from './oracle.js';
 
-/** A seeded generator (mulberry32): the same trace on every run. */
-function random(seed: number): () => number {
-  return () => {
-    seed |= 0;
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const at = (iso: string) => Date.parse(iso);
-const START = at('2026-03-23T00:00:00Z');
-const END = at('2026-04-01T00:00:00Z'); // nine days, across Berlin's switch to summer time (2026-03-29 01:00Z)
-// Worked out by hand, independently of the engine: Sunday 01:00 Berlin for 3 h on the night of the change
-// is 00:00Z (01:00 CET) to 03:00Z (05:00 CEST): three elapsed hours.
-const SUNDAY = [at('2026-03-29T00:00:00Z'), at('2026-03-29T03:00:00Z')];
-const MIGRATION = [at('2026-03-25T10:00:00Z'), at('2026-03-25T12:00:00Z')];
-const BURST = [at('2026-03-31T23:30:00Z'), at('2026-03-31T23:58:00Z')];
 const TIERS: Record<string, { target: number; fast: number }> = { free: { target: 98, fast: 300 }, gold: { target: 99.9, fast: 200 }, anonymous: { target: 99, fast: 300 } };
 const CONSUMERS = [{ name: 'acme', tier: 'gold' }, { name: 'hobby', tier: 'free' }, { name: 'walk-in', tier: 'anonymous' }];
 
@@ -49,30 +31,6 @@ function trace(): EngineEvent[] {
     events.push({ at: t, operationId: 'listOrders', consumer: c.name, tier: c.tier, status, durationMs, outcome });
   }
   return events;
-}
-
-/** The figures, computed the plain way from x-slo.md's definitions. */
-function expected(events: EngineEvent[], perspective: { consumer?: string; target: number; fast: number }) {
-  let valid = 0, good = 0, bad = 0, excluded = 0, maintenanceExcluded = 0, allowance = 0, fast = 0;
-  const goodDurations: number[] = [];
-  for (const e of events) {
-    if (perspective.consumer && e.consumer !== perspective.consumer) continue;
-    const isBad = e.outcome === 'upstream-error' || e.status >= 500 || e.durationMs > 2_000;
-    if (!isBad && (e.outcome === 'client-abort' || (e.status >= 400 && e.status < 500))) { excluded++; continue; }
-    if (e.at >= MIGRATION[0]! && e.at < MIGRATION[1]!) { maintenanceExcluded++; continue; }
-    valid++;
-    const target = e.at >= SUNDAY[0]! && e.at < SUNDAY[1]! ? 90 : perspective.target;
-    allowance += (100 - target) / 100;
-    if (isBad) bad++;
-    else {
-      good++;
-      goodDurations.push(e.durationMs);
-      if (e.durationMs <= perspective.fast) fast++;
-    }
-  }
-  goodDurations.sort((a, b) => a - b);
-  const p99 = goodDurations[Math.ceil(0.99 * goodDurations.length) - 1]!;
-  return { valid, good, bad, excluded, maintenanceExcluded, allowance, fast, p99 };
 }
 
 describe('the SLO engine against a generated ground truth', () => {
@@ -115,11 +73,7 @@ describe('the SLO engine against a generated ground truth', () => {
     }
 
     // Burn rates over the last 5 minutes, 1 hour, 6 hours, 3 days, from the same definitions.
-    const burn = (ms: number) => {
-      const window = events.filter((e) => e.at >= END - ms && e.at < END);
-      const w = expected(window, { target: 99, fast: 300 });
-      return w.allowance === 0 ? 0 : w.bad / w.allowance;
-    };
+    const burn = (ms: number) => burnRate(events, END, ms, { target: 99, fast: 300 });
     for (const [name, ms] of [['5m', 5 * 60_000], ['1h', 3_600_000], ['6h', 6 * 3_600_000], ['3d', 3 * 86_400_000]] as const) {
       expect(figures.burnRates[name], name).toBeCloseTo(burn(ms), 5);
     }
@@ -184,7 +138,3 @@ describe('the SLO engine against a generated ground truth', () => {
     expect(page.longBurnRate).toBe(100);
   });
 });
-
-function round(n: number): number {
-  return Math.round(n * 1e6) / 1e6;
-}

@@ -59,7 +59,7 @@ describe('the admin server', () => {
     expect(metrics.text).toContain('sworn_violations_total{operation="(unknown)",consumer="127.0.0.1",direction="request",code="unknown-route"} 1');
     expect(metrics.text).toMatch(/sworn_request_duration_seconds_bucket\{le="0.005",operation="myItems",status_class="2xx",consumer="shop"\} \d/);
     const report = (await call(`${admin}/report`, { headers: auth })).json() as Record<string, unknown>;
-    expect(Object.keys(report)).toEqual(['spec', 'since', 'until', 'operations', 'consumers', 'unknownRoutes']);
+    expect(Object.keys(report)).toEqual(['spec', 'since', 'until', 'window', 'operations', 'consumers', 'unknownRoutes', 'summary']);
     expect(report.spec).toEqual({ title: 'Proxy test API', version: '1.0.0' });
     expect(report.unknownRoutes).toEqual([{ method: 'GET', path: '/api/nowhere', count: 1 }]);
   });

@@ -1,0 +1,57 @@
+import { writeFileSync } from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
+import { Command, Option } from 'commander';
+import { buildReport, failures, reportWindow, type FailOn } from '../report/report.js';
+import { formatReportMarkdown, formatReportText } from '../report/report-text.js';
+import { formatReportJunit } from '../report/report-junit.js';
+import { formatReportHtml } from '../report/report-html.js';
+import { styleFor } from '../report/style.js';
+import { openHistory } from './history.js';
+import { parseAt, type CliIo } from './program.js';
+
+type Format = 'text' | 'json' | 'markdown' | 'junit' | 'html';
+
+/** `sworn report`: the proxy's store, judged against the spec's promises, in five formats. */
+export function addReportCommand(program: Command, io: CliIo, setExit: (code: number) => void): void {
+  program
+    .command('report')
+    .description('report conformance and SLO figures (availability, error budget, latency, burn rates, alerts) per operation and consumer from a proxy\'s store')
+    .option('--store <file>', 'the proxy\'s store', 'sworn.db')
+    .option('--spec <file>', 'the spec with the promises (default: the one the proxy recorded in the store)')
+    .option('--window <duration>', 'one window for every figure, ending at --at, e.g. 7d (default: each promise\'s own window)')
+    .option('--since <time>', 'window start: ISO date-time, or a duration ago (e.g. 7d)')
+    .option('--until <time>', 'window end (default now)')
+    .option('--at <time>', 'ISO date-time the report is made at (default now)')
+    .option('--consumer <name>', 'only this consumer')
+    .option('--operation <id>', 'only this operation')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'markdown', 'junit', 'html']).default('text'))
+    .option('--output <file>', 'write the report here instead of standard output')
+    .addOption(new Option('--fail-on <what>', 'exit 1 when an objective is missed (slo), a contract violation was seen (violations), or either (any)').choices(['slo', 'violations', 'any']))
+    .action(async (options: { store: string; spec?: string; window?: string; since?: string; until?: string; at?: string; consumer?: string; operation?: string; format: Format; output?: string; failOn?: FailOn }) => {
+      const at = parseAt(options.at);
+      const window = reportWindow({ window: options.window, since: options.since, until: options.until }, at);
+      const history = await openHistory(options, io.cwd);
+      try {
+        const report = buildReport(
+          { spec: { title: history.spec.title, version: history.spec.apiVersion }, operations: history.operations, engine: history.engine, store: history.store, now: at },
+          { ...window, ...(options.consumer === undefined ? {} : { consumer: options.consumer }), ...(options.operation === undefined ? {} : { operation: options.operation }), ...(options.format === 'html' ? { burnDownPoints: 48 } : {}) },
+        );
+        const toFile = options.output !== undefined;
+        const text =
+          options.format === 'json' ? JSON.stringify(report, null, 2) + '\n'
+          : options.format === 'markdown' ? formatReportMarkdown(report)
+          : options.format === 'junit' ? formatReportJunit(report)
+          : options.format === 'html' ? formatReportHtml(report)
+          : formatReportText(report, toFile ? styleFor({}) : styleFor(io.stdout, io.env));
+        if (toFile) {
+          writeFileSync(resolvePath(io.cwd, options.output!), text);
+          io.stderr.write(`report written to ${options.output}\n`);
+        } else io.stdout.write(text);
+        const reasons = options.failOn ? failures(report, options.failOn) : [];
+        for (const reason of reasons) io.stderr.write(`fail-on ${options.failOn}: ${reason}\n`);
+        setExit(reasons.length > 0 ? 1 : 0);
+      } finally {
+        history.close();
+      }
+    });
+}

@@ -1,0 +1,104 @@
+import type { SloFigures } from '../engine/engine.js';
+import type { Report } from './report.js';
+import { plainStyle, type Style } from './style.js';
+
+/** A figure as people read it: 99.95%, 412 ms, or "no data". */
+export function percent(n: number | null | undefined): string {
+  return n === null || n === undefined ? 'no data' : `${Number(n.toFixed(3))}%`;
+}
+
+export function budgetLeft(slo: SloFigures | null): string {
+  const r = slo?.errorBudget?.remaining;
+  if (r === undefined) return '-';
+  if (r === null) return 'no data';
+  return r === -Infinity ? 'spent (no budget)' : `${Number((r * 100).toFixed(1))}%`;
+}
+
+/** "p99 412ms ≤ 500ms ✓, fast 97.1% ≥ 95% ✓". */
+export function latencyText(slo: SloFigures | null, marks = { met: '✓', missed: '✗' }): string {
+  if (!slo || slo.latency.length === 0) return '-';
+  return slo.latency
+    .map((l) => {
+      const mark = l.met === null ? '' : ` ${l.met ? marks.met : marks.missed}`;
+      return l.kind === 'percentile' ? `${l.name} ${l.achieved === null ? 'no data' : `${l.achieved}ms`} ≤ ${l.target}ms${mark}` : `${l.name} ${percent(l.achieved)} ≥ ${l.target}%${mark}`;
+    })
+    .join(', ');
+}
+
+export function availabilityText(slo: SloFigures | null, marks = { met: '✓', missed: '✗' }): string {
+  const a = slo?.availability;
+  if (!a) return '-';
+  return `${percent(a.achieved)} of ${a.target}%${a.met === null ? '' : ` ${a.met ? marks.met : marks.missed}`}`;
+}
+
+const met = (slo: SloFigures | null): boolean | null => {
+  if (!slo) return null;
+  const verdicts = [slo.availability?.met ?? null, ...slo.latency.map((l) => l.met)].filter((v): v is boolean => v !== null);
+  return verdicts.length === 0 ? null : verdicts.every(Boolean);
+};
+
+function windowLine(report: Report): string {
+  return report.window.kind === 'explicit' ? `window ${report.window.since} to ${report.window.until}` : `SLO figures over each promise's window, ending ${report.until}; counts since ${report.since}`;
+}
+
+/** The report as terminal tables: operations (SLO and contract), consumers (who broke what), what missed, what fires. */
+export function formatReportText(report: Report, style: Style = plainStyle): string {
+  const out: string[] = [];
+  out.push(style('bold', `${report.spec.title} ${report.spec.version}`) + style('dim', ` · ${windowLine(report)}`));
+  out.push('');
+  const rows = report.operations.filter((o) => o.requests > 0 || (o.slo?.availability?.valid ?? 0) > 0);
+  out.push(style('bold', `${'operation'.padEnd(24)}${'requests'.padStart(9)}  ${'availability'.padEnd(22)}${'budget left'.padEnd(13)}${'breaches c/p'.padEnd(14)}latency`));
+  for (const op of rows) {
+    const verdict = met(op.slo);
+    const firing = op.slo?.alerts.filter((a) => a.firing).map((a) => a.severity) ?? [];
+    const line = `${op.operationId.slice(0, 23).padEnd(24)}${String(op.requests).padStart(9)}  ${availabilityText(op.slo).padEnd(22)}${budgetLeft(op.slo).padEnd(13)}${`${op.violations.request} / ${op.violations.response}`.padEnd(14)}${latencyText(op.slo)}${firing.length > 0 ? `  FIRING ${firing.join(', ')}` : ''}`;
+    out.push(verdict === false || firing.length > 0 ? style('red', line) : verdict === true ? line : style('dim', line));
+  }
+  if (rows.length === 0) out.push(style('dim', '(no traffic yet)'));
+  const quiet = report.operations.length - rows.length;
+  if (quiet > 0) out.push(style('dim', `${quiet} operation(s) without traffic`));
+  out.push('');
+  out.push(style('bold', `${'consumer'.padEnd(20)}${'tier'.padEnd(12)}${'requests'.padStart(9)}  ${'consumer breaches'.padStart(17)}  ${'provider breaches'.padStart(17)}  missed`));
+  for (const c of report.consumers) {
+    const missed = c.operations.flatMap((o) => {
+      const a = o.slo?.availability;
+      const names = [...(a?.met === false ? ['availability'] : []), ...(o.slo?.latency.filter((l) => l.met === false).map((l) => l.name) ?? [])];
+      return names.length === 0 ? [] : [`${o.operationId} (${names.join(', ')})`];
+    });
+    const line = `${c.consumer.slice(0, 19).padEnd(20)}${c.tier.slice(0, 11).padEnd(12)}${String(c.requests).padStart(9)}  ${String(c.breaches.consumer).padStart(17)}  ${String(c.breaches.provider).padStart(17)}  ${missed.join('; ') || '-'}`;
+    out.push(missed.length > 0 ? style('yellow', line) : line);
+  }
+  if (report.unknownRoutes.length > 0) {
+    out.push('');
+    out.push(style('bold', 'unknown routes'));
+    for (const u of report.unknownRoutes.slice(0, 5)) out.push(`  ${u.method} ${u.path}  ${u.count}`);
+  }
+  const s = report.summary;
+  out.push('');
+  out.push(
+    `${s.missed.length === 0 ? style('green', 'every objective met') : style('red', `${s.missed.length} objective(s) missed`)} · ${s.alertsFiring.length === 0 ? 'no alert firing' : style('red', `${s.alertsFiring.length} alert(s) firing`)} · violations: ${s.violations.request} request, ${s.violations.response} response, ${s.violations.unknownRoutes} unknown route`,
+  );
+  return out.join('\n') + '\n';
+}
+
+const cell = (text: string) => text.replace(/\|/g, '\\|');
+
+/** The report as Markdown (a pull-request comment, a job summary). */
+export function formatReportMarkdown(report: Report): string {
+  const marks = { met: '✅', missed: '❌' };
+  const out: string[] = [];
+  out.push(`## ${report.spec.title} ${report.spec.version}`, '', `_${windowLine(report)}_`, '');
+  out.push('| operation | requests | availability | error budget left | latency | alerts | consumer / provider breaches |', '|---|---:|---|---:|---|---|---:|');
+  for (const op of report.operations) {
+    const firing = op.slo?.alerts.filter((a) => a.firing).map((a) => a.severity) ?? [];
+    out.push(`| \`${cell(op.operationId)}\` | ${op.requests} | ${availabilityText(op.slo, marks)} | ${budgetLeft(op.slo)} | ${cell(latencyText(op.slo, marks))} | ${firing.length > 0 ? `🔥 ${firing.join(', ')}` : '-'} | ${op.violations.request} / ${op.violations.response} |`);
+  }
+  out.push('', '| consumer | tier | requests | consumer breaches | provider breaches |', '|---|---|---:|---:|---:|');
+  for (const c of report.consumers) out.push(`| ${cell(c.consumer)} | ${cell(c.tier)} | ${c.requests} | ${c.breaches.consumer} | ${c.breaches.provider} |`);
+  out.push('');
+  if (report.summary.missed.length > 0) {
+    out.push('**Missed objectives**', '');
+    for (const m of report.summary.missed) out.push(`- \`${m.operationId}\`${m.consumer === undefined ? '' : ` for ${cell(m.consumer)}`}: ${m.objective} ${m.achieved ?? 'no data'} (target ${m.target})`);
+  } else out.push('Every objective met.');
+  return out.join('\n') + '\n';
+}
