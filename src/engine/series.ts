@@ -1,4 +1,5 @@
 import * as hdr from 'hdr-histogram-js';
+import { SparseLatency } from './sparse.js';
 
 // hdr-histogram-js's WebAssembly build: merges 9x and records 3x faster than its JS build, in less memory
 // (measured in bench/engine.bench.mjs). Histograms built on it must be destroy()ed; the engine does.
@@ -73,69 +74,69 @@ export function boundaries(now: number): { hoursFrom: number; minutesFrom: numbe
 /**
  * Counts of one operation × consumer in three resolutions: minutes for the
  * last 7 hours (short burn-rate windows), hours for the last 4 days (long
- * alert windows), days beyond. Each bucket is one Float64Array; buckets exist
+ * alert windows), days beyond, each resolution in one slab (see Buckets); buckets exist
  * only where events happened. A window is read at the finest resolution kept
  * for each part of it, so the far edge of a long window is rounded to the
  * hour (within 4 days) or the day.
  */
 export class Series {
   readonly width: number;
-  private readonly minutes = new Map<number, Float64Array>();
-  private readonly hours = new Map<number, Float64Array>();
-  private readonly days = new Map<number, Float64Array>();
-  /** Buckets changed since the last `takeDirty()` and where they are, for persistence (cleared at each snapshot). */
-  private readonly dirty = new Map<Float64Array, { resolution: Resolution; index: number }>();
+  private readonly minutes: Buckets;
+  private readonly hours: Buckets;
+  private readonly days: Buckets;
 
   constructor(private readonly thresholdsBase: number, private readonly thresholdsTier: number) {
     this.width = FIXED + thresholdsBase + thresholdsTier;
+    this.minutes = new Buckets(this.width);
+    this.hours = new Buckets(this.width);
+    this.days = new Buckets(this.width);
   }
 
-  private bucket(map: Map<number, Float64Array>, index: number, resolution: Resolution): Float64Array {
-    let b = map.get(index);
-    if (!b) map.set(index, (b = new Float64Array(this.width)));
-    if (!this.dirty.has(b)) this.dirty.set(b, { resolution, index });
-    return b;
-  }
-
-  private mapOf(resolution: Resolution): Map<number, Float64Array> {
+  private of(resolution: Resolution): Buckets {
     return resolution === 'minute' ? this.minutes : resolution === 'hour' ? this.hours : this.days;
   }
 
   /** The buckets changed since the last call (copies), and forgets that they changed. */
   takeDirty(): Array<{ resolution: Resolution; index: number; data: Float64Array }> {
     const out: Array<{ resolution: Resolution; index: number; data: Float64Array }> = [];
-    for (const [b, at] of this.dirty) if (this.mapOf(at.resolution).get(at.index) === b) out.push({ ...at, data: b.slice() });
-    this.dirty.clear();
+    for (const resolution of ['minute', 'hour', 'day'] as const) {
+      const buckets = this.of(resolution);
+      for (const index of buckets.dirty) {
+        const data = buckets.copy(index);
+        if (data) out.push({ resolution, index, data });
+      }
+      buckets.dirty.clear();
+    }
     return out;
   }
 
   /** Puts back a stored bucket; false when its shape no longer fits (the promise's objectives changed). */
   load(resolution: Resolution, index: number, data: Float64Array): boolean {
     if (data.length !== this.width) return false;
-    this.mapOf(resolution).set(index, data.slice());
+    this.of(resolution).put(index, data);
     return true;
   }
 
   record(at: number, event: Classified): void {
-    this.add(this.bucket(this.minutes, Math.floor(at / MINUTE), 'minute'), event);
-    this.add(this.bucket(this.hours, Math.floor(at / HOUR), 'hour'), event);
-    this.add(this.bucket(this.days, Math.floor(at / DAY), 'day'), event);
+    this.add(this.minutes, Math.floor(at / MINUTE), event);
+    this.add(this.hours, Math.floor(at / HOUR), event);
+    this.add(this.days, Math.floor(at / DAY), event);
   }
 
-  private add(b: Float64Array, event: Classified): void {
-    {
-      if (event.kind === 'excluded') b[EXCLUDED]! += 1;
-      else if (event.kind === 'maintenance-excluded') b[MAINTENANCE]! += 1;
+  private add(buckets: Buckets, index: number, event: Classified): void {
+    const o = buckets.slot(index);
+    const b = buckets.data;
+    if (event.kind === 'excluded') b[o + EXCLUDED]! += 1;
+    else if (event.kind === 'maintenance-excluded') b[o + MAINTENANCE]! += 1;
+    else {
+      b[o + VALID]! += 1;
+      b[o + ALLOWANCE_BASE]! += event.allowanceBase;
+      b[o + ALLOWANCE_TIER]! += event.allowanceTier;
+      if (event.kind === 'bad') b[o + BAD]! += 1;
       else {
-        b[VALID]! += 1;
-        b[ALLOWANCE_BASE]! += event.allowanceBase;
-        b[ALLOWANCE_TIER]! += event.allowanceTier;
-        if (event.kind === 'bad') b[BAD]! += 1;
-        else {
-          b[GOOD]! += 1;
-          for (let i = 0; i < event.fastBase.length; i++) if (event.fastBase[i]) b[FIXED + i]! += 1;
-          for (let i = 0; i < event.fastTier.length; i++) if (event.fastTier[i]) b[FIXED + this.thresholdsBase + i]! += 1;
-        }
+        b[o + GOOD]! += 1;
+        for (let i = 0; i < event.fastBase.length; i++) if (event.fastBase[i]) b[o + FIXED + i]! += 1;
+        for (let i = 0; i < event.fastTier.length; i++) if (event.fastTier[i]) b[o + FIXED + this.thresholdsBase + i]! += 1;
       }
     }
   }
@@ -143,18 +144,9 @@ export class Series {
   /** Adds the counts of [from, to) into `into` (a raw bucket-shaped array). */
   addInto(into: Float64Array, from: number, to: number, now: number): void {
     const { hoursFrom, minutesFrom } = boundaries(now);
-    const add = (map: Map<number, Float64Array>, size: number, start: number, end: number) => {
+    const add = (buckets: Buckets, size: number, start: number, end: number) => {
       if (end <= start) return;
-      const first = Math.floor(start / size);
-      const last = Math.ceil(end / size); // exclusive
-      if (last - first <= map.size) {
-        for (let i = first; i < last; i++) {
-          const b = map.get(i);
-          if (b) for (let k = 0; k < b.length; k++) into[k]! += b[k]!;
-        }
-      } else {
-        for (const [i, b] of map) if (i >= first && i < last) for (let k = 0; k < b.length; k++) into[k]! += b[k]!;
-      }
+      buckets.sumInto(into, Math.floor(start / size), Math.ceil(end / size));
     };
     add(this.days, DAY, from, Math.min(to, hoursFrom));
     add(this.hours, HOUR, Math.max(from, hoursFrom), Math.min(to, minutesFrom));
@@ -189,21 +181,89 @@ export class Series {
   /** Drops buckets no window can reach: minutes and hours past their span, days past `keepFrom`. */
   prune(now: number, keepFrom: number): void {
     const { hoursFrom, minutesFrom } = boundaries(now);
-    const drop = (map: Map<number, Float64Array>, before: number) => {
-      for (const [i, b] of map) {
-        if (i < before) {
-          map.delete(i);
-          this.dirty.delete(b);
-        }
-      }
-    };
-    drop(this.minutes, Math.floor((minutesFrom - HOUR) / MINUTE));
-    drop(this.hours, Math.floor((hoursFrom - DAY) / HOUR));
-    drop(this.days, Math.floor(keepFrom / DAY));
+    this.minutes.dropBefore(Math.floor((minutesFrom - HOUR) / MINUTE));
+    this.hours.dropBefore(Math.floor((hoursFrom - DAY) / HOUR));
+    this.days.dropBefore(Math.floor(keepFrom / DAY));
   }
 
   isEmpty(): boolean {
     return this.days.size === 0;
+  }
+}
+
+/**
+ * Buckets of one resolution in one growing Float64Array (a slab): a bucket
+ * costs its numbers and a map entry, not a typed array object each (a
+ * separate small Float64Array costs about three times its data). Freed slots
+ * are reused.
+ */
+class Buckets {
+  data: Float64Array;
+  private readonly offsets = new Map<number, number>();
+  private readonly free: number[] = [];
+  private used = 0;
+  /** Bucket indexes changed since the last snapshot. */
+  readonly dirty = new Set<number>();
+
+  constructor(private readonly width: number) {
+    this.data = new Float64Array(width * 2);
+  }
+
+  get size(): number {
+    return this.offsets.size;
+  }
+
+  /** The offset of a bucket (created zeroed when missing), marked changed. */
+  slot(index: number): number {
+    let offset = this.offsets.get(index);
+    if (offset === undefined) {
+      offset = this.free.pop();
+      if (offset === undefined) {
+        offset = this.used++ * this.width;
+        if (offset + this.width > this.data.length) {
+          const grown = new Float64Array(this.data.length * 2);
+          grown.set(this.data);
+          this.data = grown;
+        }
+      } else this.data.fill(0, offset, offset + this.width);
+      this.offsets.set(index, offset);
+    }
+    this.dirty.add(index);
+    return offset;
+  }
+
+  copy(index: number): Float64Array | undefined {
+    const offset = this.offsets.get(index);
+    return offset === undefined ? undefined : this.data.slice(offset, offset + this.width);
+  }
+
+  put(index: number, values: Float64Array): void {
+    const offset = this.slot(index);
+    this.dirty.delete(index);
+    this.data.set(values, offset);
+  }
+
+  /** Adds buckets [first, last) into `into`. */
+  sumInto(into: Float64Array, first: number, last: number): void {
+    const add = (offset: number) => {
+      for (let k = 0; k < this.width; k++) into[k]! += this.data[offset + k]!;
+    };
+    if (last - first <= this.offsets.size) {
+      for (let i = first; i < last; i++) {
+        const offset = this.offsets.get(i);
+        if (offset !== undefined) add(offset);
+      }
+    } else for (const [i, offset] of this.offsets) if (i >= first && i < last) add(offset);
+  }
+
+  dropBefore(index: number): void {
+    for (const [i, offset] of this.offsets) {
+      if (i < index) {
+        this.offsets.delete(i);
+        this.dirty.delete(i);
+        this.free.push(offset);
+      }
+    }
   }
 }
 
@@ -224,27 +284,30 @@ export function newHistogram(purpose: 'store' | 'merge' = 'store'): hdr.Histogra
 export type LatencyScope = 'operation-hour' | 'operation-day' | 'consumer-day';
 
 export class LatencyBook {
-  private readonly operationHours = new Map<number, hdr.Histogram>();
-  private readonly operationDays = new Map<number, hdr.Histogram>();
-  private readonly consumerDays = new Map<string, Map<number, hdr.Histogram>>();
-  private readonly dirty = new Map<hdr.Histogram, { scope: LatencyScope; consumer: string; index: number }>();
+  private readonly operationHours = new Map<number, LatencyCell>();
+  private readonly operationDays = new Map<number, LatencyCell>();
+  private readonly consumerDays = new Map<string, Map<number, LatencyCell>>();
+  private readonly dirty = new Map<LatencyCell, { scope: LatencyScope; consumer: string; index: number }>();
 
-  /** The histograms changed since the last call, compressed (hdr's base64 encoding). */
+  /** The histograms changed since the last call, encoded (sparse ones as `sparse:` + base64, HdrHistograms in hdr's compressed base64). */
   takeDirty(): Array<{ scope: LatencyScope; consumer: string; index: number; encoded: string }> {
-    const out = [...this.dirty].map(([h, at]) => ({ ...at, encoded: hdr.encodeIntoCompressedBase64(h) }));
+    const out = [...this.dirty].map(([h, at]) => ({ ...at, encoded: h instanceof SparseLatency ? SPARSE + h.encode() : hdr.encodeIntoCompressedBase64(h) }));
     this.dirty.clear();
     return out;
   }
 
   /** Puts back a stored histogram. */
   load(scope: LatencyScope, consumer: string, index: number, encoded: string): void {
-    const h = hdr.decodeFromCompressedBase64(encoded, 'packed', true);
-    const map = scope === 'operation-hour' ? this.operationHours : scope === 'operation-day' ? this.operationDays : this.consumerMap(consumer);
-    map.get(index)?.destroy();
-    map.set(index, h);
+    const cell = encoded.startsWith(SPARSE) ? SparseLatency.decode(encoded.slice(SPARSE.length)) : hdr.decodeFromCompressedBase64(encoded, 'packed', true);
+    const map = this.mapOf(scope, consumer);
+    const known = map.get(index);
+    if (known && !(known instanceof SparseLatency)) known.destroy();
+    map.set(index, cell);
   }
 
-  private consumerMap(consumer: string): Map<number, hdr.Histogram> {
+  private mapOf(scope: LatencyScope, consumer: string): Map<number, LatencyCell> {
+    if (scope === 'operation-hour') return this.operationHours;
+    if (scope === 'operation-day') return this.operationDays;
     let byDay = this.consumerDays.get(consumer);
     if (!byDay) this.consumerDays.set(consumer, (byDay = new Map()));
     return byDay;
@@ -254,28 +317,42 @@ export class LatencyBook {
     const value = Math.min(Math.max(1, Math.round(durationMs)), HOUR);
     const hour = Math.floor(at / HOUR);
     const day = Math.floor(at / DAY);
-    let h = this.operationHours.get(hour);
-    if (!h) this.operationHours.set(hour, (h = newHistogram()));
-    h.recordValue(value);
-    if (!this.dirty.has(h)) this.dirty.set(h, { scope: 'operation-hour', consumer: '', index: hour });
-    let d = this.operationDays.get(day);
-    if (!d) this.operationDays.set(day, (d = newHistogram()));
-    d.recordValue(value);
-    if (!this.dirty.has(d)) this.dirty.set(d, { scope: 'operation-day', consumer: '', index: day });
-    const byDay = this.consumerMap(consumer);
-    let c = byDay.get(day);
-    if (!c) byDay.set(day, (c = newHistogram()));
-    c.recordValue(value);
-    if (!this.dirty.has(c)) this.dirty.set(c, { scope: 'consumer-day', consumer, index: day });
+    this.add(this.operationHours, hour, value, 'operation-hour', '');
+    this.add(this.operationDays, day, value, 'operation-day', '');
+    this.add(this.mapOf('consumer-day', consumer), day, value, 'consumer-day', consumer);
+  }
+
+  /**
+   * Records into a cell: sparse while it holds few distinct durations, an
+   * HdrHistogram (fixed size, a few KB) once it holds more than PROMOTE_AT.
+   */
+  private add(map: Map<number, LatencyCell>, index: number, value: number, scope: LatencyScope, consumer: string): void {
+    let cell = map.get(index);
+    if (!cell) map.set(index, (cell = new SparseLatency()));
+    if (cell instanceof SparseLatency) {
+      cell.record(value);
+      if (cell.distinct > PROMOTE_AT) {
+        const h = newHistogram();
+        cell.addInto(h);
+        map.set(index, h);
+        this.dirty.delete(cell);
+        cell = h;
+      }
+    } else cell.recordValue(value);
+    if (!this.dirty.has(cell)) this.dirty.set(cell, { scope, consumer, index });
   }
 
   /** Merges the histograms covering [from, to) into `into`. */
   addInto(into: hdr.Histogram, from: number, to: number, now: number, consumer?: string): void {
-    const inRange = (map: Map<number, hdr.Histogram>, size: number, start: number, end: number) => {
+    const inRange = (map: Map<number, LatencyCell>, size: number, start: number, end: number) => {
       if (end <= start) return;
       const first = Math.floor(start / size);
       const last = Math.ceil(end / size);
-      for (const [i, h] of map) if (i >= first && i < last) into.add(h);
+      for (const [i, h] of map) {
+        if (i < first || i >= last) continue;
+        if (h instanceof SparseLatency) h.addInto(into);
+        else into.add(h);
+      }
     };
     if (consumer !== undefined) {
       const byDay = this.consumerDays.get(consumer);
@@ -289,11 +366,11 @@ export class LatencyBook {
 
   prune(now: number, keepFrom: number): void {
     const { hoursFrom } = boundaries(now);
-    const drop = (map: Map<number, hdr.Histogram>, before: number) => {
+    const drop = (map: Map<number, LatencyCell>, before: number) => {
       for (const [i, h] of map) {
         if (i < before) {
           this.dirty.delete(h);
-          h.destroy();
+          if (!(h instanceof SparseLatency)) h.destroy();
           map.delete(i);
         }
       }
@@ -306,3 +383,9 @@ export class LatencyBook {
     }
   }
 }
+
+/** A latency histogram: sparse (durations and counts) while small, an HdrHistogram beyond PROMOTE_AT distinct durations. */
+type LatencyCell = SparseLatency | hdr.Histogram;
+/** About where a sparse cell (8 bytes per distinct duration) costs what a packed HdrHistogram does. */
+const PROMOTE_AT = 384;
+const SPARSE = 'sparse:';
