@@ -3,6 +3,7 @@ import { MaintenanceSchedule, combineEffects } from '../slo/maintenance.js';
 import type { LatencyObjective, ResolvedOperationSlo, ResolvedPromise, ResolvedSpecSlo } from '../slo/model.js';
 import { windowBounds } from '../slo/window.js';
 import { parseDuration } from '../slo/duration.js';
+import { DayClock, UTC_DAYS } from './days.js';
 import { HOUR, LatencyBook, Series, addCounts, emptyCounts, newHistogram, type Classified, type Counts, type LatencyScope, type Resolution } from './series.js';
 
 /** One exchange, as the proxy saw it. */
@@ -67,6 +68,8 @@ interface OperationModel {
   tiers: Map<string, { promise: ResolvedPromise; schedule: MaintenanceSchedule }>;
   series: Map<string, Series>;
   latency: LatencyBook;
+  /** Day buckets start at midnight in the operation's calendar window's zone (UTC for rolling windows). */
+  days: DayClock;
   /** False for an operation without x-slo: counted (for baselines), but it has no figures. */
   promised: boolean;
 }
@@ -117,12 +120,13 @@ export class SloEngine {
       if (!op.enabled) continue;
       if (!op.promise) {
         // No promise yet: counted all the same (5xx bad, 28 days kept), so `sworn baseline` can propose one.
-        this.operations.set(op.id, { slo: op, base: OBSERVED, baseSchedule: NO_MAINTENANCE, tiers: new Map(), series: new Map(), latency: new LatencyBook(), promised: false });
+        this.operations.set(op.id, { slo: op, base: OBSERVED, baseSchedule: NO_MAINTENANCE, tiers: new Map(), series: new Map(), latency: new LatencyBook(), days: UTC_DAYS, promised: false });
         longest = Math.max(longest, OBSERVED_WINDOW.ms);
         continue;
       }
       const tiers = new Map(Object.entries(op.tiers).map(([name, promise]) => [name, { promise, schedule: new MaintenanceSchedule(promise.maintenance) }]));
-      this.operations.set(op.id, { slo: op, base: op.promise, baseSchedule: new MaintenanceSchedule(op.promise.maintenance), tiers, series: new Map(), latency: new LatencyBook(), promised: true });
+      const days = op.promise.window.kind === 'calendar' ? new DayClock(op.promise.window.timeZone) : UTC_DAYS;
+      this.operations.set(op.id, { slo: op, base: op.promise, baseSchedule: new MaintenanceSchedule(op.promise.maintenance), tiers, series: new Map(), latency: new LatencyBook(days), days, promised: true });
       for (const p of [op.promise, ...Object.values(op.tiers)]) {
         longest = Math.max(longest, p.window.kind === 'rolling' ? p.window.duration.ms : 92 * 86_400_000, ...p.alerting.burnRates.map((r) => r.long.ms));
       }
@@ -161,7 +165,7 @@ export class SloEngine {
     const tierPromise = tier?.promise ?? op.base;
     this.tierByConsumer.set(event.consumer, event.tier);
     let series = op.series.get(event.consumer);
-    if (!series) op.series.set(event.consumer, (series = new Series(thresholds(op.base).length, thresholds(tierPromise).length)));
+    if (!series) op.series.set(event.consumer, (series = new Series(thresholds(op.base).length, thresholds(tierPromise).length, op.days)));
     const classified = classify(event, op.base, op.baseSchedule, tierPromise, tier?.schedule ?? op.baseSchedule);
     series.record(event.at, classified);
     if (classified.kind === 'good') op.latency.record(event.at, event.consumer, event.durationMs);
@@ -297,7 +301,7 @@ export class SloEngine {
       let series = op.series.get(row.consumer);
       if (!series) {
         const tierPromise = op.tiers.get(row.tier)?.promise ?? op.base;
-        op.series.set(row.consumer, (series = new Series(thresholds(op.base).length, thresholds(tierPromise).length)));
+        op.series.set(row.consumer, (series = new Series(thresholds(op.base).length, thresholds(tierPromise).length, op.days)));
       }
       if (series.load(row.resolution, row.index, row.data)) restored++;
       else skipped++;

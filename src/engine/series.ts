@@ -1,5 +1,6 @@
 import * as hdr from 'hdr-histogram-js';
 import { SparseLatency } from './sparse.js';
+import { DayClock, UTC_DAYS } from './days.js';
 
 // hdr-histogram-js's WebAssembly build: merges 9x and records 3x faster than its JS build, in less memory
 // (measured in bench/engine.bench.mjs). Histograms built on it must be destroy()ed; the engine does.
@@ -64,9 +65,9 @@ export interface Classified {
 }
 
 /** Where each resolution starts being used, seen from `now`: days before `hoursFrom`, hours before `minutesFrom`, minutes after. */
-export function boundaries(now: number): { hoursFrom: number; minutesFrom: number } {
+export function boundaries(now: number, days: DayClock = UTC_DAYS): { hoursFrom: number; minutesFrom: number } {
   return {
-    hoursFrom: Math.ceil((now - HOUR_SPAN) / DAY) * DAY,
+    hoursFrom: days.ceil(now - HOUR_SPAN),
     minutesFrom: Math.ceil((now - MINUTE_SPAN) / HOUR) * HOUR,
   };
 }
@@ -85,7 +86,7 @@ export class Series {
   private readonly hours: Buckets;
   private readonly days: Buckets;
 
-  constructor(private readonly thresholdsBase: number, private readonly thresholdsTier: number) {
+  constructor(private readonly thresholdsBase: number, private readonly thresholdsTier: number, private readonly dayClock: DayClock = UTC_DAYS) {
     this.width = FIXED + thresholdsBase + thresholdsTier;
     this.minutes = new Buckets(this.width);
     this.hours = new Buckets(this.width);
@@ -120,7 +121,7 @@ export class Series {
   record(at: number, event: Classified): void {
     this.add(this.minutes, Math.floor(at / MINUTE), event);
     this.add(this.hours, Math.floor(at / HOUR), event);
-    this.add(this.days, Math.floor(at / DAY), event);
+    this.add(this.days, this.dayClock.index(at), event);
   }
 
   private add(buckets: Buckets, index: number, event: Classified): void {
@@ -143,12 +144,13 @@ export class Series {
 
   /** Adds the counts of [from, to) into `into` (a raw bucket-shaped array). */
   addInto(into: Float64Array, from: number, to: number, now: number): void {
-    const { hoursFrom, minutesFrom } = boundaries(now);
+    const { hoursFrom, minutesFrom } = boundaries(now, this.dayClock);
     const add = (buckets: Buckets, size: number, start: number, end: number) => {
       if (end <= start) return;
       buckets.sumInto(into, Math.floor(start / size), Math.ceil(end / size));
     };
-    add(this.days, DAY, from, Math.min(to, hoursFrom));
+    const daysEnd = Math.min(to, hoursFrom);
+    if (daysEnd > from) this.days.sumInto(into, ...this.dayClock.range(from, daysEnd));
     add(this.hours, HOUR, Math.max(from, hoursFrom), Math.min(to, minutesFrom));
     add(this.minutes, MINUTE, Math.max(from, minutesFrom), to);
   }
@@ -180,10 +182,10 @@ export class Series {
 
   /** Drops buckets no window can reach: minutes and hours past their span, days past `keepFrom`. */
   prune(now: number, keepFrom: number): void {
-    const { hoursFrom, minutesFrom } = boundaries(now);
+    const { hoursFrom, minutesFrom } = boundaries(now, this.dayClock);
     this.minutes.dropBefore(Math.floor((minutesFrom - HOUR) / MINUTE));
     this.hours.dropBefore(Math.floor((hoursFrom - DAY) / HOUR));
-    this.days.dropBefore(Math.floor(keepFrom / DAY));
+    this.days.dropBefore(this.dayClock.index(keepFrom));
   }
 
   isEmpty(): boolean {
@@ -284,6 +286,8 @@ export function newHistogram(purpose: 'store' | 'merge' = 'store'): hdr.Histogra
 export type LatencyScope = 'operation-hour' | 'operation-day' | 'consumer-day';
 
 export class LatencyBook {
+  constructor(private readonly dayClock: DayClock = UTC_DAYS) {}
+
   private readonly operationHours = new Map<number, LatencyCell>();
   private readonly operationDays = new Map<number, LatencyCell>();
   private readonly consumerDays = new Map<string, Map<number, LatencyCell>>();
@@ -316,7 +320,7 @@ export class LatencyBook {
   record(at: number, consumer: string, durationMs: number): void {
     const value = Math.min(Math.max(1, Math.round(durationMs)), HOUR);
     const hour = Math.floor(at / HOUR);
-    const day = Math.floor(at / DAY);
+    const day = this.dayClock.index(at);
     this.add(this.operationHours, hour, value, 'operation-hour', '');
     this.add(this.operationDays, day, value, 'operation-day', '');
     this.add(this.mapOf('consumer-day', consumer), day, value, 'consumer-day', consumer);
@@ -346,8 +350,7 @@ export class LatencyBook {
   addInto(into: hdr.Histogram, from: number, to: number, now: number, consumer?: string): void {
     const inRange = (map: Map<number, LatencyCell>, size: number, start: number, end: number) => {
       if (end <= start) return;
-      const first = Math.floor(start / size);
-      const last = Math.ceil(end / size);
+      const [first, last] = size === DAY ? this.dayClock.range(start, end) : [Math.floor(start / size), Math.ceil(end / size)];
       for (const [i, h] of map) {
         if (i < first || i >= last) continue;
         if (h instanceof SparseLatency) h.addInto(into);
@@ -359,13 +362,13 @@ export class LatencyBook {
       if (byDay) inRange(byDay, DAY, from, to);
       return;
     }
-    const { hoursFrom } = boundaries(now);
+    const { hoursFrom } = boundaries(now, this.dayClock);
     inRange(this.operationDays, DAY, from, Math.min(to, hoursFrom));
     inRange(this.operationHours, HOUR, Math.max(from, hoursFrom), to);
   }
 
   prune(now: number, keepFrom: number): void {
-    const { hoursFrom } = boundaries(now);
+    const { hoursFrom } = boundaries(now, this.dayClock);
     const drop = (map: Map<number, LatencyCell>, before: number) => {
       for (const [i, h] of map) {
         if (i < before) {
@@ -376,9 +379,9 @@ export class LatencyBook {
       }
     };
     drop(this.operationHours, Math.floor((hoursFrom - DAY) / HOUR));
-    drop(this.operationDays, Math.floor(keepFrom / DAY));
+    drop(this.operationDays, this.dayClock.index(keepFrom));
     for (const [consumer, byDay] of this.consumerDays) {
-      drop(byDay, Math.floor(keepFrom / DAY));
+      drop(byDay, this.dayClock.index(keepFrom));
       if (byDay.size === 0) this.consumerDays.delete(consumer);
     }
   }

@@ -138,3 +138,25 @@ describe('the SLO engine against a generated ground truth', () => {
     expect(page.longBurnRate).toBe(100);
   });
 });
+
+describe('a calendar window', () => {
+  it('counts from the start of the month in its zone until now', async () => {
+    const spec = await loadSpec(fixture('engine-spec.yaml'));
+    const slo = resolveSlos(spec, listOperations(spec));
+    const op = slo.operations[0]!;
+    (op.promise as { window: unknown }).window = { kind: 'calendar', unit: 'month', timeZone: 'America/New_York' };
+    let now = at('2026-04-10T12:00:00Z');
+    const engine = new SloEngine(slo, { now: () => now });
+    // April starts in New York at 04:00Z (EDT): an event at 03:59Z is March's, one at 04:00Z April's.
+    for (const [iso, status] of [['2026-04-01T03:59:00Z', 500], ['2026-04-01T04:00:00Z', 500], ['2026-04-05T00:00:00Z', 200]] as const) {
+      engine.record({ at: at(iso), operationId: 'listOrders', consumer: 'x', tier: 'free', status, durationMs: 10, outcome: 'response' });
+    }
+    const figures = engine.figures('listOrders')!;
+    expect(figures.window).toEqual({ start: '2026-04-01T04:00:00.000Z', end: '2026-04-10T12:00:00.000Z' });
+    expect(figures.availability).toMatchObject({ valid: 2, bad: 1, good: 1 });
+    now = at('2026-05-01T03:00:00Z'); // still April in New York
+    expect(engine.figures('listOrders')!.availability).toMatchObject({ valid: 2 });
+    now = at('2026-05-01T05:00:00Z'); // May: a new window, empty
+    expect(engine.figures('listOrders')!.availability).toMatchObject({ valid: 0, achieved: null, met: null });
+  });
+});
