@@ -1,4 +1,5 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { SloEngine } from '../engine/engine.js';
 
 /** Prometheus metrics of the proxy (`GET /metrics` on the admin port). */
 export class ProxyMetrics {
@@ -23,6 +24,40 @@ export class ProxyMetrics {
     }
     child.requests.inc();
     child.duration.observe(seconds);
+  }
+
+  /**
+   * SLO gauges per operation, computed from the engine when Prometheus
+   * scrapes (operations with traffic only): the same figures as `/report`,
+   * so alerts can follow sworn's own multiwindow burn-rate verdicts.
+   */
+  watchSlo(engine: SloEngine, operationIds: string[]): void {
+    const labels = <L extends string>(name: string, help: string, labelNames: L[], collect?: () => void) => new Gauge<L>({ name, help, labelNames, registers: [this.registry], ...(collect ? { collect } : {}) });
+    // The first gauge's collect() computes all six, once per scrape.
+    const achieved = labels('sworn_slo_availability_percent', 'Availability achieved over the promise window (good / valid x 100).', ['operation'], () => refresh());
+    const target = labels('sworn_slo_availability_target_percent', 'The promised availability.', ['operation']);
+    const remaining = labels('sworn_slo_error_budget_remaining_ratio', 'Error budget left over the promise window: 1 untouched, 0 spent, below 0 overspent.', ['operation']);
+    const burn = labels('sworn_slo_burn_rate', 'Error ratio over the alert window divided by the allowed one.', ['operation', 'window']);
+    const firing = labels('sworn_slo_alert_firing', '1 while the multiwindow burn-rate alert fires (both windows above the factor, not silenced).', ['operation', 'severity', 'long', 'short']);
+    const met = labels('sworn_slo_objective_met', '1 when the objective is met over the promise window, 0 when missed.', ['operation', 'objective']);
+    const refresh = () => {
+      for (const g of [achieved, target, remaining, burn, firing, met]) g.reset();
+      for (const operation of operationIds) {
+        if (!engine.measures(operation) || engine.consumers(operation).length === 0) continue;
+        const f = engine.figures(operation);
+        if (!f) continue;
+        if (f.availability) {
+          target.set({ operation }, f.availability.target);
+          if (f.availability.achieved !== null) achieved.set({ operation }, f.availability.achieved);
+          if (f.availability.met !== null) met.set({ operation, objective: 'availability' }, f.availability.met ? 1 : 0);
+        }
+        const left = f.errorBudget?.remaining;
+        if (left !== undefined && left !== null && Number.isFinite(left)) remaining.set({ operation }, left);
+        for (const [window, rate] of Object.entries(f.burnRates)) burn.set({ operation, window }, rate);
+        for (const a of f.alerts) firing.set({ operation, severity: a.severity, long: a.long, short: a.short }, a.firing ? 1 : 0);
+        for (const l of f.latency) if (l.met !== null) met.set({ operation, objective: `latency ${l.name}` }, l.met ? 1 : 0);
+      }
+    };
   }
 
   constructor() {

@@ -154,6 +154,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   stats.restore(store.load());
   identifier.remember(stats.consumers());
   const metrics = new ProxyMetrics();
+  metrics.watchSlo(engine, operations.map((o) => o.id));
   const pool = new Pool(upstreamUrl.origin, { connections: 128, pipelining: 1, keepAliveTimeout: 30_000, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
   const flushTimer = setInterval(() => {
     try {

@@ -158,6 +158,16 @@ describe('sworn report and gate, inputs', () => {
     expect(all.operations[0]).toMatchObject({ requests: 6, slo: { availability: { bad: 3, valid: 6 } } });
     const lastTwo = (await call(`${proxy.adminUrl}/report?window=2h`)).json() as typeof all & { window: unknown };
     expect(lastTwo.operations[0]).toMatchObject({ requests: 2, slo: { availability: { bad: 0, valid: 2 } } });
+    // The same figures as Prometheus gauges: 3 bad of 6 against 99% (budget 0.06): remaining 1 - 3/0.06.
+    const metrics = (await call(`${proxy.adminUrl}/metrics`)).text;
+    expect(metrics).toContain('sworn_slo_availability_percent{operation="listOrders"} 50');
+    expect(metrics).toContain('sworn_slo_availability_target_percent{operation="listOrders"} 99');
+    expect(metrics).toContain('sworn_slo_error_budget_remaining_ratio{operation="listOrders"} -49');
+    expect(metrics).toContain('sworn_slo_objective_met{operation="listOrders",objective="availability"} 0');
+    expect(metrics).toMatch(/sworn_slo_burn_rate\{operation="listOrders",window="3d"\} 50\b/);
+    // Both ticket windows burn at 50 (> 1), but 6 events in 3 days is below minEventsPerHour: silenced, as /report says.
+    expect(metrics).toContain('sworn_slo_alert_firing{operation="listOrders",severity="ticket",long="3d",short="6h"} 0');
+    expect((all as unknown as { operations: Array<{ slo: { alerts: unknown[] } }> }).operations[0]!.slo.alerts).toContainEqual(expect.objectContaining({ severity: 'ticket', firing: false, silencedBy: 'low-traffic' }));
     const bad = await call(`${proxy.adminUrl}/report?window=soon`);
     expect(bad.status).toBe(400);
     expect(bad.json()).toMatchObject({ code: 'SWORN_ERR_USAGE', hint: 'Write e.g. --window 28d, 6h or 30m.' });
