@@ -3,27 +3,31 @@ import pino from 'pino';
 import { loadSpec } from '../spec/load-spec.js';
 import { parseDuration } from '../slo/duration.js';
 import { startProxy } from '../proxy/proxy.js';
-import { startDemoUpstream } from '../demo/upstream.js';
+import { startMock } from '../mock/mock.js';
+import { parseChaos } from '../mock/chaos.js';
 import { startTraffic } from '../demo/traffic.js';
 import { formatReportText } from '../report/report-text.js';
 import { styleFor } from '../report/style.js';
 import { SwornError } from '../errors.js';
 import type { CliIo } from './program.js';
 
-/** `sworn demo`: the proxy in front of a stand-in service for a spec, with traffic and a live report. */
+/** `sworn demo`: the proxy in front of the in-process mock of a spec (behaving as promised), with traffic and a live report. */
 export function addDemoCommand(program: Command, io: CliIo, setExit: (code: number) => void): void {
   program
     .command('demo')
-    .description('run the proxy in front of a local stand-in service of the spec, send it demo traffic, and show the live report')
+    .description('run the proxy in front of an in-process mock of the spec that behaves as promised, send it demo traffic, and show the live SLO report')
     .argument('[spec]', 'OpenAPI file', 'specs/petstore.yaml')
     .option('--port <n>', 'proxy port (0 picks a free one)', '8000')
     .option('--admin-port <n>', 'admin port (0 picks a free one)', '9464')
+    .option('--mock-admin-port <n>', 'the mock\'s admin port, for POST /chaos during the demo (0 picks a free one)', '9465')
+    .option('--chaos <settings>', 'start with a game day, e.g. error=5x,latency=2x')
     .option('--rate <n>', 'demo requests per second', '20')
     .addOption(new Option('--duration <duration>', 'stop after this long (default: until Ctrl-C)'))
     .option('--store <file>', 'store file', ':memory:')
-    .action(async (specPath: string, options: { port: string; adminPort: string; rate: string; duration?: string; store: string }) => {
+    .action(async (specPath: string, options: { port: string; adminPort: string; mockAdminPort: string; chaos?: string; rate: string; duration?: string; store: string }) => {
       const spec = await loadSpec(specPath, { cwd: io.cwd });
-      const upstream = await startDemoUpstream(spec);
+      const chaos = options.chaos === undefined ? undefined : parseChaos(options.chaos);
+      const upstream = await startMock({ spec, port: 0, adminPort: Number(options.mockAdminPort), behave: 'slo', seed: 1, ...(chaos ? { chaos } : {}) });
       const proxy = await startProxy({
         spec, upstream: upstream.url, port: Number(options.port), adminPort: Number(options.adminPort), store: options.store,
         logger: pino({ level: 'silent' }),
@@ -31,8 +35,8 @@ export function addDemoCommand(program: Command, io: CliIo, setExit: (code: numb
       const traffic = startTraffic(proxy.url, { perSecond: Number(options.rate) });
       const style = styleFor(io.stdout, io.env);
       const tty = io.stdout.isTTY === true;
-      io.stdout.write(`sworn demo: proxy ${proxy.url} -> stand-in service ${upstream.url} · admin ${proxy.adminUrl} (/report, /metrics) · ${spec.title}\n`);
-      io.stdout.write(`try: curl -H 'X-Api-Key: demo-key-mobile' ${proxy.url}/v1/pets · Ctrl-C stops\n\n`);
+      io.stdout.write(`sworn demo: proxy ${proxy.url} -> mock ${upstream.url} (behaving as promised) · admin ${proxy.adminUrl} (/report, /metrics) · ${spec.title}\n`);
+      io.stdout.write(`try: curl -H 'X-Api-Key: demo-key-mobile' ${proxy.url}/v1/pets · a game day: curl -X POST -d error=20x ${upstream.adminUrl}/chaos · Ctrl-C stops\n\n`);
       const render = () => {
         const text = formatReportText(proxy.report(), style);
         io.stdout.write(tty ? `\x1b[H\x1b[J${text}\n${traffic.sent()} demo requests sent · Ctrl-C stops\n` : `${text}\n`);

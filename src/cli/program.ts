@@ -7,6 +7,7 @@ import { addDemoCommand } from './demo.js';
 import { addReportCommand } from './report.js';
 import { addGateCommand } from './gate.js';
 import { addBaselineCommand } from './baseline.js';
+import { addMockCommand } from './mock.js';
 
 /** Where a command writes, and what it runs in; injected so tests read real output. */
 export interface CliIo {
@@ -66,7 +67,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   addDemoCommand(program, io, (code) => {
     exitCode = code;
   });
-  for (const add of [addReportCommand, addGateCommand, addBaselineCommand]) {
+  for (const add of [addReportCommand, addGateCommand, addBaselineCommand, addMockCommand]) {
     add(program, io, (code) => {
       exitCode = code;
     });

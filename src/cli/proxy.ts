@@ -6,11 +6,15 @@ import { SwornError } from '../errors.js';
 import { loadSpec } from '../spec/load-spec.js';
 import { parseDuration } from '../slo/duration.js';
 import { startProxy, type RunningProxy } from '../proxy/proxy.js';
+import { startMock } from '../mock/mock.js';
 import type { CliIo } from './program.js';
 
 /** Every proxy setting: flag, SWORN_* variable and config-file key share one name. */
 const SETTINGS = [
-  { flag: 'upstream', arg: '<url>', help: 'the service behind the proxy, e.g. http://127.0.0.1:8080' },
+  { flag: 'upstream', arg: '<url>', help: 'the service behind the proxy, e.g. http://127.0.0.1:8080, or "mock" to serve from the spec in-process' },
+  { flag: 'mock-fallback', help: 'serve from the in-process mock what the upstream answers 501 for or cannot be reached for' },
+  { flag: 'mock-behave', arg: '<mode>', help: 'the in-process mock: none, or slo (delays and errors as promised)', default: 'none', choices: ['none', 'slo'] },
+  { flag: 'mock-seed', arg: '<n>', help: 'seed of the in-process mock', default: '1' },
   { flag: 'port', arg: '<n>', help: 'port to listen on (0 picks a free one)', default: '8000' },
   { flag: 'host', arg: '<address>', help: 'address to listen on', default: '127.0.0.1' },
   { flag: 'admin-port', arg: '<n>', help: 'admin server port (health, metrics, report); "off" for none', default: '9464' },
@@ -108,9 +112,15 @@ async function runProxy(specArg: string | undefined, flags: Record<string, unkno
   if (!settings.upstream) throw new SwornError('SWORN_ERR_USAGE', 'no upstream given', { hint: 'Add --upstream http://127.0.0.1:8080 (or SWORN_UPSTREAM, or `upstream:` in the config file).' });
   const spec = await loadSpec(specPath, { cwd: io.cwd });
   const adminPort = String(settings['admin-port']);
+  const useMock = settings.upstream === 'mock';
+  const fallback = settings['mock-fallback'] === true || settings['mock-fallback'] === 'true';
+  const seed = Number(settings['mock-seed']);
+  if (!Number.isInteger(seed)) throw new SwornError('SWORN_ERR_CONFIG', `--mock-seed ${JSON.stringify(settings['mock-seed'])} is not a whole number`, { hint: 'Write e.g. --mock-seed 7.' });
+  const mock = useMock || fallback ? await startMock({ spec, port: 0, adminPort: null, behave: settings['mock-behave'] as 'none' | 'slo', seed }) : undefined;
   const proxy = await startProxy({
     spec,
-    upstream: String(settings.upstream),
+    upstream: useMock ? mock!.url : String(settings.upstream),
+    ...(fallback && !useMock ? { fallback: mock!.url } : {}),
     port: parsePort(String(settings.port), 'port'),
     host: String(settings.host),
     adminPort: adminPort === 'off' ? null : parsePort(adminPort, 'admin-port'),
@@ -127,8 +137,11 @@ async function runProxy(specArg: string | undefined, flags: Record<string, unkno
     jwtUnverified: settings['jwt-unverified'] === true || settings['jwt-unverified'] === 'true',
     logLevel: String(settings['log-level']),
   });
-  io.stdout.write(`sworn proxy listening on ${proxy.url} -> ${String(settings.upstream)} · ${spec.title} ${spec.apiVersion}, ${proxy.operations.length} operations · ${settings.mode} mode · admin ${proxy.adminUrl ?? 'off'}\n`);
-  return waitForSignal(proxy, io);
+  io.stdout.write(`sworn proxy listening on ${proxy.url} -> ${useMock ? `in-process mock (behave ${String(settings['mock-behave'])})` : String(settings.upstream)}${fallback && !useMock ? ' (mock fallback)' : ''} · ${spec.title} ${spec.apiVersion}, ${proxy.operations.length} operations · ${settings.mode} mode · admin ${proxy.adminUrl ?? 'off'}\n`);
+  return waitForSignal({ ...proxy, close: async () => {
+    await proxy.close();
+    await mock?.close();
+  } }, io);
 }
 
 /** SIGTERM/SIGINT: stop accepting, drain, flush, exit 0. */

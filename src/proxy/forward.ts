@@ -24,6 +24,8 @@ export interface ForwardOptions {
   hold: boolean;
   /** Response headers as they go to the client (hop-by-hop removed). */
   outgoing: (headers: IncomingHttpHeaders) => Record<string, string | string[]>;
+  /** Statuses not to pass on (e.g. 501 for the mock fallback): the exchange is abandoned and resolves `diverted`. */
+  divert?: (status: number) => boolean;
 }
 
 /** Raised when the upstream fails; `sent` says whether the client already has the status line. */
@@ -39,7 +41,7 @@ export class ForwardError extends Error {
  * keeping a bounded copy of the body. Resolves when the client has the whole
  * response (or, in hold mode, when the whole body is held).
  */
-export function forward(pool: Pool, res: ServerResponse, options: ForwardOptions): Promise<Forwarded & { written: boolean }> {
+export function forward(pool: Pool, res: ServerResponse, options: ForwardOptions): Promise<Forwarded & { written: boolean; diverted?: boolean }> {
   return new Promise((resolve, reject) => {
     let controller: Dispatcher.DispatchController | undefined;
     let result: Forwarded | undefined;
@@ -68,8 +70,15 @@ export function forward(pool: Pool, res: ServerResponse, options: ForwardOptions
       onRequestStart(c) {
         controller = c;
       },
-      onResponseStart(_c, statusCode, headers) {
+      onResponseStart(c, statusCode, headers) {
         if (statusCode < 200) return; // 1xx: informational, the final answer follows
+        if (options.divert?.(statusCode)) {
+          done = true;
+          res.off('close', onClose);
+          c.abort(new Error('diverted'));
+          resolve({ status: statusCode, headers: headers as IncomingHttpHeaders, chunks: [], tooLarge: false, written: false, diverted: true });
+          return;
+        }
         result = { status: statusCode, headers: headers as IncomingHttpHeaders, chunks: [], tooLarge: false };
         if (!options.hold) startStreaming();
       },

@@ -63,6 +63,12 @@ export interface ProxyOptions {
    * traffic in seconds; durations are then measured on it too.
    */
   clock?: () => number;
+  /**
+   * Where to send what the upstream cannot serve (a running `sworn mock`):
+   * requests the upstream answers 501 or cannot be reached for (connection
+   * refused or reset before an answer) are served from there instead.
+   */
+  fallback?: string;
 }
 
 export interface RunningProxy {
@@ -156,6 +162,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const metrics = new ProxyMetrics();
   metrics.watchSlo(engine, operations.map((o) => o.id));
   const pool = new Pool(upstreamUrl.origin, { connections: 128, pipelining: 1, keepAliveTimeout: 30_000, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+  const fallbackPool = options.fallback ? new Pool(new URL(options.fallback).origin, { connections: 32, pipelining: 1, headersTimeout: timeoutMs, bodyTimeout: timeoutMs }) : undefined;
   const flushTimer = setInterval(() => {
     try {
       store.saveSlo(engine.takeSnapshot());
@@ -330,17 +337,17 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     }
 
     const holdResponse = operation !== undefined && (enforce || options.violationsHeader === true);
+    const forwardOptions = { path: basePath + rawUrl, method, headers: forwardHeaders(req), body: body ?? null, keep: operation ? maxBody : 0, hold: holdResponse, outgoing: backwardHeaders };
+    // The mock fallback can only take requests whose body can be sent again.
+    const fallbackable = fallbackPool !== undefined && (body === undefined || Buffer.isBuffer(body));
+    const viaFallback = () => forward(fallbackPool!, res, { ...forwardOptions, path: rawUrl });
     let upstream: Awaited<ReturnType<typeof forward>>;
     try {
-      upstream = await forward(pool, res, {
-        path: basePath + rawUrl,
-        method,
-        headers: forwardHeaders(req),
-        body: body ?? null,
-        keep: operation ? maxBody : 0,
-        hold: holdResponse,
-        outgoing: backwardHeaders,
+      upstream = await forward(pool, res, fallbackable ? { ...forwardOptions, divert: (status) => status === 501 } : forwardOptions).catch((error: unknown) => {
+        if (fallbackable && unreachable(error)) return viaFallback();
+        throw error;
       });
+      if (upstream.diverted) upstream = await viaFallback();
     } catch (error) {
       const cause = error instanceof ForwardError ? error.cause : (error as Error & { code?: string });
       if (res.destroyed || (error instanceof ForwardError && error.sent) || /client closed/.test(cause.message)) {
@@ -480,10 +487,18 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     clearInterval(flushTimer);
     saveAndClose();
     await pool.close().catch(() => undefined);
+    await fallbackPool?.close().catch(() => undefined);
     await admin?.close();
   })());
 
   return { url, adminUrl: admin?.url, operations, stats, metrics, store, engine, report: sloReport, close, inFlight: () => inFlight };
+}
+
+/** The upstream could not take the request at all (nothing was sent back): the mock fallback may serve it. */
+function unreachable(error: unknown): boolean {
+  if (!(error instanceof ForwardError) || error.sent) return false;
+  const code = error.cause.code ?? '';
+  return ['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT'].includes(code);
 }
 
 /** Retention is enforced (memory and store) at most this often. */

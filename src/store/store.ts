@@ -64,15 +64,17 @@ export class Store {
     try {
       if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
       this.db = new Database(path);
-      this.db.pragma('journal_mode = WAL');
-      this.db.pragma('synchronous = NORMAL');
-      this.db.exec(SCHEMA);
-      const version = (this.db.prepare("SELECT value FROM meta WHERE key = 'schema'").get() as { value: string } | undefined)?.value;
-      const hourly = (this.db.prepare('PRAGMA table_info(requests)').all() as Array<{ name: string }>).some((c) => c.name === 'hour');
-      if ((version !== undefined && version !== SCHEMA_VERSION) || !hourly) {
+      // An older layout is refused before anything is written to it.
+      const columns = (this.db.prepare('PRAGMA table_info(requests)').all() as Array<{ name: string }>).map((c) => c.name);
+      const hasMeta = (this.db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'meta'").get() as { n: number }).n > 0;
+      const version = hasMeta ? (this.db.prepare("SELECT value FROM meta WHERE key = 'schema'").get() as { value: string } | undefined)?.value : undefined;
+      if ((version !== undefined && version !== SCHEMA_VERSION) || (columns.length > 0 && !columns.includes('hour'))) {
         this.db.close();
         throw new SwornError('SWORN_ERR_STORE', `the store ${path} has an older layout (schema ${version ?? '1'}; this version writes ${SCHEMA_VERSION})`, { hint: 'Move the file away (or pass --store with a new path); sworn starts a new store.' });
       }
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = NORMAL');
+      this.db.exec(SCHEMA);
       this.db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', ?)").run(SCHEMA_VERSION);
     } catch (cause) {
       if (cause instanceof SwornError) throw cause;

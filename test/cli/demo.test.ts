@@ -5,13 +5,13 @@ import { join } from 'node:path';
 import { ROOT } from '../helpers.js';
 
 describe('sworn demo (npm start)', () => {
-  it('runs the proxy in front of a stand-in service with traffic and prints the live report', async () => {
-    const child = spawn(process.execPath, [join(ROOT, 'dist/cli/main.js'), 'demo', '--duration', '3s', '--port', '0', '--admin-port', '0', '--rate', '40'], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } });
+  it('runs the proxy in front of the mock behaving as promised, with traffic and the live SLO report', async () => {
+    const child = spawn(process.execPath, [join(ROOT, 'dist/cli/main.js'), 'demo', '--duration', '3s', '--port', '0', '--admin-port', '0', '--rate', '40', '--mock-admin-port', '0'], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } });
     let stdout = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c));
     const [code] = (await once(child, 'exit')) as [number];
     expect(code).toBe(0);
-    expect(stdout).toMatch(/^sworn demo: proxy http:\/\/127\.0\.0\.1:\d+ -> stand-in service/);
+    expect(stdout).toMatch(/^sworn demo: proxy http:\/\/127\.0\.0\.1:\d+ -> mock http:\/\/127\.0\.0\.1:\d+ \(behaving as promised\)/);
     const last = stdout.slice(stdout.lastIndexOf('Swagger Petstore'));
     const row = (name: string) => last.split('\n').find((l) => l.startsWith(name))!;
     // The live SLO figures: requests, availability against the promise, budget left, who breached, latency objectives.

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { readFileSync, writeFileSync, copyFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { closeAfterEach, call, proxyFor, startUpstream, tempDir } from '../proxy/harness.js';
@@ -138,11 +139,17 @@ describe('sworn report and gate, inputs', () => {
   it('refuses a store with an older layout, saying what to do', async () => {
     const dir = tempDir();
     const file = join(dir, 'old.db');
-    copyFileSync(fixture('store-v1.db'), file);
+    // The first layout: counts without hours.
+    const db = new Database(file);
+    db.exec("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL); CREATE TABLE requests (operation TEXT NOT NULL, consumer TEXT NOT NULL, tier TEXT NOT NULL, requests INTEGER NOT NULL, PRIMARY KEY (operation, consumer)); INSERT INTO requests VALUES ('listOrders', 'acme', 'gold', 12);");
+    db.close();
     const result = await cli(['report', '--store', file, '--spec', fixture('engine-spec.yaml')]);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('has an older layout (schema 1; this version writes 2)');
     expect(result.stderr).toContain('Move the file away');
+    const after = new Database(file, { readonly: true });
+    expect((after.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as Array<{ name: string }>).map((t) => t.name)).toEqual(['meta', 'requests']); // left as it was
+    after.close();
   });
 
   it('serves windows and filters on GET /report, and a 400 for a bad one', async () => {

@@ -1,0 +1,221 @@
+import { combineEffects, MaintenanceSchedule } from '../slo/maintenance.js';
+import type { LatencyObjective, ResolvedPromise } from '../slo/model.js';
+
+/** A log-normal latency distribution: ln(duration ms) ~ N(mu, sigma²). */
+export interface LatencyModel {
+  mu: number;
+  sigma: number;
+}
+
+/** The spread assumed when a promise has a single latency objective: p99 ≈ 4× the median. */
+export const DEFAULT_SIGMA = 0.6;
+
+/**
+ * Fits a log-normal to the latency objectives so that each one holds and the
+ * tightest holds exactly (at its limit). An objective is a quantile
+ * constraint: `{percentile: 99, max: 800ms}` says q(0.99) = 800, `{threshold:
+ * 300ms, target: 95}` says q(0.95) = 300. With two or more, sigma comes from
+ * the pair furthest apart; with one, sigma is DEFAULT_SIGMA.
+ */
+export function fitLatency(objectives: LatencyObjective[]): LatencyModel | null {
+  const points = objectives.map((o) => (o.kind === 'percentile' ? { z: normalQuantile(o.percentile / 100), x: o.max.ms } : { z: normalQuantile(o.target / 100), x: o.threshold.ms })).filter((p) => Number.isFinite(p.z) && p.x > 0);
+  if (points.length === 0) return null;
+  points.sort((a, b) => a.z - b.z);
+  const low = points[0]!;
+  const high = points[points.length - 1]!;
+  const spread = high.z - low.z > 1e-9 ? (Math.log(high.x) - Math.log(low.x)) / (high.z - low.z) : 0;
+  const sigma = spread > 0 ? spread : DEFAULT_SIGMA;
+  const mu = Math.min(...points.map((p) => Math.log(p.x) - sigma * p.z));
+  return { mu, sigma };
+}
+
+/** The quantile of a log-normal at probability u. */
+export function latencyAt(model: LatencyModel, u: number): number {
+  return Math.exp(model.mu + model.sigma * normalQuantile(u));
+}
+
+/**
+ * The standard normal quantile (inverse CDF): P. J. Acklam's rational
+ * approximation, refined by one Halley step (error about 1e-7).
+ */
+export function normalQuantile(p: number): number {
+  if (p <= 0) return -Infinity;
+  if (p >= 1) return Infinity;
+  const a = [-3.969683028665376e1, 2.209460984245205e2, -2.759285104469687e2, 1.38357751867269e2, -3.066479806614716e1, 2.506628277459239];
+  const b = [-5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2, 6.680131188771972e1, -1.328068155288572e1];
+  const c = [-7.784894002430293e-3, -3.223964580411365e-1, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
+  const d = [7.784695709041462e-3, 3.224671290700398e-1, 2.445134137142996, 3.754408661907416];
+  const low = 0.02425;
+  let x: number;
+  if (p < low) {
+    const q = Math.sqrt(-2 * Math.log(p));
+    x = (((((c[0]! * q + c[1]!) * q + c[2]!) * q + c[3]!) * q + c[4]!) * q + c[5]!) / ((((d[0]! * q + d[1]!) * q + d[2]!) * q + d[3]!) * q + 1);
+  } else if (p <= 1 - low) {
+    const q = p - 0.5;
+    const r = q * q;
+    x = ((((((a[0]! * r + a[1]!) * r + a[2]!) * r + a[3]!) * r + a[4]!) * r + a[5]!) * q) / (((((b[0]! * r + b[1]!) * r + b[2]!) * r + b[3]!) * r + b[4]!) * r + 1);
+  } else {
+    const q = Math.sqrt(-2 * Math.log(1 - p));
+    x = -(((((c[0]! * q + c[1]!) * q + c[2]!) * q + c[3]!) * q + c[4]!) * q + c[5]!) / ((((d[0]! * q + d[1]!) * q + d[2]!) * q + d[3]!) * q + 1);
+  }
+  // One Halley step on erfc.
+  const e = 0.5 * erfc(-x / Math.SQRT2) - p;
+  const u = e * Math.sqrt(2 * Math.PI) * Math.exp((x * x) / 2);
+  return x - u / (1 + (x * u) / 2);
+}
+
+/** The complementary error function (Numerical Recipes' erfcc, fractional error below 1.2e-7). */
+function erfc(x: number): number {
+  const z = Math.abs(x);
+  const t = 1 / (1 + 0.5 * z);
+  const r = t * Math.exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
+  return x >= 0 ? r : 2 - r;
+}
+
+/** mulberry32: a small seeded generator in [0, 1). */
+export function generator(seed: number): () => number {
+  let state = Math.floor(seed * 4294967296) >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Stratified draws in [0, 1): each block of 128 consecutive draws takes one
+ * value from each 1/128th of the range, in a seeded random order. The whole
+ * stream matches the distribution within about 1/128 after any block, and a
+ * subsequence (one consumer's requests among others') is still unbiased.
+ */
+export class StratifiedRandom {
+  private static readonly BLOCK = 128;
+  private readonly order = new Uint16Array(StratifiedRandom.BLOCK);
+  private index = StratifiedRandom.BLOCK;
+  constructor(private readonly random: () => number) {}
+  next(): number {
+    const size = StratifiedRandom.BLOCK;
+    if (this.index === size) {
+      for (let i = 0; i < size; i++) this.order[i] = i;
+      for (let i = size - 1; i > 0; i--) {
+        const j = Math.floor(this.random() * (i + 1));
+        const t = this.order[i]!;
+        this.order[i] = this.order[j]!;
+        this.order[j] = t;
+      }
+      this.index = 0;
+    }
+    return (this.order[this.index++]! + this.random()) / size;
+  }
+}
+
+/**
+ * Decides which requests fail at a rate, evenly and at random: requests come
+ * in blocks of ⌈1/rate⌉, and each block fails its share (fractions carried to
+ * the next) at seeded random places. Over any number of whole blocks the count
+ * is exact within one; no request position (every second one, say) is
+ * favoured. A new rate starts a new block.
+ */
+export class EvenFailures {
+  private rate = -1;
+  private block = new Uint8Array(0);
+  private size = 0;
+  private index = 0;
+  private carry: number;
+  constructor(private readonly random: () => number) {
+    this.carry = random();
+  }
+  next(rate: number): boolean {
+    if (rate <= 0) return false;
+    if (rate >= 1) return true;
+    if (rate !== this.rate || this.index >= this.size) this.refill(rate);
+    return this.block[this.index++] === 1;
+  }
+  private refill(rate: number): void {
+    this.rate = rate;
+    this.size = Math.ceil(1 / rate);
+    if (this.block.length < this.size) this.block = new Uint8Array(this.size);
+    this.block.fill(0, 0, this.size);
+    const expected = this.size * rate + this.carry;
+    const failures = Math.min(this.size, Math.floor(expected));
+    this.carry = expected - failures;
+    // Partial Fisher-Yates over the positions: `failures` distinct random places.
+    const positions = Array.from({ length: this.size }, (_v, i) => i);
+    for (let i = 0; i < failures; i++) {
+      const j = i + Math.floor(this.random() * (this.size - i));
+      [positions[i], positions[j]] = [positions[j]!, positions[i]!];
+      this.block[positions[i]!] = 1;
+    }
+    this.index = 0;
+  }
+}
+
+/** A seeded number in [0, 1) (mulberry32 step), for per-operation offsets and phases. */
+export function seeded(seed: number, salt: string): number {
+  let h = seed >>> 0;
+  for (let i = 0; i < salt.length; i++) h = Math.imul(h ^ salt.charCodeAt(i), 2654435761);
+  h = (h + 0x6d2b79f5) | 0;
+  let t = Math.imul(h ^ (h >>> 15), 1 | h);
+  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+}
+
+/** What the mock does for one request of an operation under `--behave slo`. */
+export interface Verdict {
+  delayMs: number;
+  /** `error`: answer a declared 5xx (or 503 problem+json); `maintenance`: 503 with Retry-After; `reset`/`truncate`: chaos. */
+  fault: 'none' | 'error' | 'maintenance' | 'reset' | 'truncate';
+  retryAfterS?: number;
+}
+
+/** Game-day multipliers: `error=2x,latency=3x,reset=1%,truncate=0.5%`. */
+export interface Chaos {
+  error: number;
+  latency: number;
+  reset: number;
+  truncate: number;
+}
+
+export const NO_CHAOS: Chaos = { error: 1, latency: 1, reset: 0, truncate: 0 };
+
+/**
+ * The promise of one operation, turned into behaviour: a latency model, the
+ * promised error rate, its maintenance windows, and seeded sequences.
+ */
+export class OperationBehaviour {
+  readonly latency: LatencyModel | null;
+  readonly errorRate: number;
+  private readonly schedule: MaintenanceSchedule;
+  private readonly draws: StratifiedRandom;
+  private readonly failures: EvenFailures;
+  private readonly resets: EvenFailures;
+  private readonly truncations: EvenFailures;
+
+  constructor(promise: ResolvedPromise | null, seed: number, operationId: string) {
+    this.latency = promise ? fitLatency(promise.latency) : null;
+    this.errorRate = promise?.availability ? (100 - promise.availability.target) / 100 : 0;
+    this.schedule = new MaintenanceSchedule(promise?.maintenance ?? []);
+    this.draws = new StratifiedRandom(generator(seeded(seed, `${operationId} latency`)));
+    this.failures = new EvenFailures(generator(seeded(seed, `${operationId} errors`)));
+    this.resets = new EvenFailures(generator(seeded(seed, `${operationId} resets`)));
+    this.truncations = new EvenFailures(generator(seeded(seed, `${operationId} truncations`)));
+  }
+
+  decide(now: number, chaos: Chaos): Verdict {
+    const u = this.draws.next();
+    const delayMs = this.latency ? latencyAt(this.latency, u) * chaos.latency : 0;
+    const active = this.schedule.activeAt(now);
+    const effect = combineEffects(active);
+    if (effect?.exclude) {
+      const end = Math.max(...active.filter((o) => o.effect.exclude).map((o) => o.end));
+      return { delayMs: 0, fault: 'maintenance', retryAfterS: Math.max(1, Math.ceil((end - now) / 1000)) };
+    }
+    const rate = effect?.availability !== undefined ? (100 - effect.availability) / 100 : this.errorRate;
+    // Every sequence advances on every request, so each keeps its own share whatever the others do.
+    const reset = this.resets.next(chaos.reset);
+    const truncate = this.truncations.next(chaos.truncate);
+    const error = this.failures.next(rate * chaos.error);
+    return { delayMs, fault: reset ? 'reset' : truncate ? 'truncate' : error ? 'error' : 'none' };
+  }
+}

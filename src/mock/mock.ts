@@ -1,0 +1,335 @@
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import prismHttp from '@stoplight/prism-http';
+import type { IHttpOperation } from '@stoplight/types';
+import pino, { type Logger } from 'pino';
+import { SwornError } from '../errors.js';
+import type { Spec } from '../spec/load-spec.js';
+import { listOperations, type Operation } from '../spec/operations.js';
+import { resolveSlos } from '../slo/resolve.js';
+import { compileRouter } from '../router/router.js';
+import { listen } from '../proxy/admin.js';
+import { sendProblem } from '../proxy/problem.js';
+import { NO_CHAOS, OperationBehaviour, type Chaos, type Verdict } from './behaviour.js';
+import { formatChaos, parseChaos } from './chaos.js';
+import { parsePrefer } from './prefer.js';
+
+const { createInstance, getHttpOperationsFromSpec, ProblemJsonError } = prismHttp;
+
+export interface MockOptions {
+  spec: Spec;
+  port?: number;
+  host?: string;
+  /** Admin server (health, settings, POST /chaos); `null` for none. */
+  adminPort?: number | null;
+  adminHost?: string;
+  /** Generate bodies from the schemas instead of answering with examples. */
+  dynamic?: boolean;
+  /** Seed of generated bodies and of `--behave slo` (default 1): the same seed gives the same answers. */
+  seed?: number;
+  /** `slo`: delays, errors and maintenance the way each operation's promise says. */
+  behave?: 'none' | 'slo';
+  chaos?: Chaos;
+  logger?: Logger;
+  /** The clock for maintenance windows (epoch ms). */
+  clock?: () => number;
+  /** How a delay is waited for; tests inject one that advances their clock. */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface MockSettings {
+  spec: { title: string; version: string };
+  dynamic: boolean;
+  seed: number;
+  behave: 'none' | 'slo';
+  chaos: string;
+  operations: Array<{ operationId: string; errorRate: number; latency: { mu: number; sigma: number; p50: number; p99: number } | null }>;
+}
+
+export interface RunningMock {
+  url: string;
+  adminUrl: string | undefined;
+  settings(): MockSettings;
+  setChaos(chaos: Chaos): void;
+  close(): Promise<void>;
+}
+
+const MAX_BODY = 10 * 1024 * 1024;
+
+/**
+ * Serves an API from its spec with @stoplight/prism-http (examples, or
+ * generated data with `dynamic`; `Prefer: code=…, example=…, dynamic=…`;
+ * request validation -> 422, security -> 401; content negotiation) and, with
+ * `behave: 'slo'`, behaves the way each operation's x-slo promises: log-normal
+ * delays fitted to its latency objectives, failures at its error budget's
+ * rate, its maintenance windows. Game-day chaos multiplies both.
+ *
+ * @example
+ * const mock = await startMock({ spec, port: 0, behave: 'slo', seed: 7 });
+ * await fetch(`${mock.url}/v1/pets`); // delayed and failing as promised
+ */
+export async function startMock(options: MockOptions): Promise<RunningMock> {
+  const { spec } = options;
+  const seed = options.seed ?? 1;
+  const behave = options.behave ?? 'none';
+  const dynamic = options.dynamic ?? false;
+  const clock = options.clock ?? Date.now;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  let chaos: Chaos = options.chaos ?? NO_CHAOS;
+  const logger = options.logger ?? pino({ level: 'silent' });
+  // prism-http logs with a custom `success` level.
+  const prismLogger = pino({ level: logger.level === 'silent' ? 'silent' : 'warn', customLevels: { success: 31 } });
+
+  const operations = listOperations(spec);
+  const router = compileRouter(operations);
+  const slo = resolveSlos(spec, operations);
+  let prismOperations: IHttpOperation[];
+  try {
+    prismOperations = await getHttpOperationsFromSpec(spec.document as object);
+  } catch (cause) {
+    throw new SwornError('SWORN_ERR_SPEC_STRUCTURE', `the mock cannot read ${spec.displayPath}: ${(cause as Error).message}`, { cause, hint: 'Run `sworn lint` on the spec; it names the problem with file and line.' });
+  }
+  const prismByKey = new Map(prismOperations.map((o) => [`${o.method.toLowerCase()} ${o.path}`, o]));
+  const bases = [...new Set(operations.flatMap((o) => o.basePaths))].filter((b) => b !== '').sort((a, b) => b.length - a.length);
+  const behaviours = new Map(slo.operations.filter((o) => o.enabled).map((o) => [o.id, new OperationBehaviour(o.promise, seed, o.id)]));
+  const failureStatus = new Map(operations.map((o) => [o.id, declaredFailure(o)]));
+  const prism = createInstance({ mock: { dynamic }, checkSecurity: true, validateRequest: true, validateResponse: false, errors: false, upstreamProxy: undefined, isProxy: false }, { logger: prismLogger as never });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await readBody(req);
+    if (body === 'too-large') return sendProblem(res, 413, 'Content Too Large', `request bodies over ${MAX_BODY} bytes are not mocked`);
+    setCorsHeaders(req, res);
+    const method = (req.method ?? 'GET').toUpperCase();
+    if (method === 'OPTIONS' && req.headers.origin && req.headers['access-control-request-method']) {
+      res.writeHead(204, { 'access-control-allow-methods': String(req.headers['access-control-request-method']), vary: 'origin', 'content-length': '0' });
+      return void res.end();
+    }
+    const url = new URL(req.url ?? '/', 'http://mock.invalid');
+    let match: ReturnType<typeof router.match>;
+    try {
+      match = router.match(method, url.pathname);
+    } catch {
+      match = undefined;
+    }
+    const base = (match ? match.operation.basePaths : bases).filter((b) => b !== '' && (url.pathname === b || url.pathname.startsWith(`${b}/`))).sort((a, b) => b.length - a.length)[0] ?? '';
+    const path = url.pathname.slice(base.length) || '/';
+    const prismOperation = match ? prismByKey.get(`${match.operation.method.toLowerCase()} ${match.operation.path}`) : undefined;
+
+    let preferences: ReturnType<typeof parsePrefer>;
+    let requestChaos = chaos;
+    try {
+      preferences = parsePrefer(req.headers.prefer);
+      const header = req.headers['sworn-chaos'];
+      if (typeof header === 'string') requestChaos = parseChaos(header, chaos, 'Sworn-Chaos');
+    } catch (error) {
+      return sendProblem(res, 422, 'Unprocessable Entity', (error as Error).message, error instanceof SwornError && error.hint ? { hint: error.hint } : {});
+    }
+
+    const verdict: Verdict = behave === 'slo' && match ? behaviours.get(match.operation.id)?.decide(clock(), requestChaos) ?? { delayMs: 0, fault: 'none' } : { delayMs: 0, fault: 'none' };
+    if (behave === 'slo') res.setHeader('sworn-mock', `delay=${verdict.delayMs.toFixed(1)}ms; fault=${verdict.fault}`);
+    if (verdict.fault === 'maintenance') {
+      res.setHeader('retry-after', String(verdict.retryAfterS));
+      return sendProblem(res, 503, 'Service Unavailable', `${match!.operation.id} is in a maintenance window (effect: exclude) for ${verdict.retryAfterS} more second(s)`);
+    }
+    if (verdict.delayMs > 0) await sleep(verdict.delayMs);
+    if (verdict.fault === 'reset') return void req.socket.destroy();
+
+    let code = preferences.code;
+    if (verdict.fault === 'error') {
+      const declared = failureStatus.get(match!.operation.id);
+      if (declared === undefined) {
+        return sendProblem(res, 503, 'Service Unavailable', `a failure within ${match!.operation.id}'s promised error budget (sworn mock --behave slo)`);
+      }
+      code = declared;
+    }
+    const input = {
+      method: method.toLowerCase() as never,
+      url: { path, query: queryOf(url.searchParams) },
+      headers: Object.fromEntries(Object.entries(req.headers).filter(([, v]) => v !== undefined).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : String(v)])),
+      body: parseBody(body, req.headers['content-type']),
+    };
+    const config = {
+      mock: { dynamic: preferences.dynamic ?? dynamic, ...(code !== undefined ? { code } : {}), ...(preferences.example !== undefined ? { exampleKey: preferences.example } : {}), ...(preferences.seed ?? (dynamic ? String(seed) : undefined) ? { seed: preferences.seed ?? String(seed) } : {}) },
+      checkSecurity: true, validateRequest: true, validateResponse: false, errors: false, upstreamProxy: undefined, isProxy: false as const,
+    };
+    const result = await prism.request(input, prismOperation ? [prismOperation] : prismOperations, config)();
+    const where = match ? match.operation.id : `${method} ${url.pathname}`;
+    if (result._tag === 'Left') {
+      const left = result.left as Error & { status?: number; additional?: { headers?: Record<string, string>; validation?: Array<{ location?: string[]; code?: unknown; message: string }> } };
+      for (const [name, value] of Object.entries(left.additional?.headers ?? {})) res.setHeader(name, value);
+      const validation = left.additional?.validation;
+      if (left.status === 422 && Array.isArray(validation)) {
+        // No validation response declared: Prism's generic 422; sworn names the violations the same way as below.
+        const list = validation.map((v) => ({ location: ['request', ...(v.location ?? [])].join('.'), code: String(v.code ?? ''), message: v.message }));
+        return sendProblem(res, 422, 'Unprocessable Entity', `the request breaks the API contract of ${where} (${list.length} violation${list.length === 1 ? '' : 's'})`, { violations: list });
+      }
+      if (left.status === 401) return sendProblem(res, 401, 'Unauthorized', `the request does not meet the security requirements of ${where}`);
+      const problem = ProblemJsonError.toProblemJson(left);
+      const text = JSON.stringify(problem);
+      res.writeHead(problem.status || 500, { 'content-type': 'application/problem+json', 'content-length': Buffer.byteLength(text) });
+      return void res.end(text);
+    }
+    const { output, validations } = result.right;
+    const violations = validations.input.filter((v) => v.severity === 0);
+    if (violations.length > 0 && preferences.code === undefined) {
+      // Prism answers with the declared 422/401 response's example (often generated placeholders) and lists
+      // the violations only in a header; sworn names them in the body, so a consumer sees what to fix.
+      const list = violations.map((v) => ({ location: [v.code === 401 ? 'security' : 'request', ...(v.path ?? [])].join('.'), code: String(v.code ?? ''), message: v.message }));
+      const security = violations.every((v) => v.code === 401);
+      for (const [name, value] of Object.entries(output.headers ?? {})) if (/^www-authenticate$/i.test(name)) res.setHeader(name, value);
+      return sendProblem(res, security ? 401 : 422, security ? 'Unauthorized' : 'Unprocessable Entity', security ? `the request does not meet the security requirements of ${where}` : `the request breaks the API contract of ${where} (${list.length} violation${list.length === 1 ? '' : 's'})`, { violations: list });
+    }
+    for (const [name, value] of Object.entries(output.headers ?? {})) res.setHeader(name, value);
+    const text = serialize(output.body, res.getHeader('content-type'));
+    const bytes = text === undefined ? undefined : Buffer.from(text);
+    if (bytes) res.setHeader('content-length', bytes.length);
+    res.writeHead(output.statusCode);
+    if (verdict.fault === 'truncate' && bytes && bytes.length > 1) {
+      res.write(bytes.subarray(0, Math.floor(bytes.length / 2)));
+      return void setImmediate(() => req.socket.destroy());
+    }
+    res.end(method === 'HEAD' ? undefined : bytes);
+  }
+
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      logger.error({ err: error, url: req.url }, 'mock failed');
+      sendProblem(res, 500, 'Internal Server Error', `the mock failed: ${(error as Error).message}`);
+    });
+  });
+  await listen(server, options.port ?? 4010, options.host ?? '127.0.0.1', '--port');
+  const address = server.address() as AddressInfo;
+  const url = `http://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`;
+
+  const settings = (): MockSettings => ({
+    spec: { title: spec.title, version: spec.apiVersion },
+    dynamic,
+    seed,
+    behave,
+    chaos: formatChaos(chaos),
+    operations: [...behaviours].map(([operationId, b]) => ({
+      operationId,
+      errorRate: Math.round(b.errorRate * 1e12) / 1e12,
+      latency: b.latency ? { ...b.latency, p50: Math.exp(b.latency.mu), p99: Math.exp(b.latency.mu + b.latency.sigma * 2.3263478740408408) } : null,
+    })),
+  });
+  const admin = options.adminPort === null || options.adminPort === undefined ? undefined : await startMockAdmin(options.adminPort, options.adminHost ?? '127.0.0.1', settings, (text) => {
+    chaos = parseChaos(text, chaos, 'POST /chaos');
+    return formatChaos(chaos);
+  });
+  return {
+    url,
+    adminUrl: admin?.url,
+    settings,
+    setChaos: (next) => {
+      chaos = next;
+    },
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await admin?.close();
+    },
+  };
+}
+
+/** The status a failure answers with: a declared 5xx (503 first), else none (503 problem+json). */
+function declaredFailure(operation: Operation): number | undefined {
+  const codes = Object.keys(operation.operation.responses ?? {});
+  const numeric = codes.filter((c) => /^5\d\d$/.test(c)).map(Number).sort((a, b) => (a === 503 ? -1 : b === 503 ? 1 : a - b));
+  return numeric[0];
+}
+
+function setCorsHeaders(req: IncomingMessage, res: ServerResponse): void {
+  res.setHeader('access-control-allow-origin', req.headers.origin ?? '*');
+  res.setHeader('access-control-allow-headers', req.headers['access-control-request-headers'] ?? '*');
+  res.setHeader('access-control-allow-credentials', 'true');
+  res.setHeader('access-control-expose-headers', '*');
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY) chunks.push(chunk);
+    });
+    req.once('end', () => resolve(size > MAX_BODY ? 'too-large' : Buffer.concat(chunks)));
+    req.once('error', reject);
+  });
+}
+
+/** JSON bodies as values (Prism validates them against the schema), anything else as text; no body as null. */
+function parseBody(body: Buffer, contentType: string | undefined): unknown {
+  if (body.length === 0) return null;
+  const text = body.toString('utf8');
+  if (contentType && /^application\/([\w.+-]*\+)?json\b/i.test(contentType)) {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      return text; // Prism reports it as not matching the schema
+    }
+  }
+  return text;
+}
+
+function queryOf(params: URLSearchParams): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const key of new Set(params.keys())) {
+    const values = params.getAll(key);
+    out[key] = values.length === 1 ? (values[0] as string) : values;
+  }
+  return out;
+}
+
+/** As Prism's server does: JSON for JSON media types, strings as they are. */
+function serialize(body: unknown, contentType: unknown): string | undefined {
+  if (body === undefined || body === null) return typeof contentType === 'string' && /json/i.test(contentType) && body === null ? 'null' : undefined;
+  if (typeof contentType === 'string' && /^application\/([\w.+-]*\+)?json\b/i.test(contentType)) return JSON.stringify(body);
+  return typeof body === 'string' ? body : JSON.stringify(body);
+}
+
+/** The mock's admin port: `/healthz`, `GET /` and `GET /chaos` (settings), `POST /chaos` (change the game-day settings). */
+async function startMockAdmin(port: number, host: string, settings: () => MockSettings, setChaos: (text: string) => string): Promise<{ url: string; close(): Promise<void> }> {
+  const json = (res: ServerResponse, status: number, body: unknown) => {
+    const text = JSON.stringify(body, null, 2);
+    res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+    res.end(text);
+  };
+  const server = http.createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method === 'GET' && path === '/healthz') return json(res, 200, { status: 'ok' });
+    if (req.method === 'GET' && (path === '/' || path === '/chaos')) return json(res, 200, settings());
+    if (req.method === 'POST' && path === '/chaos') {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const raw = Buffer.concat(chunks).toString('utf8').trim();
+        let text = raw;
+        if (raw.startsWith('{')) {
+          try {
+            text = Object.entries(JSON.parse(raw) as Record<string, unknown>).map(([k, v]) => `${k}=${String(v)}`).join(',');
+          } catch {
+            return json(res, 400, { title: 'Bad Request', status: 400, detail: 'the body is neither JSON nor error=2x,latency=3x,…' });
+          }
+        }
+        try {
+          json(res, 200, { chaos: setChaos(text) });
+        } catch (error) {
+          json(res, 400, { title: 'Bad Request', status: 400, detail: (error as Error).message, hint: error instanceof SwornError ? error.hint : undefined });
+        }
+      });
+      return;
+    }
+    json(res, 404, { title: 'Not Found', status: 404, detail: 'mock admin endpoints: GET /healthz, GET /chaos, POST /chaos' });
+  });
+  await listen(server, port, host, '--admin-port');
+  const address = server.address() as AddressInfo;
+  return {
+    url: `http://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
