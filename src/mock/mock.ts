@@ -8,6 +8,8 @@ import type { Spec } from '../spec/load-spec.js';
 import { listOperations, type Operation } from '../spec/operations.js';
 import { resolveSlos } from '../slo/resolve.js';
 import { compileRouter } from '../router/router.js';
+import { compileValidators, validateRequest } from '../validate/index.js';
+import { violationList } from '../proxy/problem.js';
 import { listen } from '../proxy/admin.js';
 import { sendProblem } from '../proxy/problem.js';
 import { NO_CHAOS, OperationBehaviour, type Chaos, type Verdict } from './behaviour.js';
@@ -93,7 +95,12 @@ export async function startMock(options: MockOptions): Promise<RunningMock> {
   const bases = [...new Set(operations.flatMap((o) => o.basePaths))].filter((b) => b !== '').sort((a, b) => b.length - a.length);
   const behaviours = new Map(slo.operations.filter((o) => o.enabled).map((o) => [o.id, new OperationBehaviour(o.promise, seed, o.id)]));
   const failureStatus = new Map(operations.map((o) => [o.id, declaredFailure(o)]));
-  const prism = createInstance({ mock: { dynamic }, checkSecurity: true, validateRequest: true, validateResponse: false, errors: false, upstreamProxy: undefined, isProxy: false }, { logger: prismLogger as never });
+  // Requests are checked with the proxy's own compiled validators (the mock and the proxy agree on what is
+  // valid, and it is far cheaper than prism-http's per-request validation); prism-http picks and builds answers.
+  const validators = compileValidators(spec, operations);
+  const prism = createInstance({ mock: { dynamic }, checkSecurity: false, validateRequest: false, validateResponse: false, errors: false, upstreamProxy: undefined, isProxy: false }, { logger: prismLogger as never });
+  /** Answers from examples depend only on the operation, the status and example asked for, and Accept: built once. */
+  const cache = new Map<string, { status: number; headers: Record<string, string>; body: Buffer | undefined }>();
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readBody(req);
@@ -142,48 +149,54 @@ export async function startMock(options: MockOptions): Promise<RunningMock> {
       }
       code = declared;
     }
-    const input = {
-      method: method.toLowerCase() as never,
-      url: { path, query: queryOf(url.searchParams) },
-      headers: Object.fromEntries(Object.entries(req.headers).filter(([, v]) => v !== undefined).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : String(v)])),
-      body: parseBody(body, req.headers['content-type']),
-    };
-    const config = {
-      mock: { dynamic: preferences.dynamic ?? dynamic, ...(code !== undefined ? { code } : {}), ...(preferences.example !== undefined ? { exampleKey: preferences.example } : {}), ...(preferences.seed ?? (dynamic ? String(seed) : undefined) ? { seed: preferences.seed ?? String(seed) } : {}) },
-      checkSecurity: true, validateRequest: true, validateResponse: false, errors: false, upstreamProxy: undefined, isProxy: false as const,
-    };
-    const result = await prism.request(input, prismOperation ? [prismOperation] : prismOperations, config)();
-    const where = match ? match.operation.id : `${method} ${url.pathname}`;
-    if (result._tag === 'Left') {
-      const left = result.left as Error & { status?: number; additional?: { headers?: Record<string, string>; validation?: Array<{ location?: string[]; code?: unknown; message: string }> } };
-      for (const [name, value] of Object.entries(left.additional?.headers ?? {})) res.setHeader(name, value);
-      const validation = left.additional?.validation;
-      if (left.status === 422 && Array.isArray(validation)) {
-        // No validation response declared: Prism's generic 422; sworn names the violations the same way as below.
-        const list = validation.map((v) => ({ location: ['request', ...(v.location ?? [])].join('.'), code: String(v.code ?? ''), message: v.message }));
-        return sendProblem(res, 422, 'Unprocessable Entity', `the request breaks the API contract of ${where} (${list.length} violation${list.length === 1 ? '' : 's'})`, { violations: list });
+    if (match && preferences.code === undefined) {
+      const compiled = validators.get(match.operation)!;
+      const violations = (await validateRequest(compiled, { params: match.params, query: url.search.slice(1), headers: req.headers, body: body.length > 0 || req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined ? body : undefined, bodyTooLarge: false })).filter((v) => v.code !== 'not-validated');
+      if (violations.length > 0) {
+        const security = violations.every((v) => v.code === 'request-security');
+        return sendProblem(res, security ? 401 : 422, security ? 'Unauthorized' : 'Unprocessable Entity', security ? `the request does not meet the security requirements of ${match.operation.id}` : `the request breaks the API contract of ${match.operation.id} (${violations.length} violation${violations.length === 1 ? '' : 's'})`, { violations: violationList(violations) });
       }
-      if (left.status === 401) return sendProblem(res, 401, 'Unauthorized', `the request does not meet the security requirements of ${where}`);
-      const problem = ProblemJsonError.toProblemJson(left);
-      const text = JSON.stringify(problem);
-      res.writeHead(problem.status || 500, { 'content-type': 'application/problem+json', 'content-length': Buffer.byteLength(text) });
-      return void res.end(text);
     }
-    const { output, validations } = result.right;
-    const violations = validations.input.filter((v) => v.severity === 0);
-    if (violations.length > 0 && preferences.code === undefined) {
-      // Prism answers with the declared 422/401 response's example (often generated placeholders) and lists
-      // the violations only in a header; sworn names them in the body, so a consumer sees what to fix.
-      const list = violations.map((v) => ({ location: [v.code === 401 ? 'security' : 'request', ...(v.path ?? [])].join('.'), code: String(v.code ?? ''), message: v.message }));
-      const security = violations.every((v) => v.code === 401);
-      for (const [name, value] of Object.entries(output.headers ?? {})) if (/^www-authenticate$/i.test(name)) res.setHeader(name, value);
-      return sendProblem(res, security ? 401 : 422, security ? 'Unauthorized' : 'Unprocessable Entity', security ? `the request does not meet the security requirements of ${where}` : `the request breaks the API contract of ${where} (${list.length} violation${list.length === 1 ? '' : 's'})`, { violations: list });
+    const generated = preferences.dynamic ?? dynamic;
+    const key = match && !generated ? `${match.operation.id}\0${code ?? ''}\0${preferences.example ?? ''}\0${req.headers.accept ?? ''}` : undefined;
+    let answer = key === undefined ? undefined : cache.get(key);
+    if (!answer) {
+      const input = {
+        method: method.toLowerCase() as never,
+        url: { path, query: queryOf(url.searchParams) },
+        headers: Object.fromEntries(Object.entries(req.headers).filter(([, v]) => v !== undefined).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : String(v)])),
+        body: parseBody(body, req.headers['content-type']),
+      };
+      const config = {
+        mock: { dynamic: generated, ...(code !== undefined ? { code } : {}), ...(preferences.example !== undefined ? { exampleKey: preferences.example } : {}), ...(generated ? { seed: preferences.seed ?? String(seed) } : {}) },
+        checkSecurity: !match, validateRequest: !match, validateResponse: false, errors: false, upstreamProxy: undefined, isProxy: false as const,
+      };
+      const result = await prism.request(input, prismOperation ? [prismOperation] : prismOperations, config)();
+      const where = match ? match.operation.id : `${method} ${url.pathname}`;
+      if (result._tag === 'Left') {
+        const left = result.left as Error & { status?: number; additional?: { headers?: Record<string, string>; validation?: Array<{ location?: string[]; code?: unknown; message: string }> } };
+        for (const [name, value] of Object.entries(left.additional?.headers ?? {})) res.setHeader(name, value);
+        const validation = left.additional?.validation;
+        if (left.status === 422 && Array.isArray(validation)) {
+          const list = validation.map((v) => ({ location: ['request', ...(v.location ?? [])].join('.'), code: String(v.code ?? ''), message: v.message }));
+          return sendProblem(res, 422, 'Unprocessable Entity', `the request breaks the API contract of ${where} (${list.length} violation${list.length === 1 ? '' : 's'})`, { violations: list });
+        }
+        if (left.status === 401) return sendProblem(res, 401, 'Unauthorized', `the request does not meet the security requirements of ${where}`);
+        const problem = ProblemJsonError.toProblemJson(left);
+        const text = JSON.stringify(problem);
+        res.writeHead(problem.status || 500, { 'content-type': 'application/problem+json', 'content-length': Buffer.byteLength(text) });
+        return void res.end(text);
+      }
+      const { output } = result.right;
+      const headers = Object.fromEntries(Object.entries(output.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]));
+      const text = serialize(output.body, headers['content-type']);
+      answer = { status: output.statusCode, headers, body: text === undefined ? undefined : Buffer.from(text) };
+      if (key !== undefined && cache.size < 10_000) cache.set(key, answer);
     }
-    for (const [name, value] of Object.entries(output.headers ?? {})) res.setHeader(name, value);
-    const text = serialize(output.body, res.getHeader('content-type'));
-    const bytes = text === undefined ? undefined : Buffer.from(text);
+    for (const [name, value] of Object.entries(answer.headers)) res.setHeader(name, value);
+    const bytes = answer.body;
     if (bytes) res.setHeader('content-length', bytes.length);
-    res.writeHead(output.statusCode);
+    res.writeHead(answer.status);
     if (verdict.fault === 'truncate' && bytes && bytes.length > 1) {
       res.write(bytes.subarray(0, Math.floor(bytes.length / 2)));
       return void setImmediate(() => req.socket.destroy());
