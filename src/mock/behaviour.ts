@@ -164,9 +164,8 @@ export function seeded(seed: number, salt: string): number {
 /** What the mock does for one request of an operation under `--behave slo`. */
 export interface Verdict {
   delayMs: number;
-  /** `error`: answer a declared 5xx (or 503 problem+json); `maintenance`: 503 with Retry-After; `reset`/`truncate`: chaos. */
-  fault: 'none' | 'error' | 'maintenance' | 'reset' | 'truncate';
-  retryAfterS?: number;
+  /** `error`: answer a declared 5xx (or 503 problem+json); `reset`/`truncate`: chaos. */
+  fault: 'none' | 'error' | 'reset' | 'truncate';
 }
 
 /** Game-day multipliers: `error=2x,latency=3x,reset=1%,truncate=0.5%`. */
@@ -202,15 +201,18 @@ export class OperationBehaviour {
     this.truncations = new EvenFailures(generator(seeded(seed, `${operationId} truncations`)));
   }
 
+  /** Seconds until an active `effect: exclude` maintenance window ends (the Retry-After), or undefined. */
+  maintenance(now: number): number | undefined {
+    const active = this.schedule.activeAt(now).filter((o) => o.effect.exclude);
+    if (active.length === 0) return undefined;
+    return Math.max(1, Math.ceil((Math.max(...active.map((o) => o.end)) - now) / 1000));
+  }
+
+  /** The delay and fault of the next valid request. */
   decide(now: number, chaos: Chaos): Verdict {
     const u = this.draws.next();
     const delayMs = this.latency ? latencyAt(this.latency, u) * chaos.latency : 0;
-    const active = this.schedule.activeAt(now);
-    const effect = combineEffects(active);
-    if (effect?.exclude) {
-      const end = Math.max(...active.filter((o) => o.effect.exclude).map((o) => o.end));
-      return { delayMs: 0, fault: 'maintenance', retryAfterS: Math.max(1, Math.ceil((end - now) / 1000)) };
-    }
+    const effect = combineEffects(this.schedule.activeAt(now));
     const rate = effect?.availability !== undefined ? (100 - effect.availability) / 100 : this.errorRate;
     // Every sequence advances on every request, so each keeps its own share whatever the others do.
     const reset = this.resets.next(chaos.reset);

@@ -132,15 +132,28 @@ export async function startMock(options: MockOptions): Promise<RunningMock> {
       return sendProblem(res, 422, 'Unprocessable Entity', (error as Error).message, error instanceof SwornError && error.hint ? { hint: error.hint } : {});
     }
 
-    const verdict: Verdict = behave === 'slo' && match ? behaviours.get(match.operation.id)?.decide(clock(), requestChaos) ?? { delayMs: 0, fault: 'none' } : { delayMs: 0, fault: 'none' };
-    if (behave === 'slo') res.setHeader('sworn-mock', `delay=${verdict.delayMs.toFixed(1)}ms; fault=${verdict.fault}`);
-    if (verdict.fault === 'maintenance') {
-      res.setHeader('retry-after', String(verdict.retryAfterS));
-      return sendProblem(res, 503, 'Service Unavailable', `${match!.operation.id} is in a maintenance window (effect: exclude) for ${verdict.retryAfterS} more second(s)`);
+    const behaviour = behave === 'slo' && match ? behaviours.get(match.operation.id) : undefined;
+    const now = clock();
+    const closed = behaviour?.maintenance(now);
+    if (closed !== undefined) {
+      res.setHeader('sworn-mock', 'delay=0.0ms; fault=maintenance');
+      res.setHeader('retry-after', String(closed));
+      return sendProblem(res, 503, 'Service Unavailable', `${match!.operation.id} is in a maintenance window (effect: exclude) for ${closed} more second(s)`);
     }
+    // Checked first, as Prism does (a `Prefer: code=` included): an invalid request is answered at once and
+    // takes no share of the promised delays and failures, which are the valid requests'.
+    if (match) {
+      const compiled = validators.get(match.operation)!;
+      const violations = (await validateRequest(compiled, { params: match.params, query: url.search.slice(1), headers: req.headers, body: body.length > 0 || req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined ? body : undefined, bodyTooLarge: false })).filter((v) => v.code !== 'not-validated');
+      if (violations.length > 0) {
+        const security = violations.every((v) => v.code === 'request-security');
+        return sendProblem(res, security ? 401 : 422, security ? 'Unauthorized' : 'Unprocessable Entity', security ? `the request does not meet the security requirements of ${match.operation.id}` : `the request breaks the API contract of ${match.operation.id} (${violations.length} violation${violations.length === 1 ? '' : 's'})`, { violations: violationList(violations) });
+      }
+    }
+    const verdict: Verdict = behaviour?.decide(now, requestChaos) ?? { delayMs: 0, fault: 'none' };
+    if (behave === 'slo') res.setHeader('sworn-mock', `delay=${verdict.delayMs.toFixed(1)}ms; fault=${verdict.fault}`);
     if (verdict.delayMs > 0) await sleep(verdict.delayMs);
     if (verdict.fault === 'reset') return void req.socket.destroy();
-
     let code = preferences.code;
     if (verdict.fault === 'error') {
       const declared = failureStatus.get(match!.operation.id);
@@ -148,14 +161,6 @@ export async function startMock(options: MockOptions): Promise<RunningMock> {
         return sendProblem(res, 503, 'Service Unavailable', `a failure within ${match!.operation.id}'s promised error budget (sworn mock --behave slo)`);
       }
       code = declared;
-    }
-    if (match && preferences.code === undefined) {
-      const compiled = validators.get(match.operation)!;
-      const violations = (await validateRequest(compiled, { params: match.params, query: url.search.slice(1), headers: req.headers, body: body.length > 0 || req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined ? body : undefined, bodyTooLarge: false })).filter((v) => v.code !== 'not-validated');
-      if (violations.length > 0) {
-        const security = violations.every((v) => v.code === 'request-security');
-        return sendProblem(res, security ? 401 : 422, security ? 'Unauthorized' : 'Unprocessable Entity', security ? `the request does not meet the security requirements of ${match.operation.id}` : `the request breaks the API contract of ${match.operation.id} (${violations.length} violation${violations.length === 1 ? '' : 's'})`, { violations: violationList(violations) });
-      }
     }
     const generated = preferences.dynamic ?? dynamic;
     const key = match && !generated ? `${match.operation.id}\0${code ?? ''}\0${preferences.example ?? ''}\0${req.headers.accept ?? ''}` : undefined;

@@ -131,6 +131,20 @@ describe('--behave slo: behaving the way the promise says', () => {
     expect([listed.status, listed.json()]).toEqual([503, { retry: true }]);
   });
 
+  it('gives the promised failures to valid requests only: invalid ones are answered 422 at once', async () => {
+    const m = await mock({ behave: 'slo', seed: 4, sleep: instant });
+    let errors = 0;
+    for (let i = 0; i < 2_000; i++) {
+      const valid = await request(`${m.url}/api/items/7`);
+      await valid.body.dump();
+      if (valid.statusCode >= 500) errors++;
+      const invalid = await request(`${m.url}/api/items/seven`);
+      await invalid.body.dump();
+      expect([invalid.statusCode, invalid.headers['sworn-mock']]).toEqual([422, undefined]);
+    }
+    expect(errors).toBe(20);
+  });
+
   it('moves as a chaos multiplier says: flag, admin POST /chaos, Sworn-Chaos header', async () => {
     const m = await mock({ behave: 'slo', seed: 3, sleep: instant, chaos: parseChaos('error=3x,latency=2x') });
     const s = await sample(m, '/api/items/7', 2_000);
