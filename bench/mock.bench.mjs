@@ -5,9 +5,9 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
-import { readFile } from 'node:fs/promises';
 import autocannon from 'autocannon';
 import { request } from 'undici';
+import { cpuMicros, freePort, rssMb } from './measure.mjs';
 
 const require = createRequire(import.meta.url);
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
@@ -17,14 +17,6 @@ const spec = here('../specs/petstore.yaml');
 const children = [];
 const pids = {};
 
-async function cpuMicros(pid) {
-  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10_000;
-}
-async function rssMb(pid) {
-  return Number(/VmRSS:\s+(\d+)/.exec(await readFile(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
-}
-const freePort = () => 20_000 + Math.floor(Math.random() * 20_000);
 
 // Prism serves paths without the servers' base path; sworn serves them under it (and without).
 const BASE = { sworn: '/v1', 'sworn-slo': '/v1', prism: '' };

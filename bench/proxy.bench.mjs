@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import autocannon from 'autocannon';
 import { request } from 'undici';
+import { cpuMicros, freePort, rssMb } from './measure.mjs';
 
 const require = createRequire(import.meta.url);
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
@@ -17,27 +18,7 @@ const spec = here('../specs/petstore.yaml');
 const children = [];
 const pids = {};
 
-/** CPU time (user + system) a process has used, in microseconds (Linux; 100 ticks a second). */
-async function cpuMicros(pid) {
-  try {
-    const { readFile } = await import('node:fs/promises');
-    const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10_000;
-  } catch {
-    return Number.NaN;
-  }
-}
 
-/** Resident memory of a process in MB (Linux). */
-async function rssMb(pid) {
-  try {
-    const { readFile } = await import('node:fs/promises');
-    const status = await readFile(`/proc/${pid}/status`, 'utf8');
-    return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
-  } catch {
-    return Number.NaN;
-  }
-}
 
 async function forked(script, args, name) {
   const child = fork(here(script), args, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
@@ -59,9 +40,6 @@ async function waitFor(url, headers = {}) {
   throw new Error(`${url} did not come up`);
 }
 
-function freePort() {
-  return 20_000 + Math.floor(Math.random() * 20_000);
-}
 
 async function spawned(command, args, url, name) {
   const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'inherit'] });

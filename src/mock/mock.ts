@@ -147,7 +147,7 @@ export async function startMock(options: MockOptions): Promise<RunningMock> {
       const violations = (await validateRequest(compiled, { params: match.params, query: url.search.slice(1), headers: req.headers, body: body.length > 0 || req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined ? body : undefined, bodyTooLarge: false })).filter((v) => v.code !== 'not-validated');
       if (violations.length > 0) {
         const security = violations.every((v) => v.code === 'request-security');
-        return sendProblem(res, security ? 401 : 422, security ? 'Unauthorized' : 'Unprocessable Entity', security ? `the request does not meet the security requirements of ${match.operation.id}` : `the request breaks the API contract of ${match.operation.id} (${violations.length} violation${violations.length === 1 ? '' : 's'})`, { violations: violationList(violations) });
+        return refuse(res, match.operation.id, security, violationList(violations));
       }
     }
     const verdict: Verdict = behaviour?.decide(now, requestChaos) ?? { delayMs: 0, fault: 'none' };
@@ -184,9 +184,9 @@ export async function startMock(options: MockOptions): Promise<RunningMock> {
         const validation = left.additional?.validation;
         if (left.status === 422 && Array.isArray(validation)) {
           const list = validation.map((v) => ({ location: ['request', ...(v.location ?? [])].join('.'), code: String(v.code ?? ''), message: v.message }));
-          return sendProblem(res, 422, 'Unprocessable Entity', `the request breaks the API contract of ${where} (${list.length} violation${list.length === 1 ? '' : 's'})`, { violations: list });
+          return refuse(res, where, false, list);
         }
-        if (left.status === 401) return sendProblem(res, 401, 'Unauthorized', `the request does not meet the security requirements of ${where}`);
+        if (left.status === 401) return refuse(res, where, true, []);
         const problem = ProblemJsonError.toProblemJson(left);
         const text = JSON.stringify(problem);
         res.writeHead(problem.status || 500, { 'content-type': 'application/problem+json', 'content-length': Buffer.byteLength(text) });
@@ -248,6 +248,12 @@ export async function startMock(options: MockOptions): Promise<RunningMock> {
       await admin?.close();
     },
   };
+}
+
+/** 401 for missing credentials, else 422 naming the violations (problem+json). */
+function refuse(res: ServerResponse, operation: string, security: boolean, violations: unknown[]): void {
+  if (security) return sendProblem(res, 401, 'Unauthorized', `the request does not meet the security requirements of ${operation}`, violations.length > 0 ? { violations } : {});
+  sendProblem(res, 422, 'Unprocessable Entity', `the request breaks the API contract of ${operation} (${violations.length} violation${violations.length === 1 ? '' : 's'})`, { violations });
 }
 
 /** The status a failure answers with: a declared 5xx (503 first), else none (503 problem+json). */
