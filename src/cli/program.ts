@@ -8,6 +8,7 @@ import { addReportCommand } from './report.js';
 import { addGateCommand } from './gate.js';
 import { addBaselineCommand } from './baseline.js';
 import { addMockCommand } from './mock.js';
+import { addDiffCommand } from './diff.js';
 
 /** Where a command writes, and what it runs in; injected so tests read real output. */
 export interface CliIo {
@@ -67,7 +68,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   addDemoCommand(program, io, (code) => {
     exitCode = code;
   });
-  for (const add of [addReportCommand, addGateCommand, addBaselineCommand, addMockCommand]) {
+  for (const add of [addReportCommand, addGateCommand, addBaselineCommand, addMockCommand, addDiffCommand]) {
     add(program, io, (code) => {
       exitCode = code;
     });

@@ -1,0 +1,195 @@
+import type { OpenAPIV3 } from 'openapi-types';
+import type { Spec } from '../spec/load-spec.js';
+import { listOperations, type Operation } from '../spec/operations.js';
+import { appendPointer } from '../spec/pointer.js';
+import { resolveSlos } from '../slo/resolve.js';
+import { where, type Change, type Severity } from './change.js';
+import { diffSchemas, type SchemaChange } from './schema-diff.js';
+import { diffPromises } from './slo-diff.js';
+
+/** What `sworn diff` found. */
+export interface DiffResult {
+  base: string;
+  head: string;
+  changes: Change[];
+  summary: Record<Severity, number>;
+}
+
+/** `/pets/{petId}` and `/pets/{id}` are the same route. */
+const routeKey = (op: Operation) => `${op.method.toUpperCase()} ${op.path.replace(/\{[^}]+\}/g, '{}')}`;
+const label = (op: Operation) => (op.operationId ? `${op.operationId} (${op.method.toUpperCase()} ${op.path})` : `${op.method.toUpperCase()} ${op.path}`);
+
+/**
+ * Classifies every difference between two versions of a spec as breaking,
+ * warning or safe, each with a stable rule id and where it is in both
+ * versions: operations, parameters, bodies, responses, media types, security,
+ * schemas (resolved, so a `$ref` that resolves to the same schema is no
+ * change), and the x-slo promises (weaker promises are breaking, stronger
+ * ones safe improvements).
+ */
+export function diffSpecs(base: Spec, head: Spec): DiffResult {
+  const changes: Change[] = [];
+  const baseOps = listOperations(base);
+  const headOps = listOperations(head);
+  const headByRoute = new Map(headOps.map((o) => [routeKey(o), o]));
+  const baseByRoute = new Map(baseOps.map((o) => [routeKey(o), o]));
+  const baseSlo = new Map(resolveSlos(base, baseOps).operations.map((o) => [o.id, o]));
+  const headSlo = new Map(resolveSlos(head, headOps).operations.map((o) => [o.id, o]));
+
+  for (const b of baseOps) {
+    const h = headByRoute.get(routeKey(b));
+    if (!h) {
+      changes.push({ rule: 'operation-removed', severity: 'breaking', operation: label(b), operationId: b.id, message: `${b.method.toUpperCase()} ${b.path} was removed`, base: where(base, b.pointer), usageKey: { kind: 'operation' } });
+      continue;
+    }
+    const context = { base, head, b, h, changes };
+    diffOperation(context);
+    const bp = baseSlo.get(b.id);
+    const hp = headSlo.get(h.id);
+    if (bp?.promise || hp?.promise) diffPromises(base, head, bp, hp, label(b), b.id, changes);
+  }
+  for (const h of headOps) {
+    if (!baseByRoute.has(routeKey(h))) changes.push({ rule: 'operation-added', severity: 'safe', operation: label(h), message: `${h.method.toUpperCase()} ${h.path} was added`, head: where(head, h.pointer) });
+  }
+  const summary = { breaking: 0, warning: 0, safe: 0 } as Record<Severity, number>;
+  for (const c of changes) summary[c.severity]++;
+  return { base: base.displayPath, head: head.displayPath, changes, summary };
+}
+
+interface Context {
+  base: Spec;
+  head: Spec;
+  b: Operation;
+  h: Operation;
+  changes: Change[];
+}
+
+function push(ctx: Context, rule: string, severity: Severity, message: string, basePointer: string | undefined, headPointer: string | undefined, usageKey: Change['usageKey'] = { kind: 'operation' }): void {
+  ctx.changes.push({ rule, severity, operation: label(ctx.b), operationId: ctx.b.id, message, base: where(ctx.base, basePointer), head: where(ctx.head, headPointer), usageKey });
+}
+
+function pushSchema(ctx: Context, found: SchemaChange[], usageKey: Change['usageKey'] = { kind: 'operation' }): void {
+  for (const c of found) push(ctx, c.rule, c.severity, c.message, c.basePointer, c.headPointer, usageKey);
+}
+
+function diffOperation(ctx: Context): void {
+  const { base, head, b, h } = ctx;
+  // Parameters: path-item ones, overridden by the operation's, keyed by location and name.
+  const params = (spec: Spec, op: Operation) => {
+    const out = new Map<string, { p: OpenAPIV3.ParameterObject; pointer: string }>();
+    const add = (list: unknown, pointer: string) => {
+      if (!Array.isArray(list)) return;
+      list.forEach((raw, i) => {
+        let at = appendPointer(pointer, i);
+        const ref = (raw as { $ref?: unknown }).$ref;
+        if (typeof ref === 'string' && ref.startsWith('#')) at = decodeURIComponent(ref.slice(1));
+        const param = spec.deref(raw) as OpenAPIV3.ParameterObject;
+        if (!param?.name || !param.in) return;
+        out.set(`${param.in}:${param.in === 'header' ? param.name.toLowerCase() : param.name}`, { p: param, pointer: at });
+      });
+    };
+    add(op.pathItem.parameters, appendPointer(op.pathItemPointer, 'parameters'));
+    add(op.operation.parameters, appendPointer(op.pointer, 'parameters'));
+    return out;
+  };
+  const bParams = params(base, b);
+  const hParams = params(head, h);
+  const pathIndex = (op: Operation) => [...op.path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]);
+  for (const [key, { p, pointer }] of hParams) {
+    const known = bParams.get(key) ?? (p.in === 'path' ? matchPathParam(key, b, h, bParams, pathIndex) : undefined);
+    if (!known) {
+      if (p.required) push(ctx, 'request-parameter-required-added', 'breaking', `new required ${p.in} parameter \`${p.name}\``, b.pointer, pointer);
+      else push(ctx, 'request-parameter-added', 'safe', `new optional ${p.in} parameter \`${p.name}\``, b.pointer, pointer);
+      continue;
+    }
+    if (p.required && !known.p.required) push(ctx, 'request-parameter-now-required', 'breaking', `${p.in} parameter \`${p.name}\` is now required`, known.pointer, pointer, { kind: 'operation' });
+    const found: SchemaChange[] = [];
+    if (known.p.schema && p.schema) diffSchemas({ spec: base, node: known.p.schema, pointer: appendPointer(known.pointer, 'schema') }, { spec: head, node: p.schema, pointer: appendPointer(pointer, 'schema') }, 'request', `${p.in} parameter \`${p.name}\``, found);
+    pushSchema(ctx, found, { kind: 'parameter', name: `${p.in}:${p.name}` });
+  }
+  for (const [key, { p, pointer }] of bParams) {
+    if (hParams.has(key) || (p.in === 'path' && matchPathParam(key, h, b, hParams, pathIndex))) continue;
+    push(ctx, 'request-parameter-removed', 'breaking', `${p.required ? 'required' : 'optional'} ${p.in} parameter \`${p.name}\` was removed (clients sending it${p.in === 'query' ? ' may' : ' will'} be refused or ignored)`, pointer, h.pointer, { kind: 'parameter', name: `${p.in}:${p.name}` });
+  }
+
+  // Request body.
+  const body = (spec: Spec, op: Operation) => {
+    const raw = op.operation.requestBody;
+    if (!raw) return undefined;
+    let pointer = appendPointer(op.pointer, 'requestBody');
+    if ('$ref' in raw && typeof raw.$ref === 'string' && raw.$ref.startsWith('#')) pointer = decodeURIComponent(raw.$ref.slice(1));
+    return { body: spec.deref(raw) as OpenAPIV3.RequestBodyObject, pointer };
+  };
+  const bb = body(base, b);
+  const hb = body(head, h);
+  if (hb?.body.required && !bb?.body.required) push(ctx, 'request-body-now-required', 'breaking', 'the request body is now required', bb?.pointer ?? b.pointer, hb.pointer);
+  if (bb && hb) {
+    const bc = bb.body.content ?? {};
+    const hc = hb.body.content ?? {};
+    for (const type of Object.keys(bc)) {
+      if (!(type in hc)) push(ctx, 'request-media-type-removed', 'breaking', `request bodies of type ${type} are no longer accepted`, appendPointer(bb.pointer, 'content', type), hb.pointer);
+      else if (bc[type]?.schema && hc[type]?.schema) {
+        const found: SchemaChange[] = [];
+        diffSchemas({ spec: base, node: bc[type]!.schema, pointer: appendPointer(bb.pointer, 'content', type, 'schema') }, { spec: head, node: hc[type]!.schema, pointer: appendPointer(hb.pointer, 'content', type, 'schema') }, 'request', 'request body', found);
+        pushSchema(ctx, found);
+      }
+    }
+    for (const type of Object.keys(hc)) if (!(type in bc)) push(ctx, 'request-media-type-added', 'safe', `request bodies of type ${type} are now accepted`, bb.pointer, appendPointer(hb.pointer, 'content', type));
+  }
+
+  // Responses.
+  const responses = (spec: Spec, op: Operation) => {
+    const out = new Map<string, { r: OpenAPIV3.ResponseObject; pointer: string }>();
+    for (const [code, raw] of Object.entries(op.operation.responses ?? {})) {
+      let pointer = appendPointer(op.pointer, 'responses', code);
+      if (raw && '$ref' in raw && typeof raw.$ref === 'string' && raw.$ref.startsWith('#')) pointer = decodeURIComponent(raw.$ref.slice(1));
+      out.set(code.toUpperCase(), { r: spec.deref(raw) as OpenAPIV3.ResponseObject, pointer });
+    }
+    return out;
+  };
+  const br = responses(base, b);
+  const hr = responses(head, h);
+  for (const [code, { r, pointer }] of br) {
+    const now = hr.get(code);
+    if (!now) {
+      push(ctx, 'response-status-removed', 'breaking', `response ${code} was removed`, pointer, appendPointer(h.pointer, 'responses'), { kind: 'status', name: code });
+      continue;
+    }
+    const bc = r?.content ?? {};
+    const hc = now.r?.content ?? {};
+    for (const type of Object.keys(bc)) {
+      if (!(type in hc)) push(ctx, 'response-media-type-removed', 'breaking', `response ${code} is no longer sent as ${type}`, appendPointer(pointer, 'content', type), now.pointer, { kind: 'status', name: code });
+      else if (bc[type]?.schema && hc[type]?.schema) {
+        const found: SchemaChange[] = [];
+        diffSchemas({ spec: base, node: bc[type]!.schema, pointer: appendPointer(pointer, 'content', type, 'schema') }, { spec: head, node: hc[type]!.schema, pointer: appendPointer(now.pointer, 'content', type, 'schema') }, 'response', `response ${code}`, found);
+        pushSchema(ctx, found, { kind: 'status', name: code });
+      }
+    }
+    for (const type of Object.keys(hc)) if (!(type in bc)) push(ctx, 'response-media-type-added', 'warning', `response ${code} may now be sent as ${type}, a type clients never received`, pointer, appendPointer(now.pointer, 'content', type));
+  }
+  for (const [code, { pointer }] of hr) if (!br.has(code)) push(ctx, 'response-status-added', 'warning', `new response ${code}, a status clients never saw`, appendPointer(b.pointer, 'responses'), pointer);
+
+  // Security: a client that met one of the base alternatives must meet one in head.
+  const security = (spec: Spec, op: Operation) => {
+    const list = (op.operation.security ?? spec.document.security ?? []) as OpenAPIV3.SecurityRequirementObject[];
+    return list.map((req) => Object.keys(req).sort().join(' + '));
+  };
+  const bs = security(base, b);
+  const hs = security(head, h);
+  const anonymous = (alternatives: string[]) => alternatives.length === 0 || alternatives.includes('');
+  const secPointer = (op: Operation, spec: Spec) => (op.operation.security ? appendPointer(op.pointer, 'security') : spec.document.security ? '/security' : op.pointer);
+  if (anonymous(bs) && !anonymous(hs)) push(ctx, 'security-requirement-added', 'breaking', `now requires ${hs.join(' or ')}`, secPointer(b, base), secPointer(h, head));
+  else if (!anonymous(bs)) {
+    const lost = bs.filter((alt) => !hs.includes(alt) && !anonymous(hs));
+    if (lost.length > 0) push(ctx, 'security-changed', 'breaking', `no longer accepts ${lost.join(' or ')}${hs.length > 0 ? `; requires ${hs.join(' or ')}` : ''}`, secPointer(b, base), secPointer(h, head));
+    else if (anonymous(hs) && !anonymous(bs)) push(ctx, 'security-relaxed', 'safe', 'no longer requires credentials', secPointer(b, base), secPointer(h, head));
+  }
+}
+
+/** A path parameter renamed with its template (`{id}` -> `{petId}`) is the same parameter, matched by position. */
+function matchPathParam(key: string, from: Operation, to: Operation, params: Map<string, { p: OpenAPIV3.ParameterObject; pointer: string }>, pathIndex: (op: Operation) => Array<string | undefined>): { p: OpenAPIV3.ParameterObject; pointer: string } | undefined {
+  const name = key.slice('path:'.length);
+  const index = pathIndex(to).indexOf(name);
+  const other = pathIndex(from)[index];
+  return index < 0 || other === undefined ? undefined : params.get(`path:${other}`);
+}
