@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, posix } from 'node:path';
+import { join, posix, resolve as resolvePath } from 'node:path';
 import { Command, Option } from 'commander';
 import { SwornError } from '../errors.js';
 import { loadSpec, type Spec } from '../spec/load-spec.js';
@@ -31,7 +31,7 @@ export function addDiffCommand(program: Command, io: CliIo, setExit: (code: numb
         const head = await open(headArg, io.cwd, cleanups);
         let result = { ...diffSpecs(base, head), base: baseArg, head: headArg };
         if (options.usage !== undefined) {
-          const file = join(io.cwd, options.usage);
+          const file = resolvePath(io.cwd, options.usage);
           if (!existsSync(file)) throw new SwornError('SWORN_ERR_STORE', `no store at ${options.usage}`, { hint: 'Point --usage at the sworn.db a proxy in front of the service wrote.' });
           const store = new Store(file);
           try {

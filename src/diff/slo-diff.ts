@@ -60,7 +60,7 @@ function comparePromise(b: ResolvedPromise, h: ResolvedPromise, prefix: string, 
     const key = `latency[${name}]`;
     const n = hl.get(name);
     if (!n) {
-      push('slo-latency-objective-removed', 'breaking', `${prefix}latency objective \`${name}\` removed`, at(b, key) ?? at(b, `${key}.max`) ?? at(b, `${key}.threshold`), undefined);
+      push('slo-latency-objective-removed', 'breaking', `${prefix}latency objective \`${name}\` removed`, at(b, `${key}.name`) ?? at(b, `${key}.max`) ?? at(b, `${key}.threshold`), undefined);
       continue;
     }
     if (o.kind === 'threshold' && n.kind === 'threshold') {
@@ -71,12 +71,13 @@ function comparePromise(b: ResolvedPromise, h: ResolvedPromise, prefix: string, 
       else if (n.max.ms < o.max.ms || n.percentile > o.percentile) push('slo-latency-tightened', 'safe', `${prefix}\`${name}\`: p${o.percentile} ≤ ${o.max.text} became p${n.percentile} ≤ ${n.max.text}`, at(b, `${key}.max`), at(h, `${key}.max`));
     } else push('slo-latency-weakened', 'warning', `${prefix}\`${name}\` changed kind (${o.kind} to ${n.kind}); check it promises as much`, at(b, key), at(h, key));
   }
-  for (const name of hl.keys()) if (!bl.has(name)) push('slo-latency-objective-added', 'safe', `${prefix}latency objective \`${name}\` added`, undefined, at(h, `latency[${name}]`) ?? at(h, `latency[${name}].max`) ?? at(h, `latency[${name}].threshold`));
+  for (const name of hl.keys()) if (!bl.has(name)) push('slo-latency-objective-added', 'safe', `${prefix}latency objective \`${name}\` added`, undefined, at(h, `latency[${name}].name`) ?? at(h, `latency[${name}].max`) ?? at(h, `latency[${name}].threshold`));
 
+  const windowAt = (p: ResolvedPromise) => at(p, 'window.rolling') ?? at(p, 'window.calendar') ?? at(p, 'window');
   const bw = windowDays(b.window);
   const hw = windowDays(h.window);
-  if (hw < bw) push('slo-window-shortened', 'breaking', `${prefix}window ${windowText(b.window)} became ${windowText(h.window)}`, at(b, 'window'), at(h, 'window'));
-  else if (hw > bw) push('slo-window-lengthened', 'safe', `${prefix}window ${windowText(b.window)} became ${windowText(h.window)}`, at(b, 'window'), at(h, 'window'));
+  if (hw < bw) push('slo-window-shortened', 'breaking', `${prefix}window ${windowText(b.window)} became ${windowText(h.window)}`, windowAt(b), windowAt(h));
+  else if (hw > bw) push('slo-window-lengthened', 'safe', `${prefix}window ${windowText(b.window)} became ${windowText(h.window)}`, windowAt(b), windowAt(h));
 
   const bm = new Map(b.maintenance.map((m) => [m.name, m]));
   for (const m of h.maintenance) {
