@@ -9,6 +9,7 @@ import { addGateCommand } from './gate.js';
 import { addBaselineCommand } from './baseline.js';
 import { addMockCommand } from './mock.js';
 import { addDiffCommand } from './diff.js';
+import { addTestCommand } from './test.js';
 
 /** Where a command writes, and what it runs in; injected so tests read real output. */
 export interface CliIo {
@@ -68,7 +69,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   addDemoCommand(program, io, (code) => {
     exitCode = code;
   });
-  for (const add of [addReportCommand, addGateCommand, addBaselineCommand, addMockCommand, addDiffCommand]) {
+  for (const add of [addReportCommand, addGateCommand, addBaselineCommand, addMockCommand, addDiffCommand, addTestCommand]) {
     add(program, io, (code) => {
       exitCode = code;
     });
