@@ -105,11 +105,11 @@ function diffOperation(ctx: Context): void {
     if (p.required && !known.p.required) push(ctx, 'request-parameter-now-required', 'breaking', `${p.in} parameter \`${p.name}\` is now required`, known.pointer, pointer, { kind: 'operation' });
     const found: SchemaChange[] = [];
     if (known.p.schema && p.schema) diffSchemas({ spec: base, node: known.p.schema, pointer: appendPointer(known.pointer, 'schema') }, { spec: head, node: p.schema, pointer: appendPointer(pointer, 'schema') }, 'request', `${p.in} parameter \`${p.name}\``, found);
-    pushSchema(ctx, found, { kind: 'parameter', name: `${p.in}:${p.name}` });
+    pushSchema(ctx, found, { kind: 'parameter', name: usageName(p) });
   }
   for (const [key, { p, pointer }] of bParams) {
     if (hParams.has(key) || (p.in === 'path' && matchPathParam(key, h, b, hParams, pathIndex))) continue;
-    push(ctx, 'request-parameter-removed', 'breaking', `${p.required ? 'required' : 'optional'} ${p.in} parameter \`${p.name}\` was removed (clients sending it${p.in === 'query' ? ' may' : ' will'} be refused or ignored)`, pointer, h.pointer, { kind: 'parameter', name: `${p.in}:${p.name}` });
+    push(ctx, 'request-parameter-removed', 'breaking', `${p.required ? 'required' : 'optional'} ${p.in} parameter \`${p.name}\` was removed (clients sending it${p.in === 'query' ? ' may' : ' will'} be refused or ignored)`, pointer, h.pointer, { kind: 'parameter', name: usageName(p) });
   }
 
   // Request body.
@@ -185,6 +185,9 @@ function diffOperation(ctx: Context): void {
     else if (anonymous(hs) && !anonymous(bs)) push(ctx, 'security-relaxed', 'safe', 'no longer requires credentials', secPointer(b, base), secPointer(h, head));
   }
 }
+
+/** How the proxy's usage records name a parameter: `query:limit`, `header:x-trace` (header names in lower case). */
+const usageName = (p: OpenAPIV3.ParameterObject) => `${p.in}:${p.in === 'header' ? p.name.toLowerCase() : p.name}`;
 
 /** A path parameter renamed with its template (`{id}` -> `{petId}`) is the same parameter, matched by position. */
 function matchPathParam(key: string, from: Operation, to: Operation, params: Map<string, { p: OpenAPIV3.ParameterObject; pointer: string }>, pathIndex: (op: Operation) => Array<string | undefined>): { p: OpenAPIV3.ParameterObject; pointer: string } | undefined {

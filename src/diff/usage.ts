@@ -27,8 +27,8 @@ export function applyUsage(result: DiffResult, store: Store): DiffResult {
     if (change.severity !== 'breaking' || !change.operationId || !change.usageKey) continue;
     const u = change.usageKey;
     const key = u.kind === 'operation' ? `${change.operationId}\0operation` : `${change.operationId}\0${u.kind}\0${u.name}`;
-    // Only query parameters are recorded by name; for others, the callers of the operation are who is affected.
-    const recorded = u.kind !== 'parameter' || u.name.startsWith('query:');
+    // Query, header and cookie parameters are recorded by name; path parameters go with every call of the operation.
+    const recorded = u.kind !== 'parameter' || !u.name.startsWith('path:');
     const users = index.get(recorded ? key : `${change.operationId}\0operation`) ?? new Map<string, number>();
     change.consumers = [...users].map(([consumer, requests]) => ({ consumer, requests })).sort((a, b) => b.requests - a.requests || a.consumer.localeCompare(b.consumer));
     if (change.consumers.length === 0) {

@@ -319,7 +319,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       if (!operation || !match) return [];
       ex.requestBody = hasBody && !ex.requestTooLarge ? (requestChunks.length === 1 ? requestChunks[0] : Buffer.concat(requestChunks)) : undefined;
       const violations = await validateRequest(operation, { params: match.params, query, headers: req.headers, body: hasBody ? ex.requestBody ?? Buffer.alloc(0) : undefined, bodyTooLarge: ex.requestTooLarge });
-      for (const p of operation.params) if (p.in === 'query' && query.includes(p.name)) store.countUsage(consumer.name, operation.operation.id, 'parameter', `query:${p.name}`);
+      recordParameterUsage(store, consumer.name, operation, query, req.headers);
       return violations;
     };
 
@@ -492,6 +492,28 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   })());
 
   return { url, adminUrl: admin?.url, operations, stats, metrics, store, engine, report: sloReport, close, inFlight: () => inFlight };
+}
+
+/**
+ * Which of the operation's optional inputs a consumer sent (query, header and
+ * cookie parameters; path parameters are always sent), for usage-aware diffs.
+ * Runs after the response, off the client's path.
+ */
+function recordParameterUsage(store: Store, consumer: string, operation: CompiledOperation, query: string, headers: IncomingHttpHeaders): void {
+  let queryKeys: Set<string> | undefined;
+  let cookieNames: Set<string> | undefined;
+  for (const p of operation.params) {
+    let sent = false;
+    if (p.in === 'query') {
+      queryKeys ??= new Set([...new URLSearchParams(query).keys()].map((k) => k.replace(/\[.*$/, '')));
+      sent = queryKeys.has(p.name);
+    } else if (p.in === 'header') sent = headers[p.name.toLowerCase()] !== undefined;
+    else if (p.in === 'cookie') {
+      cookieNames ??= new Set(String(headers.cookie ?? '').split(';').map((c) => c.split('=')[0]!.trim()).filter(Boolean));
+      sent = cookieNames.has(p.name);
+    }
+    if (sent) store.countUsage(consumer, operation.operation.id, 'parameter', `${p.in}:${p.in === 'header' ? p.name.toLowerCase() : p.name}`);
+  }
 }
 
 /** The upstream could not take the request at all (nothing was sent back): the mock fallback may serve it. */

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadSpec } from '../../src/spec/index.js';
 import { startMock, type RunningMock } from '../../src/mock/mock.js';
 import { runContractTests, type ContractOptions } from '../../src/contract/run.js';
+import { parseChaos } from '../../src/mock/chaos.js';
 import { closeAfterEach, startUpstream } from '../proxy/harness.js';
 import { cli, fixture } from '../helpers.js';
 
@@ -59,6 +60,17 @@ describe('sworn test against a live service', () => {
     const text = await cli(['test', fixture('mock/api.yaml'), '--target', `${upstream.url}/api`, '--operation', 'getItem', '--examples']);
     expect(text.stdout).toMatch(/^FAIL getItem GET \/items\/254 500 \d+ms examples$/m);
     expect(text.stdout).toMatch(/^contract broken: 0 passed, 2 failed, 0 skipped · 1 operation\(s\)/m);
+  });
+
+  it('warns, without failing, when a run is slower than the x-slo promises', async () => {
+    const spec = await loadSpec(fixture('mock/api.yaml'));
+    mock = await startMock({ spec, port: 0, adminPort: null, behave: 'slo', seed: 2, chaos: parseChaos('latency=20x,error=0x') });
+    const report = await runContractTests(spec, { ...OPTIONS, operations: ['getItem'], generate: 3, target: `${mock.url}/api` });
+    expect(report.summary.failed).toBe(0);
+    expect(report.latency).toContainEqual(expect.objectContaining({ operationId: 'getItem', objective: 'p50', target: 40, met: false, samples: 4 }));
+    const text = await cli(['test', fixture('mock/api.yaml'), '--target', `${mock.url}/api`, '--operation', 'getItem', '--generate', '3']);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^warning getItem: latency p50 [\d.]+ misses 40 over 4 request\(s\) of this run/m);
   });
 
   it('says what to type for a bad flag or an unknown operation', async () => {

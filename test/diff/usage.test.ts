@@ -13,7 +13,9 @@ describe('usage-aware diff', () => {
     const dir = tempDir();
     const v1 = baseDoc();
     v1.info['x-slo'].consumers.identify = [{ header: 'X-Consumer-Id' }];
+    v1.paths['/pets'].get.parameters.push({ name: 'X-Trace', in: 'header', schema: { type: 'string' } });
     const v2 = structuredClone(v1);
+    v2.paths['/pets'].get.parameters.pop(); // the `X-Trace` header removed: acme sends it
     v2.paths['/pets'].get.parameters.splice(0, 1); // `limit` removed: acme sends it
     v2.paths['/pets'].get.parameters.splice(0, 1); // `kind` removed: nobody sends it
     v2.components.schemas.NewPet.required.push('kind'); // createPet: nobody calls it
@@ -24,7 +26,7 @@ describe('usage-aware diff', () => {
     const upstream = await startUpstream((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('[]'));
     const store = join(dir, 'sworn.db');
     const proxy = await proxyFor(upstream.url, { specFile: join(dir, 'v1.json'), store });
-    for (let i = 0; i < 3; i++) await call(`${proxy.url}/pets?limit=5`, { headers: { 'x-consumer-id': 'acme', 'x-api-key': 'k' } });
+    for (let i = 0; i < 3; i++) await call(`${proxy.url}/pets?limit=5&unlimited=1`, { headers: { 'x-consumer-id': 'acme', 'x-api-key': 'k', 'x-trace': 't' } });
     for (let i = 0; i < 2; i++) await call(`${proxy.url}/pets/${i + 1}`, { headers: { 'x-consumer-id': 'bob' } });
     await proxy.close();
 
@@ -33,6 +35,7 @@ describe('usage-aware diff', () => {
     const result = JSON.parse(stdout) as DiffResult;
     const find = (rule: string, text: string) => result.changes.find((c) => c.rule === rule && c.message.includes(text))!;
     expect(find('request-parameter-removed', '`limit`')).toMatchObject({ severity: 'breaking', consumers: [{ consumer: 'acme', requests: 3 }] });
+    expect(find('request-parameter-removed', '`X-Trace`')).toMatchObject({ severity: 'breaking', consumers: [{ consumer: 'acme', requests: 3 }] });
     expect(find('request-parameter-removed', '`kind`')).toMatchObject({ severity: 'warning', consumers: [], evidence: expect.stringMatching(/^breaking, but no consumer sent query parameter kind since \d{4}-/) });
     expect(find('request-property-required-added', '`kind`')).toMatchObject({ severity: 'warning', operationId: 'createPet', evidence: expect.stringContaining('no consumer called the operation') });
     const showPet = result.changes.find((c) => c.rule === 'response-property-removed' && c.operationId === 'showPet')!;
