@@ -1,5 +1,4 @@
-import type { Style } from '../report/style.js';
-import { plainStyle } from '../report/style.js';
+import { escapeXml, plainStyle, type Style } from '../report/style.js';
 import type { CheckResult, ContractReport } from './run.js';
 
 /** One request as a line: `FAIL listPets GET /pets?limit=abc 200 3ms negative: …`, failures indented below. */
@@ -20,23 +19,21 @@ export function formatContractText(report: ContractReport, style: Style = plainS
   return out.join('\n') + '\n';
 }
 
-const xml = (t: string) => t.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c] as string);
-
 /** JUnit: a testsuite per operation, a testcase per check (request). */
 export function formatContractJunit(report: ContractReport): string {
   const byOp = new Map<string, CheckResult[]>();
   for (const r of report.results) byOp.set(r.operationId, [...(byOp.get(r.operationId) ?? []), r]);
   const suites = [...byOp].map(([op, results]) => {
     const cases = results.map((r) => {
-      const head = `    <testcase classname="${xml(op)}" name="${xml(`${r.name}: ${r.method} ${r.path}`)}" time="${(r.durationMs / 1000).toFixed(3)}">`;
-      if (r.skipped) return `${head}<skipped message="${xml(r.skipped)}"/></testcase>`;
-      if (r.failures.length > 0) return `${head}\n      <failure message="${xml(r.failures[0]!)}">${xml(r.failures.join('\n'))}</failure>\n    </testcase>`;
+      const head = `    <testcase classname="${escapeXml(op)}" name="${escapeXml(`${r.name}: ${r.method} ${r.path}`)}" time="${(r.durationMs / 1000).toFixed(3)}">`;
+      if (r.skipped) return `${head}<skipped message="${escapeXml(r.skipped)}"/></testcase>`;
+      if (r.failures.length > 0) return `${head}\n      <failure message="${escapeXml(r.failures[0]!)}">${escapeXml(r.failures.join('\n'))}</failure>\n    </testcase>`;
       return `${head}</testcase>`;
     });
     const failures = results.filter((r) => r.failures.length > 0).length;
     const skipped = results.filter((r) => r.skipped).length;
-    return `  <testsuite name="${xml(op)}" tests="${results.length}" failures="${failures}" skipped="${skipped}">\n${cases.join('\n')}\n  </testsuite>`;
+    return `  <testsuite name="${escapeXml(op)}" tests="${results.length}" failures="${failures}" skipped="${skipped}">\n${cases.join('\n')}\n  </testsuite>`;
   });
   const s = report.summary;
-  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="sworn test ${xml(report.target)}" tests="${report.results.length}" failures="${s.failed}" skipped="${s.skipped}">\n${suites.join('\n')}\n</testsuites>\n`;
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="sworn test ${escapeXml(report.target)}" tests="${report.results.length}" failures="${s.failed}" skipped="${s.skipped}">\n${suites.join('\n')}\n</testsuites>\n`;
 }

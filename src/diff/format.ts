@@ -1,6 +1,5 @@
 import type { SourceLocation } from '../errors.js';
-import type { Style } from '../report/style.js';
-import { plainStyle } from '../report/style.js';
+import { escapeXml, plainStyle, type Style } from '../report/style.js';
 import type { Change } from './change.js';
 import type { DiffResult } from './diff.js';
 
@@ -30,17 +29,15 @@ export function formatDiffMarkdown(result: DiffResult): string {
   return out.join('\n') + '\n';
 }
 
-const xml = (t: string) => t.replace(/[<>&"']/g, (ch) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[ch] as string);
-
 /** JUnit: a testcase per change; breaking ones fail (warnings too with failOn warning). */
 export function formatDiffJunit(result: DiffResult, failOn: 'breaking' | 'warning'): string {
   const failing = (c: Change) => c.severity === 'breaking' || (failOn === 'warning' && c.severity === 'warning');
   const cases = sorted(result.changes).map((c) => {
-    const head = `    <testcase classname="${xml(c.operation || 'document')}" name="${xml(`${c.rule}: ${c.message}`)}">`;
-    return failing(c) ? `${head}\n      <failure message="${xml(c.message)}">${xml(`${c.severity} ${c.rule} base ${at(c.base)} head ${at(c.head)} ${users(c)}`)}</failure>\n    </testcase>` : `${head}</testcase>`;
+    const head = `    <testcase classname="${escapeXml(c.operation || 'document')}" name="${escapeXml(`${c.rule}: ${c.message}`)}">`;
+    return failing(c) ? `${head}\n      <failure message="${escapeXml(c.message)}">${escapeXml(`${c.severity} ${c.rule} base ${at(c.base)} head ${at(c.head)} ${users(c)}`)}</failure>\n    </testcase>` : `${head}</testcase>`;
   });
   const failures = result.changes.filter(failing).length;
-  return ['<?xml version="1.0" encoding="UTF-8"?>', `<testsuites name="sworn diff" tests="${cases.length}" failures="${failures}">`, `  <testsuite name="sworn diff ${xml(result.base)} -> ${xml(result.head)}" tests="${cases.length}" failures="${failures}">`, ...cases, '  </testsuite>', '</testsuites>', ''].join('\n');
+  return ['<?xml version="1.0" encoding="UTF-8"?>', `<testsuites name="sworn diff" tests="${cases.length}" failures="${failures}">`, `  <testsuite name="sworn diff ${escapeXml(result.base)} -> ${escapeXml(result.head)}" tests="${cases.length}" failures="${failures}">`, ...cases, '  </testsuite>', '</testsuites>', ''].join('\n');
 }
 
 /** GitHub Actions workflow commands: an annotation per change on the head file's line (base's when removed). */

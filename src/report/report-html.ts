@@ -1,7 +1,6 @@
 import type { Report, BurnDown } from './report.js';
 import { availabilityText, budgetLeft, latencyText } from './report-text.js';
-
-const html = (text: string) => text.replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c] as string);
+import { escapeXml } from './style.js';
 
 /** An inline SVG line chart of the budget left (1 = untouched, 0 = spent, below 0 = overspent). */
 function chart(points: BurnDown): string {
@@ -20,7 +19,7 @@ function chart(points: BurnDown): string {
   return `<svg viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="error budget burn-down">
 <line x1="0" x2="${width}" y1="${y(0).toFixed(1)}" y2="${y(0).toFixed(1)}" class="zero"/><line x1="0" x2="${width}" y1="${y(1).toFixed(1)}" y2="${y(1).toFixed(1)}" class="full"/>
 <polyline points="${path}" fill="none" stroke="${colour}" stroke-width="2"/>
-<text x="4" y="12" class="axis">${html(points[0]!.at.slice(0, 16))}</text><text x="${width - 4}" y="12" text-anchor="end" class="axis">${html(points[points.length - 1]!.at.slice(0, 16))}</text>
+<text x="4" y="12" class="axis">${escapeXml(points[0]!.at.slice(0, 16))}</text><text x="${width - 4}" y="12" text-anchor="end" class="axis">${escapeXml(points[points.length - 1]!.at.slice(0, 16))}</text>
 </svg>`;
 }
 
@@ -37,14 +36,14 @@ export function formatReportHtml(report: Report): string {
       const firing = o.slo?.alerts.filter((a) => a.firing) ?? [];
       const missed = o.slo && (o.slo.availability?.met === false || o.slo.latency.some((l) => l.met === false));
       return `<section class="op${missed ? ' missed' : ''}">
-<h2><code>${html(o.operationId)}</code> <span class="dim">${html(o.method)} ${html(o.path)}</span></h2>
+<h2><code>${escapeXml(o.operationId)}</code> <span class="dim">${escapeXml(o.method)} ${escapeXml(o.path)}</span></h2>
 <div class="row"><div>${o.burnDown ? chart(o.burnDown) : '<p class="dim">no error budget to chart</p>'}</div>
 <table><tr><th>requests</th><td>${o.requests}</td></tr>
-<tr><th>availability</th><td>${html(availabilityText(o.slo))}</td></tr>
-<tr><th>error budget left</th><td>${html(budgetLeft(o.slo))}</td></tr>
-<tr><th>latency</th><td>${html(latencyText(o.slo))}</td></tr>
-<tr><th>burn rates</th><td>${html(Object.entries(o.slo?.burnRates ?? {}).map(([w, r]) => `${w} ${r}`).join(', ') || '-')}</td></tr>
-<tr><th>alerts</th><td>${firing.length > 0 ? `<strong class="bad">firing: ${html(firing.map((a) => a.severity).join(', '))}</strong>` : 'none firing'}</td></tr>
+<tr><th>availability</th><td>${escapeXml(availabilityText(o.slo))}</td></tr>
+<tr><th>error budget left</th><td>${escapeXml(budgetLeft(o.slo))}</td></tr>
+<tr><th>latency</th><td>${escapeXml(latencyText(o.slo))}</td></tr>
+<tr><th>burn rates</th><td>${escapeXml(Object.entries(o.slo?.burnRates ?? {}).map(([w, r]) => `${w} ${r}`).join(', ') || '-')}</td></tr>
+<tr><th>alerts</th><td>${firing.length > 0 ? `<strong class="bad">firing: ${escapeXml(firing.map((a) => a.severity).join(', '))}</strong>` : 'none firing'}</td></tr>
 <tr><th>maintenance excluded</th><td>${o.slo?.maintenanceExcluded ?? 0}</td></tr>
 <tr><th>violations (request / response)</th><td>${o.violations.request} / ${o.violations.response}</td></tr></table></div>
 </section>`;
@@ -53,15 +52,15 @@ export function formatReportHtml(report: Report): string {
   const consumers = report.consumers
     .map((c) => {
       const rows = c.operations
-        .map((o) => `<tr><td><code>${html(o.operationId)}</code></td><td class="n">${o.requests}</td><td>${html(availabilityText(o.slo))}</td><td>${html(budgetLeft(o.slo))}</td><td>${html(latencyText(o.slo))}</td><td class="n">${o.violations.request}</td><td class="n">${o.violations.response}</td></tr>`)
+        .map((o) => `<tr><td><code>${escapeXml(o.operationId)}</code></td><td class="n">${o.requests}</td><td>${escapeXml(availabilityText(o.slo))}</td><td>${escapeXml(budgetLeft(o.slo))}</td><td>${escapeXml(latencyText(o.slo))}</td><td class="n">${o.violations.request}</td><td class="n">${o.violations.response}</td></tr>`)
         .join('');
-      return `<h3>${html(c.consumer)} <span class="dim">tier ${html(c.tier)} · ${c.requests} requests · consumer breaches ${c.breaches.consumer} · provider breaches ${c.breaches.provider}</span></h3>
+      return `<h3>${escapeXml(c.consumer)} <span class="dim">tier ${escapeXml(c.tier)} · ${c.requests} requests · consumer breaches ${c.breaches.consumer} · provider breaches ${c.breaches.provider}</span></h3>
 <table class="grid"><tr><th>operation</th><th>requests</th><th>availability (tier)</th><th>budget left</th><th>latency</th><th>request violations</th><th>response violations</th></tr>${rows}</table>`;
     })
     .join('\n');
   const s = report.summary;
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${html(report.spec.title)} · sworn report</title>
+<html lang="en"><head><meta charset="utf-8"><title>${escapeXml(report.spec.title)} · sworn report</title>
 <style>
 body{font:14px/1.4 system-ui,sans-serif;margin:2rem;color:#222}h1{margin:0}.dim{color:#777;font-weight:normal}
 .op{border:1px solid #ddd;border-radius:6px;padding:.5rem 1rem;margin:1rem 0}.op.missed{border-color:#c62828}
@@ -69,8 +68,8 @@ body{font:14px/1.4 system-ui,sans-serif;margin:2rem;color:#222}h1{margin:0}.dim{
 .grid{border-collapse:collapse}.grid td,.grid th{border-bottom:1px solid #eee;padding:.2rem .6rem}
 .zero{stroke:#c62828;stroke-dasharray:4 3}.full{stroke:#ccc}.axis{font-size:10px;fill:#777}.bad{color:#c62828}
 </style></head><body>
-<h1>${html(report.spec.title)} ${html(report.spec.version)}</h1>
-<p class="dim">${html(window)}</p>
+<h1>${escapeXml(report.spec.title)} ${escapeXml(report.spec.version)}</h1>
+<p class="dim">${escapeXml(window)}</p>
 <p>${s.missed.length === 0 ? 'Every objective met.' : `<strong class="bad">${s.missed.length} objective(s) missed</strong>`} · ${s.alertsFiring.length} alert(s) firing · violations: ${s.violations.request} request, ${s.violations.response} response, ${s.violations.unknownRoutes} unknown route</p>
 <h2>Operations</h2>
 ${operations || '<p class="dim">no operations with traffic or promises</p>'}

@@ -1,6 +1,5 @@
 import type { Report } from './report.js';
-
-const xml = (text: string) => text.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c] as string);
+import { escapeXml } from './style.js';
 
 /**
  * JUnit XML: a testcase per operation × objective (availability, each latency
@@ -13,14 +12,14 @@ export function formatReportJunit(report: Report): string {
   let failures = 0;
   let skipped = 0;
   const add = (classname: string, name: string, verdict: boolean | null, detail: string) => {
-    const head = `    <testcase classname="${xml(classname)}" name="${xml(name)}">`;
+    const head = `    <testcase classname="${escapeXml(classname)}" name="${escapeXml(name)}">`;
     if (verdict === false) {
       failures++;
-      cases.push(`${head}\n      <failure message="${xml(detail)}">${xml(detail)}</failure>\n    </testcase>`);
+      cases.push(`${head}\n      <failure message="${escapeXml(detail)}">${escapeXml(detail)}</failure>\n    </testcase>`);
     } else if (verdict === null) {
       skipped++;
-      cases.push(`${head}\n      <skipped message="${xml(detail)}"/>\n    </testcase>`);
-    } else cases.push(`${head}<system-out>${xml(detail)}</system-out></testcase>`);
+      cases.push(`${head}\n      <skipped message="${escapeXml(detail)}"/>\n    </testcase>`);
+    } else cases.push(`${head}<system-out>${escapeXml(detail)}</system-out></testcase>`);
   };
   for (const op of report.operations) {
     const a = op.slo?.availability;
@@ -35,8 +34,8 @@ export function formatReportJunit(report: Report): string {
   const name = `sworn report: ${report.spec.title} ${report.spec.version}`;
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="${xml(name)}" tests="${cases.length}" failures="${failures}" skipped="${skipped}">`,
-    `  <testsuite name="${xml(name)}" tests="${cases.length}" failures="${failures}" skipped="${skipped}" timestamp="${report.until}">`,
+    `<testsuites name="${escapeXml(name)}" tests="${cases.length}" failures="${failures}" skipped="${skipped}">`,
+    `  <testsuite name="${escapeXml(name)}" tests="${cases.length}" failures="${failures}" skipped="${skipped}" timestamp="${report.until}">`,
     ...cases,
     '  </testsuite>',
     '</testsuites>',

@@ -9,3 +9,10 @@ export function styleFor(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = p
 }
 
 export const plainStyle: Style = (_format, text) => text;
+
+const ENTITIES: Record<string, string> = { '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' };
+
+/** Text safe inside XML or HTML, attributes included (JUnit, the HTML report). */
+export function escapeXml(text: string): string {
+  return text.replace(/[<>&"']/g, (c) => ENTITIES[c] as string);
+}
