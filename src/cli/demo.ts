@@ -3,7 +3,6 @@ import pino from 'pino';
 import { loadSpec } from '../spec/load-spec.js';
 import { parseDuration } from '../slo/duration.js';
 import { startProxy } from '../proxy/proxy.js';
-import { startMock } from '../mock/mock.js';
 import { parseChaos } from '../mock/chaos.js';
 import { startTraffic } from '../demo/traffic.js';
 import { formatReportText } from '../report/report-text.js';
@@ -27,6 +26,7 @@ export function addDemoCommand(program: Command, io: CliIo, setExit: (code: numb
     .action(async (specPath: string, options: { port: string; adminPort: string; mockAdminPort: string; chaos?: string; rate: string; duration?: string; store: string }) => {
       const spec = await loadSpec(specPath, { cwd: io.cwd });
       const chaos = options.chaos === undefined ? undefined : parseChaos(options.chaos);
+      const { startMock } = await import('../mock/mock.js'); // prism-http is loaded only by the commands that serve a mock
       const upstream = await startMock({ spec, port: 0, adminPort: Number(options.mockAdminPort), behave: 'slo', seed: 1, ...(chaos ? { chaos } : {}) });
       const proxy = await startProxy({
         spec, upstream: upstream.url, port: Number(options.port), adminPort: Number(options.adminPort), store: options.store,

@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import pino from 'pino';
 import { SwornError } from '../errors.js';
 import { loadSpec } from '../spec/load-spec.js';
-import { startMock, type RunningMock } from '../mock/mock.js';
+import type { RunningMock } from '../mock/mock.js';
 import { parseChaos } from '../mock/chaos.js';
 import type { CliIo } from './program.js';
 
@@ -27,6 +27,7 @@ export function addMockCommand(program: Command, io: CliIo, setExit: (code: numb
       const adminPort = options.adminPort === 'off' ? null : portOf(options.adminPort, 'admin-port');
       const chaos = options.chaos === undefined ? undefined : parseChaos(options.chaos);
       const spec = await loadSpec(specPath, { cwd: io.cwd });
+      const { startMock } = await import('../mock/mock.js'); // prism-http is loaded only by the commands that serve a mock
       const mock = await startMock({ spec, port, host: options.host, adminPort, dynamic: options.dynamic === true, seed, behave: options.behave, ...(chaos ? { chaos } : {}), logger: pino({ level: options.logLevel }) });
       io.stdout.write(`sworn mock of ${spec.title} ${spec.apiVersion} on ${mock.url} · ${options.dynamic ? 'generated data' : 'examples'} · behave ${options.behave}${chaos ? ` · chaos ${mock.settings().chaos}` : ''} · admin ${mock.adminUrl ?? 'off'}\n`);
       setExit(await untilSignal(mock));

@@ -6,7 +6,6 @@ import { SwornError } from '../errors.js';
 import { loadSpec } from '../spec/load-spec.js';
 import { parseDuration } from '../slo/duration.js';
 import { startProxy, type RunningProxy } from '../proxy/proxy.js';
-import { startMock } from '../mock/mock.js';
 import type { CliIo } from './program.js';
 
 /** Every proxy setting: flag, SWORN_* variable and config-file key share one name. */
@@ -116,7 +115,8 @@ async function runProxy(specArg: string | undefined, flags: Record<string, unkno
   const fallback = settings['mock-fallback'] === true || settings['mock-fallback'] === 'true';
   const seed = Number(settings['mock-seed']);
   if (!Number.isInteger(seed)) throw new SwornError('SWORN_ERR_CONFIG', `--mock-seed ${JSON.stringify(settings['mock-seed'])} is not a whole number`, { hint: 'Write e.g. --mock-seed 7.' });
-  const mock = useMock || fallback ? await startMock({ spec, port: 0, adminPort: null, behave: settings['mock-behave'] as 'none' | 'slo', seed }) : undefined;
+  // prism-http is loaded only when the proxy serves a mock.
+  const mock = useMock || fallback ? await (await import('../mock/mock.js')).startMock({ spec, port: 0, adminPort: null, behave: settings['mock-behave'] as 'none' | 'slo', seed }) : undefined;
   const proxy = await startProxy({
     spec,
     upstream: useMock ? mock!.url : String(settings.upstream),

@@ -4,7 +4,6 @@ import { SwornError } from '../errors.js';
 import { loadSpec } from '../spec/load-spec.js';
 import { listOperations } from '../spec/operations.js';
 import { parseDuration } from '../slo/duration.js';
-import { runContractTests } from '../contract/run.js';
 import { formatContractJunit, formatContractText, formatResultLine } from '../contract/format.js';
 import { styleFor } from '../report/style.js';
 import type { CliIo } from './program.js';
@@ -56,6 +55,7 @@ export function addTestCommand(program: Command, io: CliIo, setExit: (code: numb
       const bar = tty ? new SingleBar({ format: 'sworn test [{bar}] {value}/{total} requests · {failed} failed', stream: io.stderr as NodeJS.WriteStream, hideCursor: true }) : undefined;
       let failed = 0;
       let started = false;
+      const { runContractTests } = await import('../contract/run.js'); // the request generator loads only here
       const report = await runContractTests(spec, {
         target: options.target,
         ...(ids ? { operations: ids } : {}),
