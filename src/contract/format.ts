@@ -10,9 +10,9 @@ export function formatResultLine(r: CheckResult, style: Style = plainStyle): str
   return lines.join('\n');
 }
 
-export function formatContractText(report: ContractReport, style: Style = plainStyle, all = false): string {
+export function formatContractText(report: ContractReport, style: Style = plainStyle): string {
   const out: string[] = [];
-  for (const r of report.results) if (all || r.failures.length > 0) out.push(formatResultLine(r, style));
+  for (const r of report.results) if (r.failures.length > 0) out.push(formatResultLine(r, style));
   for (const l of report.latency.filter((x) => !x.met)) out.push(style('yellow', `warning ${l.operationId}: latency ${l.objective} ${l.achieved} misses ${l.target} over ${l.samples} request(s) of this run (x-slo; one run is not a window)`));
   const s = report.summary;
   out.push(`${s.failed === 0 ? style('green', 'contract kept') : style('red', 'contract broken')}: ${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped · ${s.operations} operation(s) · ${report.target}`);

@@ -442,6 +442,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     clearInterval(flushTimer);
     saveAndClose();
     await pool.close().catch(() => undefined);
+    await fallbackPool?.close().catch(() => undefined);
   };
   try {
     await listen(server, options.port ?? 8000, options.host ?? '127.0.0.1', '--port');

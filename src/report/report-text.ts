@@ -1,5 +1,5 @@
 import type { SloFigures } from '../engine/engine.js';
-import type { Report } from './report.js';
+import { missesOf, type Report } from './report.js';
 import { plainStyle, type Style } from './style.js';
 
 /** A figure as people read it: 99.95%, 412 ms, or "no data". */
@@ -61,8 +61,7 @@ export function formatReportText(report: Report, style: Style = plainStyle): str
   out.push(style('bold', `${'consumer'.padEnd(20)}${'tier'.padEnd(12)}${'requests'.padStart(9)}  ${'consumer breaches'.padStart(17)}  ${'provider breaches'.padStart(17)}  missed`));
   for (const c of report.consumers) {
     const missed = c.operations.flatMap((o) => {
-      const a = o.slo?.availability;
-      const names = [...(a?.met === false ? ['availability'] : []), ...(o.slo?.latency.filter((l) => l.met === false).map((l) => l.name) ?? [])];
+      const names = missesOf(o.operationId, o.slo, c.consumer).map((m) => m.objective.replace(/^latency /, ''));
       return names.length === 0 ? [] : [`${o.operationId} (${names.join(', ')})`];
     });
     const line = `${c.consumer.slice(0, 19).padEnd(20)}${c.tier.slice(0, 11).padEnd(12)}${String(c.requests).padStart(9)}  ${String(c.breaches.consumer).padStart(17)}  ${String(c.breaches.provider).padStart(17)}  ${missed.join('; ') || '-'}`;

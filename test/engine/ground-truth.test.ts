@@ -7,7 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fixture } from '../helpers.js';
-import { BURST, END, START, at, burnRate, expected, random, round } from './oracle.js';
+import { BURST, END, START, at, burnRate, expectOperationFigures, expected, random, round } from './oracle.js';
 
 const TIERS: Record<string, { target: number; fast: number }> = { free: { target: 98, fast: 300 }, gold: { target: 99.9, fast: 200 }, anonymous: { target: 99, fast: 300 } };
 const CONSUMERS = [{ name: 'acme', tier: 'gold' }, { name: 'hobby', tier: 'free' }, { name: 'walk-in', tier: 'anonymous' }];
@@ -51,16 +51,7 @@ describe('the SLO engine against a generated ground truth', () => {
     // The operation as a whole, against its own promise (99%, fast 300 ms).
     const all = expected(events, { target: 99, fast: 300 });
     const figures = engine.figures('listOrders')!;
-    expect(figures.availability).toEqual({ target: 99, achieved: round((all.good / all.valid) * 100), good: all.good, bad: all.bad, valid: all.valid, met: all.bad <= all.allowance });
-    expect(figures.excluded).toBe(all.excluded);
-    expect(figures.maintenanceExcluded).toBe(all.maintenanceExcluded);
-    expect(all.maintenanceExcluded).toBeGreaterThan(0);
-    expect(figures.errorBudget!.total).toBeCloseTo(all.allowance, 6);
-    expect(figures.errorBudget!.spent).toBe(all.bad);
-    expect(figures.errorBudget!.remaining).toBeCloseTo(1 - all.bad / all.allowance, 6);
-    expect(figures.latency[0]).toEqual({ name: 'fast', kind: 'threshold', target: 95, achieved: round((all.fast / all.good) * 100), met: (all.fast / all.good) * 100 >= 95 });
-    expect(figures.latency[1]!.achieved!).toBeGreaterThanOrEqual(all.p99 * 0.999);
-    expect(figures.latency[1]!.achieved!).toBeLessThanOrEqual(all.p99 * 1.001 + 1);
+    expectOperationFigures(figures, all);
 
     // Each consumer against its tier: gold (99.9%, fast 200 ms), free (98%).
     for (const c of CONSUMERS) {

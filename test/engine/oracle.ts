@@ -1,3 +1,6 @@
+import { expect } from 'vitest';
+import type { SloFigures } from '../../src/engine/engine.js';
+
 /**
  * The engine's figures computed the plain way, straight from x-slo.md's
  * definitions, independently of src/engine: shared by the engine's and the
@@ -64,4 +67,18 @@ export function burnRate(events: TraceEvent[], end: number, ms: number, perspect
 
 export function round(n: number): number {
   return Math.round(n * 1e6) / 1e6;
+}
+
+/** The figures of listOrders as a whole (99%, fast 300 ms at 95%, p99) against the oracle's: counts exact, p99 within the histogram's precision. */
+export function expectOperationFigures(figures: SloFigures, all: ReturnType<typeof expected>): void {
+  expect(figures.availability).toEqual({ target: 99, achieved: round((all.good / all.valid) * 100), good: all.good, bad: all.bad, valid: all.valid, met: all.bad <= all.allowance });
+  expect(figures.excluded).toBe(all.excluded);
+  expect(figures.maintenanceExcluded).toBe(all.maintenanceExcluded);
+  expect(all.maintenanceExcluded).toBeGreaterThan(0);
+  expect(figures.errorBudget!.total).toBeCloseTo(all.allowance, 6);
+  expect(figures.errorBudget!.spent).toBe(all.bad);
+  expect(figures.errorBudget!.remaining).toBeCloseTo(1 - all.bad / all.allowance, 6);
+  expect(figures.latency[0]).toEqual({ name: 'fast', kind: 'threshold', target: 95, achieved: round((all.fast / all.good) * 100), met: (all.fast / all.good) * 100 >= 95 });
+  expect(figures.latency[1]!.achieved!).toBeGreaterThanOrEqual(all.p99 * 0.999);
+  expect(figures.latency[1]!.achieved!).toBeLessThanOrEqual(all.p99 * 1.001 + 1);
 }
