@@ -2,6 +2,8 @@
 // through sworn (observe mode, full request and response validation) and through Stoplight Prism's
 // proxy, on loopback, in one run, in alternating order. Prints req/s, p50/p99 and the ratios.
 // Not a test: no thresholds. BENCH_SECONDS (default 5), BENCH_CONNECTIONS (default 32).
+// BENCH_SWORN_BEFORE=<path to another build's dist/cli/main.js> also measures that build ("before"),
+// to see what a change costs in the same run.
 import { fork, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
@@ -68,12 +70,15 @@ try {
   const bare = await forked('./servers/bare-proxy.mjs', [upstream], 'bare');
   const swornPort = freePort();
   const sworn = await spawned(process.execPath, [here('../dist/cli/main.js'), 'proxy', spec, '--upstream', upstream, '--port', String(swornPort), '--admin-port', 'off', '--store', ':memory:', '--log-level', 'silent'], `http://127.0.0.1:${swornPort}`, 'sworn');
+  const before = process.env.BENCH_SWORN_BEFORE;
+  const beforePort = freePort();
+  const swornBefore = before ? await spawned(process.execPath, [before, 'proxy', spec, '--upstream', upstream, '--port', String(beforePort), '--admin-port', 'off', '--store', ':memory:', '--log-level', 'silent'], `http://127.0.0.1:${beforePort}`, 'before') : undefined;
   const prismPort = freePort();
   const prismBin = require.resolve('@stoplight/prism-cli/dist/index.js');
   const prism = await spawned(process.execPath, [prismBin, 'proxy', spec, upstream, '--port', String(prismPort), '--host', '127.0.0.1', '--errors', 'false'], `http://127.0.0.1:${prismPort}`, 'prism');
 
   const rssBefore = Object.fromEntries(await Promise.all(Object.entries(pids).map(async ([n, pid]) => [n, await rssMb(pid)])));
-  const targets = { upstream, bare, sworn, prism };
+  const targets = { upstream, bare, sworn, ...(swornBefore ? { before: swornBefore } : {}), prism };
   const names = Object.keys(targets);
   const results = {};
   for (const kind of ['GET', 'POST']) {
@@ -92,6 +97,7 @@ try {
     const row = Object.fromEntries(names.map((n) => [n, { rps: avg(results[kind][n], 'rps'), p50: avg(results[kind][n], 'p50'), p99: avg(results[kind][n], 'p99'), cpu: avg(results[kind][n], 'cpu') }]));
     for (const n of names) console.log(`${n.padEnd(10)} ${row[n].rps.toFixed(0).padStart(8)}   ${row[n].p50.toFixed(2).padStart(7)}  ${row[n].p99.toFixed(2).padStart(7)}   ${Number.isNaN(row[n].cpu) ? '' : row[n].cpu.toFixed(0).padStart(6)}`);
     console.log(`CPU per request: sworn ${(row.sworn.cpu / row.bare.cpu).toFixed(2)}x the bare proxy's, ${(row.prism.cpu / row.sworn.cpu).toFixed(1)}x less than prism's`);
+    if (row.before) console.log(`this build against the one before: req/s ${(row.sworn.rps / row.before.rps).toFixed(3)}x, CPU per request ${(row.sworn.cpu / row.before.cpu).toFixed(3)}x`);
     console.log(`ratios: sworn/bare ${(row.sworn.rps / row.bare.rps).toFixed(2)}x (target >= 0.9)   sworn/prism ${(row.sworn.rps / row.prism.rps).toFixed(1)}x (target >= 10)   p99 sworn - bare ${(row.sworn.p99 - row.bare.p99).toFixed(2)} ms (target <= 1)`);
   }
   const rssAfter = Object.fromEntries(await Promise.all(Object.entries(pids).map(async ([n, pid]) => [n, await rssMb(pid)])));

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ERROR_CODES } from '../src/errors.js';
+import { VIOLATION_CODES } from '../src/validate/index.js';
 import { ROOT } from './helpers.js';
 
 function sources(dir: string): string[] {
@@ -27,10 +28,15 @@ describe('error codes', () => {
   it('every lint rule the code can report is documented in docs/lint.md', () => {
     const lintDocs = readFileSync(join(ROOT, 'docs/lint.md'), 'utf8');
     // Rule ids are kebab-case string literals with one of these prefixes.
-    const pattern = /'((?:x-slo|openapi|operation-id|path-parameter|latency|maintenance|alert|availability|consumer|policy|time|window)-[a-z-]+)'/g;
+    const pattern = /'((?:x-slo|openapi|operation-id|path-parameter|latency|maintenance|alert|availability|consumer|policy|time|window|pattern)-[a-z-]+)'/g;
     // Lint rules are reported by the x-slo model and the linter.
     const rules = new Set([...sources(join(ROOT, 'src/slo')), ...sources(join(ROOT, 'src/lint'))].flatMap((file) => [...readFileSync(file, 'utf8').matchAll(pattern)].map((m) => m[1] as string)).filter((r) => r !== 'openapi-types'));
     for (const rule of rules) expect(lintDocs, rule).toContain(`\`${rule}\``);
     expect(rules.size).toBeGreaterThan(25);
+  });
+
+  it('every violation code is documented in docs/proxy.md', () => {
+    const proxyDocs = readFileSync(join(ROOT, 'docs/proxy.md'), 'utf8');
+    for (const code of Object.keys(VIOLATION_CODES)) expect(proxyDocs, code).toContain(`\`${code}\``);
   });
 });

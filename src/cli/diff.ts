@@ -33,7 +33,7 @@ export function addDiffCommand(program: Command, io: CliIo, setExit: (code: numb
         if (options.usage !== undefined) {
           const file = resolvePath(io.cwd, options.usage);
           if (!existsSync(file)) throw new SwornError('SWORN_ERR_STORE', `no store at ${options.usage}`, { hint: 'Point --usage at the sworn.db a proxy in front of the service wrote.' });
-          const store = new Store(file);
+          const store = new Store(file, { required: true });
           try {
             result = applyUsage(result, store);
           } finally {

@@ -28,7 +28,7 @@ export async function openHistory(options: { store?: string; spec?: string }, cw
   if (!existsSync(storePath)) {
     throw new SwornError('SWORN_ERR_STORE', `no store at ${options.store ?? 'sworn.db'}`, { hint: 'Run `sworn proxy` (it writes sworn.db in the working directory), or pass --store with the file it writes.' });
   }
-  const store = new Store(storePath);
+  const store = new Store(storePath, { required: true });
   try {
     const specPath = options.spec ?? store.meta('spec');
     if (!specPath) throw new SwornError('SWORN_ERR_USAGE', `the store ${options.store ?? 'sworn.db'} does not say which spec it checked`, { hint: 'Add --spec <the spec the proxy ran with>.' });

@@ -23,8 +23,12 @@ const SETTINGS = [
   { flag: 'enforce-responses', help: 'in enforce mode, replace responses that break the contract with 502' },
   { flag: 'violations-header', help: 'add a Sworn-Violations header in observe mode too' },
   { flag: 'store', arg: '<file>', help: 'SQLite store of counts and samples (":memory:" keeps nothing)', default: 'sworn.db' },
+  { flag: 'store-required', help: 'refuse to start when the store cannot be opened (default: start, count in memory, retry)' },
   { flag: 'max-body', arg: '<size>', help: 'bytes of each body kept for validation, e.g. 1mb, 256kb', default: '1mb' },
-  { flag: 'timeout', arg: '<duration>', help: 'no upstream response within this -> 504', default: '30s' },
+  { flag: 'timeout', arg: '<duration>', help: 'no upstream response headers within this of the request\'s arrival -> 504', default: '30s' },
+  { flag: 'header-timeout', arg: '<duration>', help: 'request headers must arrive within this, else 408', default: '10s' },
+  { flag: 'body-timeout', arg: '<duration>', help: 'a request body (up to --max-body) must arrive within this after its headers, else 408', default: '30s' },
+  { flag: 'upstream-connections', arg: '<n>', help: 'upstream sockets; a quarter of them more carry uploads over --max-body', default: '128' },
   { flag: 'drain-timeout', arg: '<duration>', help: 'how long SIGTERM waits for in-flight requests', default: '10s' },
   { flag: 'flush-interval', arg: '<duration>', help: 'how often counts and SLO state go to the store: the most a crash can lose', default: '1s' },
   { flag: 'jwt-unverified', help: 'read JWT claims without verifying signatures (development only)' },
@@ -97,6 +101,12 @@ function parsePort(text: string, name: string): number {
   return n;
 }
 
+function parseCount(text: string, name: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > 65_535) throw new SwornError('SWORN_ERR_CONFIG', `--${name} ${JSON.stringify(text)} is not a count`, { hint: `Write a whole number from 1 to 65535, e.g. --${name} 128.` });
+  return n;
+}
+
 function parseMs(text: string, name: string): number {
   const d = parseDuration(text);
   if (!d) throw new SwornError('SWORN_ERR_CONFIG', `--${name} ${JSON.stringify(text)} is not a duration`, { hint: `Write e.g. --${name} 30s or 500ms.` });
@@ -132,16 +142,26 @@ async function runProxy(specArg: string | undefined, flags: Record<string, unkno
     store: resolvePath(io.cwd, String(settings.store)).replace(/.*:memory:$/, ':memory:'),
     maxBody: parseSize(String(settings['max-body']), 'max-body'),
     timeoutMs: parseMs(String(settings.timeout), 'timeout'),
+    headerTimeoutMs: parseMs(String(settings['header-timeout']), 'header-timeout'),
+    bodyTimeoutMs: parseMs(String(settings['body-timeout']), 'body-timeout'),
+    upstreamConnections: parseCount(String(settings['upstream-connections']), 'upstream-connections'),
+    storeRequired: settings['store-required'] === true || settings['store-required'] === 'true',
     drainTimeoutMs: parseMs(String(settings['drain-timeout']), 'drain-timeout'),
     flushIntervalMs: parseMs(String(settings['flush-interval']), 'flush-interval'),
     jwtUnverified: settings['jwt-unverified'] === true || settings['jwt-unverified'] === 'true',
     logLevel: String(settings['log-level']),
   });
+  const adminHost = String(settings['admin-host']);
+  if (proxy.adminUrl && !settings['admin-token'] && !isLoopback(adminHost)) io.stderr.write(`warning: the admin server listens on ${adminHost} without a token: anyone who can reach it reads /report and /metrics. Add --admin-token (or SWORN_ADMIN_TOKEN), or keep --admin-host on 127.0.0.1.\n`);
   io.stdout.write(`sworn proxy listening on ${proxy.url} -> ${useMock ? `in-process mock (behave ${String(settings['mock-behave'])})` : String(settings.upstream)}${fallback && !useMock ? ' (mock fallback)' : ''} · ${spec.title} ${spec.apiVersion}, ${proxy.operations.length} operations · ${settings.mode} mode · admin ${proxy.adminUrl ?? 'off'}\n`);
   return waitForSignal({ ...proxy, close: async () => {
     await proxy.close();
     await mock?.close();
   } }, io);
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }
 
 /** SIGTERM/SIGINT: stop accepting, drain, flush, exit 0. */

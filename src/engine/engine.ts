@@ -268,27 +268,38 @@ export class SloEngine {
   /**
    * What changed since the last snapshot: buckets (raw counts) and latency
    * histograms (compressed), for the store to write in one transaction.
+   * `all`: every bucket and histogram held, changed or not (latency
+   * included), to rewrite a store whose file was lost; `force`: latency
+   * histograms now whatever the interval (at shutdown).
    */
-  takeSnapshot(options: { force?: boolean } = {}): EngineSnapshot {
+  takeSnapshot(options: { force?: boolean; all?: boolean } = {}): EngineSnapshot {
     const counts: EngineSnapshot['counts'] = [];
     const latency: EngineSnapshot['latency'] = [];
     // Encoding histograms costs far more than copying counts: they go out at most every latencyIntervalMs (and when forced, at shutdown).
     const now = this.now();
-    const withLatency = options.force === true || now - this.lastLatencySnapshot >= this.latencyIntervalMs;
+    const all = options.all === true;
+    const withLatency = all || options.force === true || now - this.lastLatencySnapshot >= this.latencyIntervalMs;
     if (withLatency) this.lastLatencySnapshot = now;
     for (const [operation, op] of this.operations) {
       for (const [consumer, series] of op.series) {
-        for (const b of series.takeDirty()) counts.push({ operation, consumer, tier: this.tierByConsumer.get(consumer) ?? '', resolution: b.resolution, index: b.index, data: b.data });
+        for (const b of all ? series.takeAll() : series.takeDirty()) counts.push({ operation, consumer, tier: this.tierByConsumer.get(consumer) ?? '', resolution: b.resolution, index: b.index, data: b.data });
       }
-      if (withLatency) for (const h of op.latency.takeDirty()) latency.push({ operation, ...h });
+      if (withLatency) for (const h of all ? op.latency.takeAll() : op.latency.takeDirty()) latency.push({ operation, ...h });
     }
     return { counts, latency };
   }
 
   private lastLatencySnapshot = 0;
 
-  /** Puts back what the store kept (a restarted proxy resumes its windows). Rows that no longer fit the spec are skipped. */
-  restore(snapshot: EngineSnapshot): { restored: number; skipped: number } {
+  /**
+   * Puts back what the store kept (a restarted proxy resumes its windows).
+   * Rows that no longer fit the spec are skipped. `merge`: adds the stored
+   * counts and histograms into what is held instead of replacing it (a store
+   * opened late, after counting began in memory); the sums are marked changed,
+   * so the next snapshot writes them back.
+   */
+  restore(snapshot: EngineSnapshot, options: { merge?: boolean } = {}): { restored: number; skipped: number } {
+    const merge = options.merge === true;
     let restored = 0;
     let skipped = 0;
     for (const row of snapshot.counts) {
@@ -297,13 +308,14 @@ export class SloEngine {
         skipped++;
         continue;
       }
-      if (row.tier) this.tierByConsumer.set(row.consumer, row.tier);
+      // Merging, the tier seen live is newer than the stored one.
+      if (row.tier && !(merge && this.tierByConsumer.has(row.consumer))) this.tierByConsumer.set(row.consumer, row.tier);
       let series = op.series.get(row.consumer);
       if (!series) {
         const tierPromise = op.tiers.get(row.tier)?.promise ?? op.base;
         op.series.set(row.consumer, (series = new Series(thresholds(op.base).length, thresholds(tierPromise).length, op.days)));
       }
-      if (series.load(row.resolution, row.index, row.data)) restored++;
+      if (merge ? series.merge(row.resolution, row.index, row.data) : series.load(row.resolution, row.index, row.data)) restored++;
       else skipped++;
     }
     for (const row of snapshot.latency) {
@@ -312,7 +324,8 @@ export class SloEngine {
         skipped++;
         continue;
       }
-      op.latency.load(row.scope, row.consumer, row.index, row.encoded);
+      if (merge) op.latency.merge(row.scope, row.consumer, row.index, row.encoded);
+      else op.latency.load(row.scope, row.consumer, row.index, row.encoded);
       restored++;
     }
     return { restored, skipped };

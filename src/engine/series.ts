@@ -111,10 +111,32 @@ export class Series {
     return out;
   }
 
+  /** Every bucket (copies), changed or not, and forgets what changed: the whole state, to rewrite a store. */
+  takeAll(): Array<{ resolution: Resolution; index: number; data: Float64Array }> {
+    const out: Array<{ resolution: Resolution; index: number; data: Float64Array }> = [];
+    for (const resolution of ['minute', 'hour', 'day'] as const) {
+      const buckets = this.of(resolution);
+      for (const index of buckets.indexes()) out.push({ resolution, index, data: buckets.copy(index)! });
+      buckets.dirty.clear();
+    }
+    return out;
+  }
+
   /** Puts back a stored bucket; false when its shape no longer fits (the promise's objectives changed). */
   load(resolution: Resolution, index: number, data: Float64Array): boolean {
     if (data.length !== this.width) return false;
     this.of(resolution).put(index, data);
+    return true;
+  }
+
+  /**
+   * Adds a stored bucket into the one held (counted elsewhere, e.g. while the
+   * store could not be opened); a sum is marked changed so the next snapshot
+   * writes it back. False when its shape no longer fits.
+   */
+  merge(resolution: Resolution, index: number, data: Float64Array): boolean {
+    if (data.length !== this.width) return false;
+    this.of(resolution).add(index, data);
     return true;
   }
 
@@ -245,6 +267,17 @@ class Buckets {
     this.data.set(values, offset);
   }
 
+  /** Adds `values` into a bucket: a new one is a plain put (not changed), a sum is changed. */
+  add(index: number, values: Float64Array): void {
+    if (!this.offsets.has(index)) return this.put(index, values);
+    const offset = this.slot(index);
+    for (let k = 0; k < this.width; k++) this.data[offset + k]! += values[k]!;
+  }
+
+  indexes(): IterableIterator<number> {
+    return this.offsets.keys();
+  }
+
   /** Adds buckets [first, last) into `into`. */
   sumInto(into: Float64Array, first: number, last: number): void {
     const add = (offset: number) => {
@@ -295,18 +328,67 @@ export class LatencyBook {
 
   /** The histograms changed since the last call, encoded (sparse ones as `sparse:` + base64, HdrHistograms in hdr's compressed base64). */
   takeDirty(): Array<{ scope: LatencyScope; consumer: string; index: number; encoded: string }> {
-    const out = [...this.dirty].map(([h, at]) => ({ ...at, encoded: h instanceof SparseLatency ? SPARSE + h.encode() : hdr.encodeIntoCompressedBase64(h) }));
+    const out = [...this.dirty].map(([h, at]) => ({ ...at, encoded: encode(h) }));
+    this.dirty.clear();
+    return out;
+  }
+
+  /** Every histogram, encoded, changed or not, and forgets what changed: the whole state, to rewrite a store. */
+  takeAll(): Array<{ scope: LatencyScope; consumer: string; index: number; encoded: string }> {
+    const out: Array<{ scope: LatencyScope; consumer: string; index: number; encoded: string }> = [];
+    const add = (map: Map<number, LatencyCell>, scope: LatencyScope, consumer: string) => {
+      for (const [index, h] of map) out.push({ scope, consumer, index, encoded: encode(h) });
+    };
+    add(this.operationHours, 'operation-hour', '');
+    add(this.operationDays, 'operation-day', '');
+    for (const [consumer, byDay] of this.consumerDays) add(byDay, 'consumer-day', consumer);
     this.dirty.clear();
     return out;
   }
 
   /** Puts back a stored histogram. */
   load(scope: LatencyScope, consumer: string, index: number, encoded: string): void {
-    const cell = encoded.startsWith(SPARSE) ? SparseLatency.decode(encoded.slice(SPARSE.length)) : hdr.decodeFromCompressedBase64(encoded, 'packed', true);
+    const cell = decode(encoded);
     const map = this.mapOf(scope, consumer);
     const known = map.get(index);
-    if (known && !(known instanceof SparseLatency)) known.destroy();
+    if (known) {
+      this.dirty.delete(known);
+      if (!(known instanceof SparseLatency)) known.destroy();
+    }
     map.set(index, cell);
+  }
+
+  /**
+   * Adds a stored histogram into the one held: sparse cells add their
+   * durations (promoted to an HdrHistogram past PROMOTE_AT), HdrHistograms
+   * `add()`. A sum is marked changed so the next snapshot writes it back.
+   */
+  merge(scope: LatencyScope, consumer: string, index: number, encoded: string): void {
+    const map = this.mapOf(scope, consumer);
+    const known = map.get(index);
+    if (!known) return this.load(scope, consumer, index, encoded);
+    const stored = decode(encoded);
+    let merged: LatencyCell;
+    if (known instanceof SparseLatency && stored instanceof SparseLatency) {
+      known.addFrom(stored);
+      merged = known.distinct > PROMOTE_AT ? promote(known) : known;
+    } else if (known instanceof SparseLatency) {
+      known.addInto(stored as hdr.Histogram);
+      merged = stored;
+    } else {
+      if (stored instanceof SparseLatency) stored.addInto(known);
+      else {
+        known.add(stored);
+        stored.destroy();
+      }
+      merged = known;
+    }
+    if (merged !== known) {
+      this.dirty.delete(known);
+      if (!(known instanceof SparseLatency)) known.destroy();
+      map.set(index, merged);
+    }
+    this.dirty.set(merged, { scope, consumer, index });
   }
 
   private mapOf(scope: LatencyScope, consumer: string): Map<number, LatencyCell> {
@@ -336,8 +418,7 @@ export class LatencyBook {
     if (cell instanceof SparseLatency) {
       cell.record(value);
       if (cell.distinct > PROMOTE_AT) {
-        const h = newHistogram();
-        cell.addInto(h);
+        const h = promote(cell);
         map.set(index, h);
         this.dirty.delete(cell);
         cell = h;
@@ -392,3 +473,18 @@ type LatencyCell = SparseLatency | hdr.Histogram;
 /** About where a sparse cell (8 bytes per distinct duration) costs what a packed HdrHistogram does. */
 const PROMOTE_AT = 384;
 const SPARSE = 'sparse:';
+
+/** Sparse cells as `sparse:` + base64, HdrHistograms in hdr's compressed base64. */
+function encode(cell: LatencyCell): string {
+  return cell instanceof SparseLatency ? SPARSE + cell.encode() : hdr.encodeIntoCompressedBase64(cell);
+}
+
+function decode(encoded: string): LatencyCell {
+  return encoded.startsWith(SPARSE) ? SparseLatency.decode(encoded.slice(SPARSE.length)) : hdr.decodeFromCompressedBase64(encoded, 'packed', true);
+}
+
+function promote(cell: SparseLatency): hdr.Histogram {
+  const h = newHistogram();
+  cell.addInto(h);
+  return h;
+}

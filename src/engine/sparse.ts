@@ -22,7 +22,15 @@ export class SparseLatency {
   }
 
   record(durationMs: number): void {
-    const value = bucketOf(durationMs);
+    this.addCount(bucketOf(durationMs), 1);
+  }
+
+  /** Adds every duration of `other` (a stored cell merged into a live one). */
+  addFrom(other: SparseLatency): void {
+    for (let i = 0; i < other.size; i++) this.addCount(other.pairs[i * 2] as number, other.pairs[i * 2 + 1] as number);
+  }
+
+  private addCount(value: number, count: number): void {
     const pairs = this.pairs;
     let low = 0;
     let high = this.size;
@@ -32,7 +40,7 @@ export class SparseLatency {
       else high = mid;
     }
     if (low < this.size && pairs[low * 2] === value) {
-      pairs[low * 2 + 1]! += 1;
+      pairs[low * 2 + 1]! += count;
       return;
     }
     if (this.size * 2 === pairs.length) {
@@ -42,7 +50,7 @@ export class SparseLatency {
     }
     this.pairs.copyWithin(low * 2 + 2, low * 2, this.size * 2);
     this.pairs[low * 2] = value;
-    this.pairs[low * 2 + 1] = 1;
+    this.pairs[low * 2 + 1] = count;
     this.size++;
   }
 

@@ -8,6 +8,7 @@ import { MaintenanceSchedule, compileMaintenance } from '../slo/maintenance.js';
 import type { MaintenanceDefinition, ResolvedSpecSlo, SloProblem } from '../slo/model.js';
 import { checkOpenApiSchema } from './openapi-schema.js';
 import { checkPolicy, type Policy } from './policy.js';
+import { checkPatterns } from './patterns.js';
 import { ProblemList } from '../slo/problems.js';
 
 /** One lint finding: data with a stable rule id and a place in a file. */
@@ -35,8 +36,9 @@ export interface LintResult {
 const YEAR = 366 * 86_400_000;
 
 /**
- * Lints a loaded spec: the OpenAPI document itself, every x-slo block, the
- * maintenance windows, and (with a policy) the promises its tier requires.
+ * Lints a loaded spec: the OpenAPI document itself, its schema patterns
+ * (each must run in linear time), every x-slo block, the maintenance
+ * windows, and (with a policy) the promises its tier requires.
  *
  * @example
  * const { findings } = lintSpec(await loadSpec('specs/petstore.yaml'));
@@ -50,6 +52,7 @@ export function lintSpec(spec: Spec, options: LintOptions = {}): LintResult {
     ...checkOpenApiSchema(spec.document, spec.version),
     ...checkOperationIds(operations),
     ...checkPathParameters(spec, operations),
+    ...checkPatterns(spec),
     ...slo.problems,
     ...checkConsumerMaps(spec, slo),
     ...checkMaintenance(slo, at),

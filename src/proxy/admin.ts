@@ -9,7 +9,8 @@ export interface AdminOptions {
   host: string;
   /** When set, every endpoint but /healthz requires `Authorization: Bearer <token>`. */
   token?: string;
-  ready: () => boolean;
+  /** Readiness and what `/readyz` says about it (503 when not ready). */
+  ready: () => { ready: boolean; body: Record<string, unknown> };
   metrics: () => Registry;
   /** The report for `?window=&since=&until=&consumer=&operation=`; a SwornError becomes a 400 answer. */
   report: (query: URLSearchParams) => unknown;
@@ -39,7 +40,10 @@ export async function startAdmin(options: AdminOptions): Promise<{ url: string; 
       res.setHeader('www-authenticate', 'Bearer realm="sworn admin"');
       return json(res, 401, { title: 'Unauthorized', status: 401, detail: 'send Authorization: Bearer <admin token>' });
     }
-    if (path === '/readyz') return options.ready() ? json(res, 200, { status: 'ready' }) : json(res, 503, { status: 'draining' });
+    if (path === '/readyz') {
+      const { ready, body } = options.ready();
+      return json(res, ready ? 200 : 503, body);
+    }
     if (path === '/report') {
       let report: unknown;
       try {

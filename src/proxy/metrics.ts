@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { SloEngine } from '../engine/engine.js';
+import type { StoreHealth } from '../store/store.js';
 
 /** Prometheus metrics of the proxy (`GET /metrics` on the admin port). */
 export class ProxyMetrics {
@@ -7,6 +8,10 @@ export class ProxyMetrics {
   readonly requests: Counter<'operation' | 'status_class' | 'consumer'>;
   readonly violations: Counter<'operation' | 'consumer' | 'direction' | 'code'>;
   readonly duration: Histogram<'operation' | 'status_class' | 'consumer'>;
+  /** Requests the proxy answered itself before routing (malformed HTTP, timeouts, framing it refuses), by reason. */
+  readonly refused: Counter<'reason'>;
+  /** Idempotent requests sent again after a stale upstream connection failed before any answer. */
+  readonly retries: Counter<'operation'>;
 
   /** prom-client children by operation, status class and consumer: no label hashing per request. */
   private readonly children = new Map<string, Map<string, Map<string, { requests: { inc(): void }; duration: { observe(v: number): void } }>>>();
@@ -60,10 +65,41 @@ export class ProxyMetrics {
     };
   }
 
+  /** The store's health at scrape time: errors, what waits, what was dropped, the age of the last good flush. */
+  watchStore(health: () => StoreHealth): void {
+    const registers = [this.registry];
+    new Counter({ name: 'sworn_store_errors_total', help: 'Failed store writes and opens (disk full, I/O error, file unopenable); counts wait in memory and are retried.', registers, collect() {
+      this.reset();
+      this.inc(health().errors);
+    } });
+    new Counter({ name: 'sworn_store_dropped_total', help: 'Counts dropped because too many waited in memory for a store that could not be written, by kind.', labelNames: ['kind'], registers, collect() {
+      this.reset();
+      for (const [kind, n] of Object.entries(health().droppedByKind)) this.inc({ kind }, n);
+    } });
+    new Counter({ name: 'sworn_store_recreations_total', help: 'Times the store file was found deleted or replaced and written anew.', registers, collect() {
+      this.reset();
+      this.inc(health().recreations);
+    } });
+    new Gauge({ name: 'sworn_store_pending', help: 'Entries waiting in memory for the next store write.', registers, collect() {
+      this.set(health().pending);
+    } });
+    new Gauge({ name: 'sworn_store_healthy', help: '1 when the last store write succeeded, 0 while failing or unavailable.', registers, collect() {
+      const state = health().state;
+      this.set(state === 'ok' || state === 'recreated' ? 1 : 0);
+    } });
+    new Gauge({ name: 'sworn_store_last_flush_age_seconds', help: 'Seconds since the last good store write (since start when none yet).', registers, collect() {
+      const h = health();
+      this.set(Math.max(0, (Date.now() - (h.lastGoodFlushAt ?? h.since)) / 1_000)); // the store keeps wall-clock times
+    } });
+  }
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'sworn_process_' });
     this.requests = new Counter({ name: 'sworn_requests_total', help: 'Requests through the proxy, by operation, status class and consumer.', labelNames: ['operation', 'status_class', 'consumer'], registers: [this.registry] });
     this.violations = new Counter({ name: 'sworn_violations_total', help: 'Contract violations, by operation, consumer, direction (request = consumer breach, response = provider breach) and code.', labelNames: ['operation', 'consumer', 'direction', 'code'], registers: [this.registry] });
+    this.refused = new Counter({ name: 'sworn_refused_requests_total', help: 'Requests the proxy answered itself before routing: malformed (the HTTP parser refused it), header-timeout, header-too-large, duplicate-host, transfer-coding, request-target, options-asterisk.', labelNames: ['reason'], registers: [this.registry] });
+    for (const reason of ['malformed', 'header-timeout', 'header-too-large', 'duplicate-host', 'transfer-coding', 'request-target', 'options-asterisk']) this.refused.inc({ reason }, 0);
+    this.retries = new Counter({ name: 'sworn_upstream_retries_total', help: 'Idempotent requests sent once more, on a fresh connection, after the upstream dropped a pooled connection before answering.', labelNames: ['operation'], registers: [this.registry] });
     this.duration = new Histogram({
       name: 'sworn_request_duration_seconds',
       help: 'From the first request byte received to the last response byte sent.',

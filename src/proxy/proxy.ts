@@ -1,5 +1,4 @@
 import http, { type IncomingMessage, type ServerResponse, type IncomingHttpHeaders } from 'node:http';
-import https from 'node:https';
 import { dirname } from 'node:path';
 import { randomUUID } from 'node:crypto';
 
@@ -11,8 +10,8 @@ import { SwornError } from '../errors.js';
 import type { Spec } from '../spec/load-spec.js';
 import { listOperations, type Operation } from '../spec/operations.js';
 import { resolveSlos } from '../slo/resolve.js';
-import { compileRouter } from '../router/router.js';
-import { compileValidators, validateRequest, validateResponse, type CompiledOperation } from '../validate/index.js';
+import { compileRouter, parseTarget, type Reading, type RequestTarget } from '../router/index.js';
+import { allSecretNames, compileValidators, unsupportedPatterns, validateRequest, validateResponse, type CompiledOperation } from '../validate/index.js';
 import type { Violation } from '../validate/violation.js';
 import { Store } from '../store/store.js';
 import { SloEngine, type EngineEvent } from '../engine/engine.js';
@@ -21,10 +20,13 @@ import { ConsumerIdentifier, type Consumer } from './consumers.js';
 import { ConformanceStats } from './stats.js';
 import { ProxyMetrics } from './metrics.js';
 import { sendProblem, violationList, violationsHeader } from './problem.js';
-import { redactBody, redactHeaders, redactQuery } from './redact.js';
+import { redactBody, redactHeaders, redactPath, redactQuery } from './redact.js';
 import { createLogger, RateLimitedLog } from './log.js';
 import { listen, startAdmin } from './admin.js';
-import { forward, ForwardError } from './forward.js';
+import { ClientGoneError, DeadlineError, forward, ForwardError, InvalidStatusError } from './forward.js';
+import { readBody, type BodyRead } from './body.js';
+import { backwardHeaders, forwardHeaders, headerCount, headerString, headerTokens } from './headers.js';
+import { tunnelUpgrade, type UpgradeVerdict } from './tunnel.js';
 
 export interface ProxyOptions {
   spec: Spec;
@@ -44,10 +46,26 @@ export interface ProxyOptions {
   violationsHeader?: boolean;
   /** SQLite file; `':memory:'` keeps nothing; default `sworn.db`. */
   store?: string;
+  /**
+   * Refuse to start when the store cannot be opened (SWORN_ERR_STORE). By
+   * default the proxy starts anyway, counts in memory, and opens the store
+   * as soon as it can.
+   */
+  storeRequired?: boolean;
   /** Bytes of each body kept for validation (default 1 MiB); larger bodies pass unchecked. */
   maxBody?: number;
-  /** No response within this many ms -> 504 (default 30 s). */
+  /** No response headers within this many ms of the request's arrival (waiting for a socket included) -> 504 (default 30 s). */
   timeoutMs?: number;
+  /** The request headers must arrive within this (default 10 s); slower -> 408. */
+  headerTimeoutMs?: number;
+  /**
+   * The request body (up to --max-body) must arrive within this after the
+   * headers (default 30 s); slower -> 408. A body over --max-body streams on,
+   * and may then not stay idle longer than this between chunks.
+   */
+  bodyTimeoutMs?: number;
+  /** Upstream sockets (default 128); at most a quarter of them carry streamed uploads (bodies over --max-body). */
+  upstreamConnections?: number;
   /** How long SIGTERM waits for in-flight requests (default 10 s). */
   drainTimeoutMs?: number;
   /** Store flush interval (default 1 s): what a crash can lose at most. */
@@ -87,8 +105,6 @@ export interface RunningProxy {
   inFlight(): number;
 }
 
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'expect', 'http2-settings']);
-
 interface Exchange {
   started: number;
   /** Epoch ms when the first request byte arrived. */
@@ -97,6 +113,8 @@ interface Exchange {
   method: string;
   path: string;
   query: string;
+  /** Path parameters (percent-decoded), when an operation matched. */
+  params: Record<string, string>;
   operation: CompiledOperation | undefined;
   consumer: Consumer;
   violations: Violation[];
@@ -140,11 +158,30 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   // Headers, query parameters and cookies that identify consumers are credentials too: never stored.
   const identificationSecrets = slo.consumers.identify.flatMap((m) => [m.apiKey?.header?.toLowerCase(), m.apiKey?.query, m.apiKey?.cookie, m.jwt?.header?.toLowerCase()]).filter((n): n is string => n !== undefined);
   for (const op of compiled.values()) for (const name of identificationSecrets) op.secretNames.add(name);
-  const unknownRouteSecrets: ReadonlySet<string> = new Set(identificationSecrets);
+  // A request no operation matches is redacted with every secret name the spec knows.
+  const unknownRouteSecrets: ReadonlySet<string> = new Set([...allSecretNames(compiled), ...identificationSecrets]);
+  const unsupported = unsupportedPatterns(compiled);
+  if (unsupported.length > 0) logger.warn({ patterns: unsupported.slice(0, 20), count: unsupported.length }, `${unsupported.length} schema pattern(s) cannot run in linear time and are not checked; \`sworn lint\` lists them (pattern-unsupported)`);
   const clock = options.clock;
   const now = clock ?? Date.now;
   const flushIntervalMs = options.flushIntervalMs ?? 1_000;
-  const store = new Store(options.store ?? 'sworn.db', { now: now() });
+  // A store that cannot be written never stops traffic: counts wait in memory (bounded, drops counted) and every flush retries.
+  const store = new Store(options.store ?? 'sworn.db', {
+    now: now(),
+    required: options.storeRequired === true,
+    onEvent: (event) => {
+      if (event.kind === 'recreated') {
+        logger.warn({ cause: event.cause, store: store.path }, 'the store file was deleted or replaced; writing the whole state to a new one');
+        store.addCounts(stats.totals(), now());
+      } else {
+        logger.info({ store: store.path }, 'the store opened; merging what it holds with what was counted meanwhile');
+        engine.restore(store.loadSlo(), { merge: true });
+        stats.restore(store.load());
+      }
+      store.saveSlo(engine.takeSnapshot({ all: true }));
+    },
+  });
+  if (store.health().state === 'unavailable') logger.error({ store: store.path, cause: store.health().cause }, 'the store cannot be opened; traffic is forwarded and counted in memory, and opening is retried at every flush (--store-required refuses to start instead)');
   // Latency histograms go to the store with every flush too, so a crash loses at most one interval of anything.
   const engine = new SloEngine(slo, { now, latencyIntervalMs: flushIntervalMs });
   engine.restore(store.loadSlo());
@@ -161,15 +198,28 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   identifier.remember(stats.consumers());
   const metrics = new ProxyMetrics();
   metrics.watchSlo(engine, operations.map((o) => o.id));
-  const pool = new Pool(upstreamUrl.origin, { connections: 128, pipelining: 1, keepAliveTimeout: 30_000, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+  metrics.watchStore(() => store.health());
+  const connections = options.upstreamConnections ?? 128;
+  const headerTimeoutMs = options.headerTimeoutMs ?? 10_000;
+  const bodyTimeoutMs = options.bodyTimeoutMs ?? 30_000;
+  const poolOptions = { pipelining: 1, keepAliveTimeout: 4_000, headersTimeout: timeoutMs, bodyTimeout: timeoutMs };
+  // Requests with no body or a body read whole take the main pool. Uploads that stream (over --max-body)
+  // take a pool of their own, a quarter the size, so slow uploaders cannot pin every upstream socket.
+  const pool = new Pool(upstreamUrl.origin, { ...poolOptions, connections });
+  const uploadPool = new Pool(upstreamUrl.origin, { ...poolOptions, connections: Math.max(1, Math.floor(connections / 4)) });
+  // A request repeated after a stale keep-alive socket failed goes on a connection of its own.
+  const retryPool = new Pool(upstreamUrl.origin, { ...poolOptions, connections: Math.max(1, Math.floor(connections / 8)) });
   const fallbackPool = options.fallback ? new Pool(new URL(options.fallback).origin, { connections: 32, pipelining: 1, headersTimeout: timeoutMs, bodyTimeout: timeoutMs }) : undefined;
+  const pools = [pool, uploadPool, retryPool, ...(fallbackPool ? [fallbackPool] : [])];
+  const failureLog = new RateLimitedLog(logger, options.violationLogsPerSecond ?? 20, Date.now, 'failure');
   const flushTimer = setInterval(() => {
     try {
       store.saveSlo(engine.takeSnapshot());
-      store.flush(now());
+      const flushed = store.flush(now());
+      if (!flushed.ok) failureLog.error({ err: flushed.error, store: store.health() }, 'store flush failed; counts stay in memory and are retried');
       if (now() - lastPrune >= PRUNE_EVERY_MS) prune();
     } catch (error) {
-      logger.error({ err: error }, 'store flush failed; counts stay in memory and are retried');
+      failureLog.error({ err: error }, 'store upkeep failed');
     }
   }, flushIntervalMs);
   flushTimer.unref();
@@ -178,6 +228,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   let draining = false;
   const drained: Array<() => void> = [];
   const basePath = upstreamUrl.pathname.replace(/\/+$/, '');
+  const declaredMethods = [...new Set(operations.map((o) => o.method.toUpperCase()))].sort().join(', ');
 
   const record = (ex: Exchange, status: number, outcome: EngineEvent['outcome']) => {
     const operationId = ex.operation?.operation.id ?? '(unknown)';
@@ -192,8 +243,20 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
         engine.record({ at: ex.at, operationId, consumer: ex.consumer.name, tier: ex.consumer.tier, status, durationMs, outcome });
       }
     } catch (error) {
-      logger.error({ err: error, requestId: ex.requestId }, 'recording failed');
+      failureLog.error({ err: error, requestId: ex.requestId }, 'recording failed');
     }
+  };
+
+  /** A request the proxy answers itself before routing (malformed framing, `OPTIONS *`): counted by reason, never an operation's. */
+  const refuse = (res: ServerResponse, reason: string, status: number, title: string, detail: string, headers: Record<string, string> = {}) => {
+    stats.countRefused(reason);
+    metrics.refused.inc({ reason });
+    for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+    if (status >= 400) res.setHeader('connection', 'close');
+    if (status < 400) {
+      res.writeHead(status, { 'content-length': 0 });
+      res.end();
+    } else sendProblem(res, status, title, detail);
   };
 
   const report = (ex: Exchange, violations: Violation[], sample: () => unknown) => {
@@ -217,7 +280,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     return {
       request: {
         method: ex.method,
-        path: ex.path,
+        path: ex.operation ? redactPath(ex.path, ex.params, ex.operation) : ex.path,
         query: redactQuery(ex.query, secrets),
         headers: redactHeaders(req.headers, secrets),
         body: ex.requestTooLarge ? '<over --max-body>' : redactBody(ex.requestBody, req.headers['content-type'], secrets),
@@ -225,102 +288,107 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     };
   };
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /** Why a request cannot be forwarded as framed, answered before routing (RFC 9112 §3.2, §6.1). */
+  const framingProblem = (req: IncomingMessage, target: RequestTarget): { reason: string; status: number; title: string; detail: string } | undefined => {
+    if (target.form === 'invalid') return { reason: 'request-target', status: 400, title: 'Bad Request', detail: 'the request target is neither a path nor an absolute URL' };
+    if (headerCount(req.rawHeaders, 'host') > 1) return { reason: 'duplicate-host', status: 400, title: 'Bad Request', detail: 'the request has more than one Host header (RFC 9112 §3.2)' };
+    const te = req.headers['transfer-encoding'];
+    if (te !== undefined) {
+      const codings = [...headerTokens(te)];
+      if (codings.length !== 1 || codings[0] !== 'chunked') return { reason: 'transfer-coding', status: 501, title: 'Not Implemented', detail: `the transfer coding ${JSON.stringify(headerString(te))} is not supported: only chunked (send Content-Encoding for compressed bodies)` };
+    }
+    return undefined;
+  };
+
+  /** Routing, identification and the exchange record, shared by requests and upgrades. */
+  const begin = async (req: IncomingMessage, target: RequestTarget): Promise<{ ex: Exchange; readings: Reading[] }> => {
     const started = performance.now();
     const at = now();
-    const rawUrl = req.url ?? '/';
-    const q = rawUrl.indexOf('?');
-    const path = q < 0 ? rawUrl : rawUrl.slice(0, q);
-    const query = q < 0 ? '' : rawUrl.slice(q + 1);
     const method = req.method ?? 'GET';
     const requestIdHeader = req.headers['x-request-id'];
     const requestId = typeof requestIdHeader === 'string' && requestIdHeader.length <= 200 ? requestIdHeader : '';
-    let match: ReturnType<typeof router.match>;
-    try {
-      match = router.match(method, path);
-    } catch {
-      match = undefined; // a path find-my-way cannot decode (malformed percent-encoding)
-    }
+    const resolution = router.resolve(method, target.path);
+    const match = resolution.match;
     const operation = match ? compiled.get(match.operation) : undefined;
-    const identified = identifier.identify(req, rawUrl);
+    const identified = identifier.identify(req, target.originForm);
     const consumer = identified instanceof Promise ? await identified : identified;
-    const ex: Exchange = { started, at, requestId, method, path, query, operation, consumer, violations: [], requestBody: undefined, requestTooLarge: false };
+    const ex: Exchange = { started, at, requestId, method, path: target.path, query: target.query, params: match?.params ?? {}, operation, consumer, violations: [], requestBody: undefined, requestTooLarge: false };
+    return { ex, readings: resolution.readings };
+  };
+
+  /** The finding for a path that only matches under a reading servers disagree on. */
+  const ambiguity = (ex: Exchange, readings: Reading[]): Violation => ({
+    code: 'request-path-ambiguous',
+    operationId: ex.operation!.operation.id,
+    direction: 'request',
+    location: 'path',
+    pointer: ex.path,
+    keyword: null,
+    message: `the path matches ${ex.operation!.operation.id} only if the server reads it with ${readings.join(', ')}; servers disagree on that (see docs/proxy.md#paths)`,
+  });
+
+  const unknownRoute = (ex: Exchange, req: IncomingMessage) => {
+    store.countUnknownRoute(ex.method, stats.countUnknownRoute(ex.method, ex.path), ex.at);
+    report(ex, [{ code: 'unknown-route', operationId: null, direction: 'request', location: 'route', pointer: ex.path, keyword: null, message: `no operation matches ${ex.method} ${ex.path}; forwarded unchecked` }], () => requestSample(ex, req));
+  };
+
+  const refuseRequest = (res: ServerResponse, ex: Exchange, violations: Violation[]) => {
+    const security = violations.every((v) => v.code === 'request-security');
+    const status = security ? 401 : 400;
+    sendProblem(res, status, security ? 'Unauthorized' : 'Bad Request', `the request breaks the API contract of ${ex.operation!.operation.id} (${violations.length} violation${violations.length === 1 ? '' : 's'})`, { operationId: ex.operation!.operation.id, violations: violationList(violations), requestId: ex.requestId });
+    return status;
+  };
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const target = parseTarget(req.url ?? '/');
+    const method = req.method ?? 'GET';
+    if (target.form === 'asterisk') {
+      // `OPTIONS *` asks about the server, not a resource (RFC 9110 §9.3.7): answered here, for the methods the spec declares.
+      if (method === 'OPTIONS') refuse(res, 'options-asterisk', 200, 'OK', '', { allow: declaredMethods });
+      else refuse(res, 'request-target', 400, 'Bad Request', `the request target * is only for OPTIONS, not ${method}`);
+      return;
+    }
+    const framing = framingProblem(req, target);
+    if (framing) {
+      refuse(res, framing.reason, framing.status, framing.title, framing.detail);
+      return;
+    }
+    const { ex, readings } = await begin(req, target);
+    const operation = ex.operation;
+    const enforce = mode === 'enforce' && operation !== undefined;
 
     // A CORS preflight the spec does not describe is the browser's, not the consumer's: forwarded, not a violation.
     const preflight = method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined;
-    if (!operation && !preflight) {
-      store.countUnknownRoute(method, stats.countUnknownRoute(method, path), at);
-      report(ex, [{ code: 'unknown-route', operationId: null, direction: 'request', location: 'route', pointer: path, keyword: null, message: `no operation matches ${method} ${path}; forwarded unchecked` }], () => requestSample(ex, req));
+    if (!operation && !preflight) unknownRoute(ex, req);
+    const pathViolations = operation && readings.length > 0 ? [ambiguity(ex, readings)] : [];
+    if (enforce && pathViolations.length > 0) {
+      report(ex, pathViolations, () => requestSample(ex, req));
+      record(ex, refuseRequest(res, ex, pathViolations), 'response');
+      return;
     }
 
-    const hasBody = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
-    const enforce = mode === 'enforce' && operation !== undefined;
-    let body: AsyncIterable<Buffer> | Buffer | undefined;
-    const requestChunks: Buffer[] = [];
-    let requestBytes = 0;
-    const keep = (chunk: Buffer) => {
-      if (ex.requestTooLarge) return;
-      requestBytes += chunk.length;
-      if (requestBytes > maxBody) {
-        ex.requestTooLarge = true;
-        requestChunks.length = 0;
-      } else requestChunks.push(chunk);
-    };
-
-    const declaredLength = Number(req.headers['content-length'] ?? Number.NaN);
-    if (hasBody && req.headers['transfer-encoding'] === undefined && declaredLength <= maxBody) {
-      // A body of known length within --max-body is read whole and sent as one buffer (as nginx does):
-      // undici writes it at once, and the copy for validation is the same buffer.
-      let whole: Buffer;
-      try {
-        whole = await readWhole(req);
-      } catch {
-        record(ex, 499, 'client-abort'); // the client went away mid-body
-        return;
-      }
-      requestChunks.push(whole);
-      requestBytes = whole.length;
-      body = whole;
-    } else if (hasBody && enforce) {
-      // Enforce, length unknown or over the limit: read up to --max-body before deciding whether to forward.
-      const buffered: Buffer[] = [];
-      const iterator = req[Symbol.asyncIterator]();
-      let overflow: IteratorResult<Buffer> | undefined;
-      for (;;) {
-        const next = (await iterator.next()) as IteratorResult<Buffer>;
-        if (next.done) break;
-        buffered.push(next.value);
-        keep(next.value);
-        if (ex.requestTooLarge) {
-          overflow = next;
-          break;
-        }
-      }
-      if (overflow) {
-        body = (async function* () {
-          for (const chunk of buffered) yield chunk;
-          for (;;) {
-            const next = (await iterator.next()) as IteratorResult<Buffer>;
-            if (next.done) return;
-            yield next.value;
-          }
-        })();
-      } else body = Buffer.concat(buffered);
-    } else if (hasBody) {
-      body = (async function* () {
-        for await (const chunk of req as AsyncIterable<Buffer>) {
-          keep(chunk);
-          yield chunk;
-        }
-      })();
+    // The body (up to --max-body) is read before anything goes upstream: a slow client holds no upstream socket.
+    const read: BodyRead = await readBody(req, maxBody, bodyTimeoutMs);
+    if (read.kind === 'aborted') {
+      record(ex, 499, 'client-abort'); // the client went away mid-body
+      return;
     }
+    if (read.kind === 'timeout') {
+      res.setHeader('connection', 'close');
+      sendProblem(res, 408, 'Request Timeout', `the request body did not arrive within ${bodyTimeoutMs} ms`);
+      res.once('finish', () => req.destroy());
+      record(ex, 408, 'response');
+      return;
+    }
+    const body = read.kind === 'whole' ? read.body : read.kind === 'over' ? read.stream : undefined;
+    ex.requestTooLarge = read.kind === 'over';
+    ex.requestBody = read.kind === 'whole' ? read.body : undefined;
 
     const requestChecks = async () => {
-      if (!operation || !match) return [];
-      ex.requestBody = hasBody && !ex.requestTooLarge ? (requestChunks.length === 1 ? requestChunks[0] : Buffer.concat(requestChunks)) : undefined;
-      const violations = await validateRequest(operation, { params: match.params, query, headers: req.headers, body: hasBody ? ex.requestBody ?? Buffer.alloc(0) : undefined, bodyTooLarge: ex.requestTooLarge });
-      recordParameterUsage(store, consumer.name, operation, query, req.headers);
-      return violations;
+      if (!operation) return [];
+      const violations = await validateRequest(operation, { params: ex.params, query: ex.query, headers: req.headers, body: read.kind === 'none' ? undefined : ex.requestBody ?? Buffer.alloc(0), bodyTooLarge: ex.requestTooLarge, maxDecoded: maxBody });
+      recordParameterUsage(store, ex.consumer.name, operation, ex.query, req.headers);
+      return [...pathViolations, ...violations];
     };
 
     if (enforce) {
@@ -329,41 +397,49 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       report(ex, violations, () => requestSample(ex, req));
       const blocking = violations.filter((v) => v.code !== 'not-validated');
       if (blocking.length > 0) {
-        const security = blocking.every((v) => v.code === 'request-security');
-        sendProblem(res, security ? 401 : 400, security ? 'Unauthorized' : 'Bad Request', `the request breaks the API contract of ${operation!.operation.id} (${blocking.length} violation${blocking.length === 1 ? '' : 's'})`, { operationId: operation!.operation.id, violations: violationList(blocking), requestId: ex.requestId });
-        record(ex, security ? 401 : 400, 'response');
+        record(ex, refuseRequest(res, ex, blocking), 'response');
         return;
       }
     }
 
     const holdResponse = operation !== undefined && (enforce || options.violationsHeader === true);
-    const forwardOptions = { path: basePath + rawUrl, method, headers: forwardHeaders(req), body: body ?? null, keep: operation ? maxBody : 0, hold: holdResponse, outgoing: backwardHeaders };
+    const forwardOptions = { path: basePath + target.originForm, method, headers: forwardHeaders(req, target.host), body: body ?? null, keep: operation ? maxBody : 0, hold: holdResponse, outgoing: backwardHeaders, deadlineMs: timeoutMs };
+    const replayable = body === undefined || Buffer.isBuffer(body);
+    const retry = replayable && SAFE_TO_REPEAT.has(method) ? { dispatcher: retryPool, onRetry: () => metrics.retries.inc({ operation: operation?.operation.id ?? '(unknown)' }) } : undefined;
     // The mock fallback can only take requests whose body can be sent again.
-    const fallbackable = fallbackPool !== undefined && (body === undefined || Buffer.isBuffer(body));
-    const viaFallback = () => forward(fallbackPool!, res, { ...forwardOptions, path: rawUrl });
+    const fallbackable = fallbackPool !== undefined && replayable;
+    const viaFallback = () => forward(fallbackPool!, res, { ...forwardOptions, path: target.originForm });
     let upstream: Awaited<ReturnType<typeof forward>>;
     try {
-      upstream = await forward(pool, res, fallbackable ? { ...forwardOptions, divert: (status) => status === 501 } : forwardOptions).catch((error: unknown) => {
+      upstream = await forward(replayable ? pool : uploadPool, res, { ...forwardOptions, ...(retry ? { retry } : {}), ...(fallbackable ? { divert: (status: number) => status === 501 } : {}) }).catch((error: unknown) => {
         if (fallbackable && unreachable(error)) return viaFallback();
         throw error;
       });
       if (upstream.diverted) upstream = await viaFallback();
     } catch (error) {
       const cause = error instanceof ForwardError ? error.cause : (error as Error & { code?: string });
-      if (res.destroyed || (error instanceof ForwardError && error.sent) || /client closed/.test(cause.message)) {
+      if (cause instanceof ClientGoneError || res.destroyed || (error instanceof ForwardError && error.sent)) {
         // The client went away, or the upstream broke off a response already under way.
         if (error instanceof ForwardError && error.sent && !res.destroyed) {
-          logger.error({ requestId: ex.requestId || randomUUID(), code: cause.code }, 'the upstream broke off the response body');
+          failureLog.error({ requestId: ex.requestId || randomUUID(), code: cause.code }, 'the upstream broke off the response body');
           res.destroy();
           record(ex, 502, 'upstream-error');
         } else record(ex, 499, 'client-abort');
         return;
       }
-      const timeout = cause instanceof undiciErrors.HeadersTimeoutError || cause.code === 'UND_ERR_HEADERS_TIMEOUT' || cause.code === 'UND_ERR_CONNECT_TIMEOUT';
+      if (cause.code === 'UND_ERR_INVALID_ARG' || cause.name === 'InvalidArgumentError') {
+        // The request cannot be written as HTTP (e.g. a header value undici refuses): the client's fault, not the upstream's.
+        const detail = `the request cannot be forwarded: ${cause.message}`;
+        if (operation) report(ex, [{ code: 'request-parameter-invalid', operationId: operation.operation.id, direction: 'request', location: 'header', pointer: '', keyword: null, message: detail }], () => requestSample(ex, req));
+        sendProblem(res, 400, 'Bad Request', detail);
+        record(ex, 400, 'response');
+        return;
+      }
+      const timeout = cause instanceof DeadlineError || cause instanceof undiciErrors.HeadersTimeoutError || cause.code === 'UND_ERR_HEADERS_TIMEOUT' || cause.code === 'UND_ERR_CONNECT_TIMEOUT';
       const status = timeout ? 504 : 502;
-      const detail = timeout ? `the upstream sent no response within ${timeoutMs} ms` : `the upstream could not be reached or reset the connection (${cause.code ?? cause.message})`;
+      const detail = timeout ? `the upstream sent no response within ${timeoutMs} ms` : cause instanceof InvalidStatusError ? cause.message : `the upstream could not be reached or reset the connection (${cause.code ?? cause.message})`;
       if (ex.requestId === '') ex.requestId = randomUUID();
-      logger.error({ requestId: ex.requestId, upstream: upstreamUrl.origin, code: cause.code, status }, detail);
+      failureLog.error({ requestId: ex.requestId, upstream: upstreamUrl.origin, code: cause.code, status }, detail);
       if (!enforce) {
         ex.violations = await requestChecks().catch(() => []);
         report(ex, ex.violations, () => requestSample(ex, req));
@@ -379,11 +455,12 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       ...requestSample(ex, req),
       response: { status, headers: redactHeaders(upstream.headers, operation!.secretNames), body: upstream.tooLarge ? '<over --max-body>' : redactBody(concat(upstream.chunks), headerString(upstream.headers['content-type']), operation!.secretNames) },
     });
+    const responseChecks = () => validateResponse(operation!, { status, headers: upstream.headers, body: concat(upstream.chunks), bodyTooLarge: upstream.tooLarge, bodyless, maxDecoded: maxBody });
 
     if (holdResponse && !upstream.written) {
       // The whole response is held: check it, then announce, replace or pass it.
       if (!enforce) ex.violations = await requestChecks();
-      const responseViolations = await validateResponse(operation!, { status, headers: upstream.headers, body: concat(upstream.chunks), bodyTooLarge: false, bodyless });
+      const responseViolations = await responseChecks();
       report(ex, [...(enforce ? [] : ex.violations), ...responseViolations], responseSample);
       if (enforce && options.enforceResponses && responseViolations.length > 0) {
         sendProblem(res, 502, 'Bad Gateway', `the upstream's response breaks the API contract of ${operation!.operation.id}`, { operationId: operation!.operation.id, violations: violationList(responseViolations), requestId: ex.requestId });
@@ -404,17 +481,50 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     // The exchange is over for the client; check it now, off its critical path.
     if (operation) {
       const requestViolations = enforce ? [] : await requestChecks();
-      const responseViolations = await validateResponse(operation, { status, headers: upstream.headers, body: concat(upstream.chunks), bodyTooLarge: upstream.tooLarge, bodyless });
-      report(ex, [...requestViolations, ...responseViolations], responseSample);
+      report(ex, [...requestViolations, ...(await responseChecks())], responseSample);
     }
   }
 
-  const server = http.createServer({ requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 65_000 }, (req, res) => {
+  /** An upgrade is a request like any other: routed, identified, checked (refused in enforce mode when invalid) and counted. */
+  const admitUpgrade = async (req: IncomingMessage): Promise<UpgradeVerdict> => {
+    const target = parseTarget(req.url ?? '/');
+    const framing = target.form === 'asterisk' ? { reason: 'request-target', status: 400, title: 'Bad Request', detail: 'the request target * cannot be upgraded' } : framingProblem(req, target);
+    if (framing) {
+      stats.countRefused(framing.reason);
+      metrics.refused.inc({ reason: framing.reason });
+      return { refuse: { status: framing.status, body: problemBody(framing.status, framing.title, framing.detail) } };
+    }
+    const { ex, readings } = await begin(req, target);
+    const operation = ex.operation;
+    if (!operation) unknownRoute(ex, req);
+    const violations = operation ? [...(readings.length > 0 ? [ambiguity(ex, readings)] : []), ...(await validateRequest(operation, { params: ex.params, query: ex.query, headers: req.headers, body: undefined, bodyTooLarge: false, maxDecoded: maxBody }))] : [];
+    if (operation && hasUpgradeBody(req)) violations.push({ code: 'not-validated', operationId: operation.operation.id, direction: 'request', location: 'body', pointer: '', keyword: null, message: 'not-validated: upgrade-body (a body sent with an upgrade request goes into the tunnel unchecked)' });
+    report(ex, violations, () => requestSample(ex, req));
+    const blocking = violations.filter((v) => v.code !== 'not-validated' || hasUpgradeBody(req));
+    if (mode === 'enforce' && operation && blocking.length > 0) {
+      const security = blocking.every((v) => v.code === 'request-security');
+      const status = security ? 401 : 400;
+      record(ex, status, 'response');
+      return { refuse: { status, body: problemBody(status, security ? 'Unauthorized' : 'Bad Request', `the upgrade request breaks the API contract of ${operation.operation.id}`, { operationId: operation.operation.id, violations: violationList(blocking), requestId: ex.requestId }) } };
+    }
+    return {
+      path: basePath + target.originForm,
+      headers: forwardHeaders(req, target.host),
+      done: (status, outcome, headers) => {
+        record(ex, status, outcome);
+        if (operation && outcome === 'response') {
+          validateResponse(operation, { status, headers: headers ?? {}, body: undefined, bodyTooLarge: false, bodyless: true, maxDecoded: maxBody }).then((v) => report(ex, v, () => requestSample(ex, req)), () => undefined);
+        }
+      },
+    };
+  };
+
+  const server = http.createServer({ requestTimeout: 0, headersTimeout: headerTimeoutMs, keepAliveTimeout: 65_000, connectionsCheckingInterval: Math.min(1_000, headerTimeoutMs) }, (req, res) => {
     inFlight++;
     handle(req, res)
       .catch((error: unknown) => {
-        // A bug in one exchange never takes the process down, nor leaves the client hanging.
-        logger.error({ err: error, url: req.url }, 'request handling failed');
+        // A bug in one exchange never takes the process down, nor leaves the client hanging. No query string in the log: it may hold a secret.
+        failureLog.error({ err: error, method: req.method, path: (req.url ?? '').split('?')[0] }, 'request handling failed');
         sendProblem(res, 502, 'Bad Gateway', 'the proxy failed while handling this request; the failure is logged');
       })
       .finally(() => {
@@ -423,26 +533,48 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       });
   });
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
-    logger.warn({ code: error.code }, 'malformed request from a client');
-    if ((socket as Socket).writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    // Malformed HTTP never reaches an operation; it is counted by reason (and what the parser said), and answered.
+    const timeout = error.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+    const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+    const reason = timeout ? 'header-timeout' : tooLarge ? 'header-too-large' : 'malformed';
+    stats.countRefused(reason);
+    metrics.refused.inc({ reason });
+    failureLog.warn({ code: error.code }, timeout ? `a client sent no complete request headers within ${headerTimeoutMs} ms` : 'malformed request from a client');
+    const status = timeout ? '408 Request Timeout' : tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request';
+    if ((socket as Socket).writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     else socket.destroy();
   });
-  server.on('upgrade', (req, socket, head) => tunnelUpgrade(req, socket as Socket, head, upstreamUrl, basePath, logger));
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    inFlight++;
+    let left = false;
+    const leave = () => {
+      if (left) return;
+      left = true;
+      inFlight--;
+      if (inFlight === 0) for (const done of drained.splice(0)) done();
+    };
+    socket.once('close', leave);
+    tunnelUpgrade(req, socket as Socket, head, upstreamUrl, admitUpgrade, (message, code) => failureLog.error({ code }, message));
+  });
 
   const saveAndClose = () => {
     store.saveSlo(engine.takeSnapshot({ force: true }));
-    store.close(now());
+    const closed = store.close(now());
+    if (!closed.ok) logger.error({ err: closed.error, unwritten: closed.unwritten, store: store.path }, 'the store could not be written at shutdown; the counts not written are lost');
   };
   const sloReport = (reportOptions: ReportOptions = {}) => {
     // A window reads the store's hourly counts: what is still in memory goes there first.
-    if (reportOptions.since !== undefined) store.flush(now());
+    if (reportOptions.since !== undefined) {
+      const flushed = store.flush(now());
+      if (!flushed.ok) throw new SwornError('SWORN_ERR_STORE', `a report over a window reads the store, which cannot be written now: ${flushed.error?.message ?? 'unknown'}`, { hint: 'GET /readyz says why; the live report (no window) is served from memory.' });
+    }
     return buildReport({ spec: { title: spec.title, version: spec.apiVersion }, operations, engine, conformance: reportOptions.since === undefined ? stats.report(new Date(now())) : undefined, store, now: now() }, reportOptions);
   };
+  const closePools = () => Promise.all(pools.map((p) => p.close().catch(() => undefined)));
   const cleanUp = async () => {
     clearInterval(flushTimer);
     saveAndClose();
-    await pool.close().catch(() => undefined);
-    await fallbackPool?.close().catch(() => undefined);
+    await closePools();
   };
   try {
     await listen(server, options.port ?? 8000, options.host ?? '127.0.0.1', '--port');
@@ -457,7 +589,13 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     port: options.adminPort ?? 9464,
     host: options.adminHost ?? '127.0.0.1',
     ...(options.adminToken ? { token: options.adminToken } : {}),
-    ready: () => !draining,
+    ready: () => {
+      const health = store.health();
+      const storeOk = health.state === 'ok' || health.state === 'recreated';
+      // The store's trouble is reported, not made the pod's: traffic flows on unless --store-required.
+      const ready = !draining && (storeOk || options.storeRequired !== true);
+      return { ready, body: { status: draining ? 'draining' : storeOk ? 'ready' : 'degraded', store: health } };
+    },
     metrics: () => metrics.registry,
     report: (query) => {
       const get = (name: string) => query.get(name) ?? undefined;
@@ -487,8 +625,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     server.closeAllConnections();
     clearInterval(flushTimer);
     saveAndClose();
-    await pool.close().catch(() => undefined);
-    await fallbackPool?.close().catch(() => undefined);
+    await closePools();
     await admin?.close();
   })());
 
@@ -534,98 +671,18 @@ function concat(chunks: Buffer[]): Buffer {
   return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
 }
 
-/** Reads a whole request body with plain events (cheaper than async iteration); rejects if the client goes away. */
-function readWhole(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let done = false;
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.once('end', () => {
-      done = true;
-      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
-    });
-    req.once('error', reject);
-    req.once('close', () => {
-      if (!done) reject(new Error('client closed the request before its body ended'));
-    });
-  });
-}
-
 function formatHost(address: string): string {
   return address.includes(':') ? `[${address}]` : address;
 }
 
-function headerString(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
+/** Methods whose requests may be sent twice (RFC 9110 §9.2.2), when the body can be replayed. */
+const SAFE_TO_REPEAT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
+
+/** An upgrade request that announces a body (it would go into the tunnel unread). */
+function hasUpgradeBody(req: IncomingMessage): boolean {
+  return req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
 }
 
-/** Request headers for the upstream: hop-by-hop removed (also those named in Connection), X-Forwarded-* added, repeats kept. */
-function forwardHeaders(req: IncomingMessage): Record<string, string | string[]> {
-  const connection = new Set((headerString(req.headers.connection) ?? '').toLowerCase().split(',').map((s) => s.trim()).filter(Boolean));
-  const out: Record<string, string | string[]> = {};
-  const raw = req.rawHeaders;
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = (raw[i] as string).toLowerCase();
-    if (HOP_BY_HOP.has(name) || connection.has(name)) continue;
-    const value = raw[i + 1] as string;
-    const known = out[name];
-    out[name] = known === undefined ? value : Array.isArray(known) ? [...known, value] : [known, value];
-  }
-  const client = req.socket.remoteAddress ?? '';
-  const prior = headerString(req.headers['x-forwarded-for']);
-  out['x-forwarded-for'] = prior ? `${prior}, ${client}` : client;
-  out['x-forwarded-proto'] = (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
-  if (req.headers.host && !req.headers['x-forwarded-host']) out['x-forwarded-host'] = req.headers.host;
-  return out;
-}
-
-/** Response headers for the client: hop-by-hop removed, everything else (repeated Set-Cookie included) as received. */
-function backwardHeaders(headers: IncomingHttpHeaders): Record<string, string | string[]> {
-  const connection = new Set((headerString(headers.connection) ?? '').toLowerCase().split(',').map((s) => s.trim()).filter(Boolean));
-  const out: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || HOP_BY_HOP.has(name) || connection.has(name)) continue;
-    out[name] = value;
-  }
-  return out;
-}
-
-/** Connection upgrades (WebSocket) pass through as a raw tunnel. */
-function tunnelUpgrade(req: IncomingMessage, socket: Socket, head: Buffer, upstream: URL, basePath: string, logger: Logger): void {
-  const secure = upstream.protocol === 'https:';
-  const upstreamReq = (secure ? https : http).request({
-    host: upstream.hostname,
-    port: upstream.port || (secure ? 443 : 80),
-    method: req.method,
-    path: basePath + (req.url ?? '/'),
-    headers: { ...req.headers, 'x-forwarded-for': req.socket.remoteAddress ?? '' },
-  });
-  upstreamReq.on('upgrade', (res, upstreamSocket, upstreamHead) => {
-    const lines = [`HTTP/1.1 ${res.statusCode ?? 101} ${res.statusMessage ?? 'Switching Protocols'}`];
-    for (let i = 0; i < res.rawHeaders.length; i += 2) lines.push(`${res.rawHeaders[i]}: ${res.rawHeaders[i + 1]}`);
-    socket.write(lines.join('\r\n') + '\r\n\r\n');
-    if (upstreamHead.length > 0) socket.write(upstreamHead);
-    if (head.length > 0) upstreamSocket.write(head);
-    upstreamSocket.pipe(socket).pipe(upstreamSocket);
-    const end = () => {
-      socket.destroy();
-      upstreamSocket.destroy();
-    };
-    socket.on('error', end);
-    upstreamSocket.on('error', end);
-    socket.on('close', end);
-    upstreamSocket.on('close', end);
-  });
-  upstreamReq.on('response', (res) => {
-    // The upstream refused the upgrade: relay its answer.
-    const lines = [`HTTP/1.1 ${res.statusCode} ${res.statusMessage}`];
-    for (let i = 0; i < res.rawHeaders.length; i += 2) lines.push(`${res.rawHeaders[i]}: ${res.rawHeaders[i + 1]}`);
-    socket.write(lines.join('\r\n') + '\r\n\r\n');
-    res.pipe(socket);
-  });
-  upstreamReq.on('error', (error: NodeJS.ErrnoException) => {
-    logger.error({ code: error.code }, 'upgrade to the upstream failed');
-    socket.end('HTTP/1.1 502 Bad Gateway\r\nContent-Type: application/problem+json\r\nConnection: close\r\n\r\n' + JSON.stringify({ title: 'Bad Gateway', status: 502, detail: 'the upstream refused the connection upgrade' }));
-  });
-  upstreamReq.end();
+function problemBody(status: number, title: string, detail: string, extra: Record<string, unknown> = {}): string {
+  return JSON.stringify({ type: `https://sworn.dev/problems/${status}`, title, status, detail, ...extra });
 }

@@ -1,9 +1,22 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { looksLikeCredential } from '../validate/compile.js';
+import { looksLikeCredential, type CompiledOperation } from '../validate/compile.js';
 
 export const REDACTED = '[REDACTED]';
+/** What stands for a part of a body excerpt deeper than `EXCERPT_DEPTH`. */
+export const TRUNCATED = '[…]';
+/** Arrays and objects nested deeper than this are replaced by `TRUNCATED` in body excerpts. */
+export const EXCERPT_DEPTH = 32;
 
-const isSecret = (name: string, secretNames: ReadonlySet<string>) => secretNames.has(name) || secretNames.has(name.toLowerCase()) || looksLikeCredential(name);
+/** A name is secret when the operation says so, or by its words (`looksLikeCredential`); `filter[password]` by its bracketed parts too. */
+function isSecret(name: string, secretNames: ReadonlySet<string>): boolean {
+  if (secretNames.has(name) || secretNames.has(name.toLowerCase()) || looksLikeCredential(name)) return true;
+  const open = name.indexOf('[');
+  if (open < 0) return false;
+  return name
+    .slice(open)
+    .split(/[[\]]+/)
+    .some((part) => part !== '' && (secretNames.has(part) || secretNames.has(part.toLowerCase())));
+}
 
 /** Headers with secret ones (credentials, cookies, API keys) replaced. */
 export function redactHeaders(headers: IncomingHttpHeaders, secretNames: ReadonlySet<string>): Record<string, string | string[]> {
@@ -15,18 +28,66 @@ export function redactHeaders(headers: IncomingHttpHeaders, secretNames: Readonl
   return out;
 }
 
-/** A query string with secret parameters replaced. */
+function decodeQueryPart(text: string): string {
+  try {
+    return decodeURIComponent(text.replace(/\+/g, ' '));
+  } catch {
+    return text;
+  }
+}
+
+/** A query string (without `?`) with the values of secret parameters replaced; everything else as sent. */
 export function redactQuery(query: string, secretNames: ReadonlySet<string>): string {
   if (query === '') return '';
-  const params = new URLSearchParams(query);
-  for (const name of [...params.keys()]) if (isSecret(name, secretNames)) params.set(name, REDACTED);
-  return params.toString();
+  return query
+    .split('&')
+    .map((pair) => {
+      const at = pair.indexOf('=');
+      const rawName = at < 0 ? pair : pair.slice(0, at);
+      return isSecret(decodeQueryPart(rawName), secretNames) ? `${rawName}=${REDACTED}` : pair;
+    })
+    .join('&');
+}
+
+/**
+ * A copy of a parsed JSON value with secret fields replaced (not booleans
+ * or null: they hold no secret) and everything nested deeper than
+ * `maxDepth` replaced by `TRUNCATED`. Iterative: no depth overflows it, and
+ * the copy is shallow enough for `JSON.stringify`. The copy's objects have
+ * no prototype, so a field `__proto__` is an ordinary field.
+ */
+export function redactValue(value: unknown, secretNames: ReadonlySet<string>, maxDepth = EXCERPT_DEPTH): unknown {
+  const root: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  const stack: Array<[node: unknown, holder: Record<string | number, unknown>, key: string | number, depth: number]> = [[value, root, 'value', 0]];
+  while (stack.length > 0) {
+    const [node, holder, key, depth] = stack.pop()!;
+    if (node === null || typeof node !== 'object') {
+      holder[key] = node;
+    } else if (depth >= maxDepth) {
+      holder[key] = TRUNCATED;
+    } else if (Array.isArray(node)) {
+      const copy: unknown[] = new Array(node.length);
+      holder[key] = copy;
+      for (let i = node.length - 1; i >= 0; i--) stack.push([node[i], copy as unknown as Record<number, unknown>, i, depth + 1]);
+    } else {
+      const copy = Object.create(null) as Record<string, unknown>;
+      holder[key] = copy;
+      const entries = Object.entries(node);
+      for (const [k, v] of entries) copy[k] = isSecret(k, secretNames) && v !== null && typeof v !== 'boolean' ? REDACTED : undefined; // keys in their order
+      for (let i = entries.length - 1; i >= 0; i--) {
+        const [k, v] = entries[i]!;
+        if (copy[k] !== REDACTED) stack.push([v, copy, k, depth + 1]);
+      }
+    }
+  }
+  return root.value;
 }
 
 /**
  * A body excerpt for a violation sample: JSON with secret fields (password
- * formats, writeOnly, credential-like names) replaced; other media types
- * only by size. Capped at `max` characters.
+ * formats, writeOnly, credential-like names) replaced and nesting past
+ * `EXCERPT_DEPTH` cut; other media types only by size. Capped at `max`
+ * characters.
  */
 export function redactBody(body: Buffer | undefined, contentType: string | undefined, secretNames: ReadonlySet<string>, max = 4096): unknown {
   if (!body || body.length === 0) return undefined;
@@ -37,14 +98,94 @@ export function redactBody(body: Buffer | undefined, contentType: string | undef
   } catch {
     return `<${body.length} bytes, not valid JSON>`;
   }
-  const walk = (node: unknown): unknown => {
-    if (Array.isArray(node)) return node.map(walk);
-    if (node !== null && typeof node === 'object') {
-      return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, isSecret(k, secretNames) ? REDACTED : walk(v)]));
-    }
-    return node;
-  };
-  const redacted = walk(value);
+  const redacted = redactValue(value, secretNames);
   const text = JSON.stringify(redacted);
   return text.length <= max ? redacted : `${text.slice(0, max)}…`;
+}
+
+function decodeSegment(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/** A regular expression for `value` as it may appear in a raw path: each character as is or percent-encoded (either case). */
+function encodedForms(value: string): RegExp {
+  const parts = Array.from(value, (c) => {
+    const literal = c.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&');
+    const encoded = [...Buffer.from(c, 'utf8')].map((b) => `%${b.toString(16).padStart(2, '0').replace(/[a-f]/g, (h) => `[${h}${h.toUpperCase()}]`)}`).join('');
+    return `(?:${literal}|${encoded})`;
+  });
+  return new RegExp(parts.join(''), 'g');
+}
+
+/** A raw path segment with every occurrence of the values (as sent: raw, percent-encoded or mixed) replaced; wholly replaced if one remains. */
+function redactSegment(segment: string, values: string[]): string {
+  let out = segment;
+  for (const value of values) {
+    const decoded = decodeSegment(out);
+    if (!decoded.includes(value)) continue;
+    out = decoded === value ? REDACTED : out.replace(encodedForms(value), REDACTED);
+  }
+  return values.some((v) => decodeSegment(out).includes(v)) ? REDACTED : out;
+}
+
+/**
+ * The request path with the values of secret path parameters (a
+ * `format: password`, writeOnly or credential-named parameter:
+ * `CompiledParam.secret`) replaced by `[REDACTED]`. `params` are the
+ * router's percent-decoded values; the raw path may carry them encoded, in
+ * any mix, after a base path. Segments matching the template's literal
+ * segments are kept; every other segment loses any occurrence of a secret
+ * value. Anything after `?` is kept as is (see `redactUrl`). When a value
+ * still shows (it spans segments), the whole path gives way to the
+ * operation's template with the secrets replaced: nothing leaks.
+ *
+ * @example
+ * redactPath('/v1/vaults/s%33cret/items/7', { vault: 's3cret', item: '7' }, op); // '/v1/vaults/[REDACTED]/items/7'
+ */
+export function redactPath(path: string, params: Record<string, string>, operation: CompiledOperation): string {
+  const secrets = operation.params.filter((p) => p.in === 'path' && p.secret).map((p) => p.name);
+  const values = secrets.map((name) => params[name]).filter((v): v is string => typeof v === 'string' && v !== '');
+  if (values.length === 0) return path;
+  values.sort((a, b) => b.length - a.length); // a value containing another goes first
+  const q = path.indexOf('?');
+  const rest = q < 0 ? '' : path.slice(q);
+  const segments = (q < 0 ? path : path.slice(0, q)).split('/');
+  // The template's literal segments, aligned from the end (a base path may come first).
+  const template = operation.operation.path.split('/').filter((s) => s !== '');
+  const filled = segments.flatMap((s, i) => (s === '' ? [] : [i]));
+  const literals = new Map<number, string>();
+  if (filled.length >= template.length) template.forEach((t, j) => !t.includes('{') && literals.set(filled[filled.length - template.length + j]!, t.toLowerCase()));
+  const isLiteral = (segment: string, i: number) => literals.get(i) === decodeSegment(segment).toLowerCase();
+  const redacted = segments.map((segment, i) => (isLiteral(segment, i) ? segment : redactSegment(segment, values)));
+  const result = redacted.join('/');
+  if (values.some((v) => v.includes('/') && decodeSegment(result).includes(v))) {
+    return operation.operation.path.replace(/\{([^}]+)\}/g, (_, name: string) => (secrets.includes(name) ? REDACTED : encodeURIComponent(params[name] ?? ''))) + rest;
+  }
+  return result + rest;
+}
+
+/**
+ * A request URL for log lines: the query's secret parameters replaced
+ * (`redactQuery`), user-info in an absolute URL replaced, and, given the
+ * route, secret path parameters too (`redactPath`).
+ *
+ * @example
+ * redactUrl('/pets?api_key=k1&limit=5', op.secretNames); // '/pets?api_key=[REDACTED]&limit=5'
+ */
+export function redactUrl(rawUrl: string, secretNames: ReadonlySet<string>, route?: { params: Record<string, string>; operation: CompiledOperation }): string {
+  let prefix = '';
+  let rest = rawUrl;
+  const origin = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i.exec(rawUrl);
+  if (origin) {
+    prefix = origin[0].replace(/^([^:]+:\/\/)[^@]*@/, `$1${REDACTED}@`);
+    rest = rawUrl.slice(origin[0].length);
+  }
+  const q = rest.indexOf('?');
+  let path = q < 0 ? rest : rest.slice(0, q);
+  if (route) path = redactPath(path, route.params, route.operation);
+  return q < 0 ? prefix + path : `${prefix}${path}?${redactQuery(rest.slice(q + 1), secretNames)}`;
 }

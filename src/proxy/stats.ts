@@ -7,12 +7,14 @@ interface Cell {
   request: number;
   response: number;
   byCode: Record<string, number>;
+  /** By `direction code` (`not-validated` happens on both sides): what the store's rows need. */
+  directed: Map<string, number>;
 }
 
 export const UNKNOWN_ROUTES_KEPT = 1_000;
 export const OTHER_PATHS = '(other paths)';
 
-const cell = (): Cell => ({ requests: 0, request: 0, response: 0, byCode: {} });
+const cell = (): Cell => ({ requests: 0, request: 0, response: 0, byCode: {}, directed: new Map() });
 
 /** The JSON report (`GET /report`): stable field names, documented in docs/proxy.md. */
 export interface ConformanceReport {
@@ -22,6 +24,12 @@ export interface ConformanceReport {
   operations: Array<{ operationId: string; method: string; path: string; requests: number; violations: { request: number; response: number; byCode: Record<string, number> } }>;
   consumers: Array<{ consumer: string; tier: string; requests: number; violations: { request: number; response: number }; operations: Array<{ operationId: string; requests: number; violations: { request: number; response: number; byCode: Record<string, number> } }> }>;
   unknownRoutes: Array<{ method: string; path: string; count: number }>;
+  /**
+   * Requests the proxy answered itself before any operation could be
+   * matched, by reason (`malformed` HTTP the parser refused, `header-timeout`,
+   * `duplicate-host`, `transfer-coding`, `request-target`, `options-asterisk`).
+   */
+  refused: Array<{ reason: string; count: number }>;
 }
 
 /** Live counters per operation x consumer, what `GET /report` shows. */
@@ -29,6 +37,7 @@ export class ConformanceStats {
   private readonly cells = new Map<string, Map<string, Cell>>();
   private readonly tiers = new Map<string, string>();
   private readonly unknown = new Map<string, { method: string; path: string; count: number }>();
+  private readonly refused = new Map<string, number>();
   private since: string;
 
   constructor(private readonly operations: Operation[], private readonly spec: { title: string; version: string }) {
@@ -43,9 +52,9 @@ export class ConformanceStats {
     return c;
   }
 
-  /** Seeds the counters from the store (a restarted proxy keeps its numbers). */
+  /** Adds what the store holds to the counters (a restarted proxy keeps its numbers; a store opened late adds its own). */
   restore(stored: StoredCounts): void {
-    if (stored.since) this.since = stored.since;
+    if (stored.since && stored.since < this.since) this.since = stored.since;
     for (const r of stored.requests) {
       this.cellOf(r.operation, r.consumer).requests += r.requests;
       this.tiers.set(r.consumer, r.tier);
@@ -55,8 +64,30 @@ export class ConformanceStats {
       if (v.direction === 'response') c.response += v.count;
       else c.request += v.count;
       c.byCode[v.code] = (c.byCode[v.code] ?? 0) + v.count;
+      const key = `${v.direction} ${v.code}`;
+      c.directed.set(key, (c.directed.get(key) ?? 0) + v.count);
     }
-    for (const u of stored.unknownRoutes) this.unknown.set(`${u.method} ${u.path}`, { ...u });
+    for (const u of stored.unknownRoutes) {
+      const known = this.unknown.get(`${u.method} ${u.path}`);
+      if (known) known.count += u.count;
+      else this.unknown.set(`${u.method} ${u.path}`, { ...u });
+    }
+  }
+
+  /** Everything counted, as the store's rows (a recreated store file is seeded with it). */
+  totals(): StoredCounts {
+    const requests: StoredCounts['requests'] = [];
+    const violations: StoredCounts['violations'] = [];
+    for (const [operation, consumers] of this.cells) {
+      for (const [consumer, c] of consumers) {
+        if (c.requests > 0) requests.push({ operation, consumer, tier: this.tiers.get(consumer) ?? 'default', requests: c.requests });
+        for (const [key, count] of c.directed) {
+          const space = key.indexOf(' ');
+          violations.push({ operation, consumer, direction: key.slice(0, space), code: key.slice(space + 1), count });
+        }
+      }
+    }
+    return { since: this.since, requests, violations, unknownRoutes: [...this.unknown.values()].map((u) => ({ ...u })) };
   }
 
   consumers(): string[] {
@@ -73,6 +104,8 @@ export class ConformanceStats {
     if (v.direction === 'response') c.response++;
     else c.request++;
     c.byCode[v.code] = (c.byCode[v.code] ?? 0) + 1;
+    const key = `${v.direction} ${v.code}`;
+    c.directed.set(key, (c.directed.get(key) ?? 0) + 1);
   }
 
   /**
@@ -91,6 +124,11 @@ export class ConformanceStats {
     if (known) known.count++;
     else this.unknown.set(key, { method, path, count: 1 });
     return path;
+  }
+
+  /** Counts a request the proxy answered itself, before routing (see `ConformanceReport.refused`). */
+  countRefused(reason: string, n = 1): void {
+    this.refused.set(reason, (this.refused.get(reason) ?? 0) + n);
   }
 
   report(now = new Date()): ConformanceReport {
@@ -126,6 +164,7 @@ export class ConformanceStats {
       operations,
       consumers: [...byConsumer.values()].sort((a, b) => b.requests - a.requests || a.consumer.localeCompare(b.consumer)),
       unknownRoutes: [...this.unknown.values()].sort((a, b) => b.count - a.count),
+      refused: [...this.refused].map(([reason, count]) => ({ reason, count })).sort((a, b) => b.count - a.count),
     };
   }
 }

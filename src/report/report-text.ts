@@ -72,6 +72,11 @@ export function formatReportText(report: Report, style: Style = plainStyle): str
     out.push(style('bold', 'unknown routes'));
     for (const u of report.unknownRoutes.slice(0, 5)) out.push(`  ${u.method} ${u.path}  ${u.count}`);
   }
+  if ((report.refused ?? []).length > 0) {
+    out.push('');
+    out.push(style('bold', 'answered by the proxy before routing'));
+    for (const r of report.refused) out.push(`  ${r.reason}  ${r.count}`);
+  }
   const s = report.summary;
   out.push('');
   out.push(

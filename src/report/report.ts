@@ -66,7 +66,9 @@ export interface ReportInput {
   now: number;
 }
 
-export function buildReport(input: ReportInput, options: ReportOptions = {}): Report {
+export function buildReport(input: ReportInput, given: ReportOptions = {}): Report {
+  // A window reaches no further back than what is kept, nor past now: a window of ten thousand years costs what the retention costs.
+  const options = clampWindow(given, input.now, input.engine.retentionMs);
   const until = options.until ?? input.now;
   let base = options.since === undefined ? input.conformance : undefined;
   if (!base) {
@@ -123,6 +125,7 @@ export function buildReport(input: ReportInput, options: ReportOptions = {}): Re
     operations,
     consumers,
     unknownRoutes,
+    refused: options.operation === undefined && options.consumer === undefined ? base.refused : [],
     summary: {
       violations: {
         request: operations.reduce((n, o) => n + o.violations.request, 0),
@@ -183,6 +186,15 @@ export function failures(report: Report, failOn: FailOn): string[] {
  * duration meaning that long ago) into an explicit window; nothing given
  * means each promise's own window.
  */
+/** An explicit window cut to [now - retention, now]; a window wholly outside it becomes an empty one at its edge. */
+function clampWindow(options: ReportOptions, now: number, retentionMs: number): ReportOptions {
+  if (options.since === undefined && options.until === undefined) return options;
+  const earliest = now - retentionMs;
+  const until = Math.max(earliest + 1, Math.min(options.until ?? now, now));
+  const since = options.since === undefined ? undefined : Math.min(Math.max(options.since, earliest), until - 1);
+  return { ...options, until, ...(since === undefined ? {} : { since }) };
+}
+
 export function reportWindow(given: { window?: string; since?: string; until?: string }, now: number): { since?: number; until?: number } {
   if (given.window !== undefined && (given.since !== undefined || given.until !== undefined)) {
     throw new SwornError('SWORN_ERR_USAGE', '--window cannot be combined with --since/--until', { hint: 'Write either --window 7d, or --since 2026-11-01T00:00:00Z --until 2026-11-08T00:00:00Z.' });

@@ -1,1 +1,2 @@
-export { compileRouter, type Router, type RouteMatch, type RouteConflict } from './router.js';
+export { compileRouter, type Router, type RouteMatch, type RouteConflict, type Resolution } from './router.js';
+export { parseTarget, normalisePath, removeDotSegments, type RequestTarget, type Reading } from './target.js';

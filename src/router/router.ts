@@ -1,6 +1,7 @@
 import FindMyWay from 'find-my-way';
 import type { HTTPMethod } from 'find-my-way';
 import type { Operation } from '../spec/operations.js';
+import { alternativeReadings, needsNormalising, normalisePath, type Reading } from './target.js';
 
 /** What a request path matched. */
 export interface RouteMatch {
@@ -15,9 +16,27 @@ export interface RouteConflict {
   message: string;
 }
 
+/** A path resolved the way the upstream will read it. */
+export interface Resolution {
+  match: RouteMatch | undefined;
+  /**
+   * Readings servers disagree on that the match needed (matrix parameters
+   * dropped, `%2F` or `\\` read as `/`, letter case ignored). Empty when
+   * the path matched as sent, or after RFC 3986 normalisation only.
+   */
+  readings: Reading[];
+}
+
 export interface Router {
-  /** Matches a method and a path (without the query string). `undefined` when no operation matches. */
+  /** Matches a method and a path (without the query string) as sent. `undefined` when no operation matches. */
   match(method: string, path: string): RouteMatch | undefined;
+  /**
+   * Matches a path the way an upstream reads it: dot segments removed and
+   * unreserved characters decoded first (RFC 3986), then, only when nothing
+   * matches, the readings some servers apply (see `Resolution.readings`).
+   * Never throws (a path find-my-way cannot decode matches nothing).
+   */
+  resolve(method: string, path: string): Resolution;
   conflicts: RouteConflict[];
 }
 
@@ -38,8 +57,51 @@ interface RouteStore {
  * router.match('GET', '/v1/pets/42'); // { operation: showPetById, params: { petId: '42' } }
  */
 export function compileRouter(operations: Operation[]): Router {
-  const router = FindMyWay({ ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, caseSensitive: true, maxParamLength: 2048 });
   const conflicts: RouteConflict[] = [];
+  const router = mount(operations, true, conflicts);
+  let caseless: FindMyWay.Instance<FindMyWay.HTTPVersion.V1> | undefined;
+  const find = (instance: FindMyWay.Instance<FindMyWay.HTTPVersion.V1>, method: string, path: string): RouteMatch | undefined => {
+    let found: ReturnType<typeof instance.find>;
+    try {
+      // HEAD is GET without the body (RFC 9110 §9.3.2): a path that declares GET answers HEAD too.
+      found = instance.find(method as HTTPMethod, path) ?? (method === 'HEAD' ? instance.find('GET', path) : null);
+    } catch {
+      return undefined; // a path find-my-way cannot decode (malformed percent-encoding)
+    }
+    if (!found) return undefined;
+    const store = found.store as RouteStore;
+    const params: Record<string, string> = {};
+    store.names.forEach((name, i) => {
+      const value = found.params[`p${i}`];
+      if (value !== undefined) params[name] = value;
+    });
+    return { operation: store.operation, params };
+  };
+  const match = (method: string, path: string) => find(router, method, path);
+  return {
+    conflicts,
+    match,
+    resolve(method, path) {
+      const normalised = needsNormalising(path) ? normalisePath(path) : path;
+      const direct = match(method, normalised);
+      if (direct) return { match: direct, readings: [] };
+      const alternatives = alternativeReadings(normalised);
+      for (const a of alternatives) {
+        const m = match(method, a.path);
+        if (m) return { match: m, readings: a.readings };
+      }
+      caseless ??= mount(operations, false, []);
+      for (const a of [{ path: normalised, readings: [] as Reading[] }, ...alternatives]) {
+        const m = find(caseless, method, a.path);
+        if (m) return { match: m, readings: [...a.readings, 'letter-case'] };
+      }
+      return { match: undefined, readings: [] };
+    },
+  };
+}
+
+function mount(operations: Operation[], caseSensitive: boolean, conflicts: RouteConflict[]): FindMyWay.Instance<FindMyWay.HTTPVersion.V1> {
+  const router = FindMyWay({ ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, caseSensitive, maxParamLength: 2048 });
   for (const operation of operations) {
     const { pattern, names } = toPattern(operation.path);
     const store: RouteStore = { operation, names };
@@ -52,21 +114,7 @@ export function compileRouter(operations: Operation[]): Router {
       }
     }
   }
-  return {
-    conflicts,
-    match(method, path) {
-      // HEAD is GET without the body (RFC 9110 §9.3.2): a path that declares GET answers HEAD too.
-      const found = router.find(method as HTTPMethod, path) ?? (method === 'HEAD' ? router.find('GET', path) : null);
-      if (!found) return undefined;
-      const store = found.store as RouteStore;
-      const params: Record<string, string> = {};
-      store.names.forEach((name, i) => {
-        const value = found.params[`p${i}`];
-        if (value !== undefined) params[name] = value;
-      });
-      return { operation: store.operation, params };
-    },
-  };
+  return router;
 }
 
 /** `/files/{name}.{ext}` -> `/files/:p0.:p1` (names kept aside so any OpenAPI name works). */

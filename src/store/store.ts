@@ -1,9 +1,8 @@
-import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { SwornError } from '../errors.js';
 import type { Violation } from '../validate/violation.js';
 import type { EngineSnapshot } from '../engine/engine.js';
+import { OlderLayoutError, closeLostFile, describeCause, fileChange, openStoreFile, type StoreFile } from './file.js';
+import { PendingWrites, type PendingKind } from './pending.js';
 
 /** What the proxy has counted, restored on restart. */
 export interface StoredCounts {
@@ -24,139 +23,184 @@ export interface ViolationSample {
   sample: unknown;
 }
 
-const HOUR = 3_600_000;
-/** Bumped when a table changes shape; an older store is refused with a clear message. */
-const SCHEMA_VERSION = '2';
+/**
+ * `ok`: the last flush was written. `failing`: the last write failed (disk
+ * full, I/O error, read-only file); counts wait in memory and every flush
+ * retries. `unavailable`: no file is open (it could not be opened, at start
+ * or after the file was lost); every flush retries opening it.
+ * `recreated`: the file was deleted or replaced and a new one was opened; it
+ * stays for one good flush, then `ok`.
+ */
+export type StoreState = 'ok' | 'failing' | 'unavailable' | 'recreated';
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS requests (operation TEXT NOT NULL, consumer TEXT NOT NULL, tier TEXT NOT NULL, hour INTEGER NOT NULL, requests INTEGER NOT NULL, PRIMARY KEY (operation, consumer, hour));
-CREATE TABLE IF NOT EXISTS violations (operation TEXT NOT NULL, consumer TEXT NOT NULL, code TEXT NOT NULL, direction TEXT NOT NULL, hour INTEGER NOT NULL, count INTEGER NOT NULL, last_at TEXT NOT NULL, PRIMARY KEY (operation, consumer, code, hour));
-CREATE TABLE IF NOT EXISTS samples (id INTEGER PRIMARY KEY AUTOINCREMENT, operation TEXT NOT NULL, consumer TEXT NOT NULL, code TEXT NOT NULL, direction TEXT NOT NULL, at TEXT NOT NULL, request_id TEXT NOT NULL, sample TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS samples_by_code ON samples (operation, code, id);
-CREATE TABLE IF NOT EXISTS unknown_routes (method TEXT NOT NULL, path TEXT NOT NULL, hour INTEGER NOT NULL, count INTEGER NOT NULL, PRIMARY KEY (method, path, hour));
-CREATE TABLE IF NOT EXISTS slo_counts (operation TEXT NOT NULL, consumer TEXT NOT NULL, tier TEXT NOT NULL, resolution TEXT NOT NULL, idx INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (operation, consumer, resolution, idx));
-CREATE TABLE IF NOT EXISTS slo_latency (operation TEXT NOT NULL, scope TEXT NOT NULL, consumer TEXT NOT NULL, idx INTEGER NOT NULL, data TEXT NOT NULL, PRIMARY KEY (operation, scope, consumer, idx));
-CREATE TABLE IF NOT EXISTS usage (consumer TEXT NOT NULL, operation TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL, count INTEGER NOT NULL, last_at TEXT NOT NULL, PRIMARY KEY (consumer, operation, kind, name));
-`;
+/** For /readyz and /metrics. Times are epoch ms (wall clock). */
+export interface StoreHealth {
+  state: StoreState;
+  /** Why the state is not `ok`: the last error (`SQLITE_FULL: database or disk is full`), or what happened to the file. */
+  cause?: string;
+  /** When the state began. */
+  since: number;
+  lastGoodFlushAt?: number;
+  /** Failed flushes, writes and opens, in total. */
+  errors: number;
+  /** Entries waiting for a good flush (delta rows, samples and SLO rows together). */
+  pending: number;
+  /** Entries refused because `maxPending` were waiting, in total. */
+  dropped: number;
+  droppedByKind: Record<PendingKind, number>;
+  /** How many times the file was found deleted or replaced and opened anew. */
+  recreations: number;
+  path: string;
+}
+
+/**
+ * `recreated`: the file was deleted or replaced; a new one is open and gets
+ * what was waiting. The listener writes the whole state into it:
+ * `store.addCounts(totals, now)` with the live totals (they include what was
+ * waiting, which is then not added twice) and
+ * `store.saveSlo(engine.takeSnapshot({ all: true }))`.
+ * `opened` (late): the file could not be opened until now. The listener
+ * merges what it holds: `engine.restore(store.loadSlo(), { merge: true })`,
+ * the live counters from `store.load()`, then
+ * `store.saveSlo(engine.takeSnapshot({ all: true }))`; what was counted in
+ * memory is added to its hourly counts by the same flush.
+ */
+export type StoreEvent = { kind: 'recreated'; cause: string } | { kind: 'opened'; late: true };
+
+export interface StoreOptions {
+  /** Violation samples kept per operation and code (default 20). */
+  samplesPerCode?: number;
+  /** When counting began (epoch ms): the `since` of a new store. */
+  now?: number;
+  /** Throw SWORN_ERR_STORE when the file cannot be opened (default false: start `unavailable`, count in memory, retry at every flush). */
+  required?: boolean;
+  /** Entries that may wait for a good flush (default 200,000); past it, new entries are dropped and counted. */
+  maxPending?: number;
+  /** Called from inside `flush()` when the file was recreated or opened late; what it throws is ignored. */
+  onEvent?: (event: StoreEvent) => void;
+  /** SQLite's max_page_count on this connection (tests: makes writes fail with a real SQLITE_FULL). */
+  maxPageCount?: number;
+}
+
+export interface FlushResult {
+  ok: boolean;
+  /** SWORN_ERR_STORE, with SQLite's or the OS's error as its cause. */
+  error?: Error;
+}
+
+export interface CloseResult extends FlushResult {
+  /** Entries that could not be written (lost with the process). */
+  unwritten: number;
+}
+
+const HOUR = 3_600_000;
+export const DEFAULT_MAX_PENDING = 200_000;
 
 /**
  * The embedded store (SQLite, WAL). The proxy adds to in-memory deltas on the
  * hot path; `flush()` writes them in one transaction (called on an interval
- * and at shutdown), so requests never wait for the disk.
+ * and at shutdown), so requests never wait for the disk. A failed flush keeps
+ * everything for the next one (bounded by `maxPending`); a deleted or
+ * replaced file is noticed at the next flush and opened anew; a file that
+ * cannot be opened is retried at every flush while counting goes on in
+ * memory. Nothing here throws after the constructor: `health()` says how it
+ * goes.
  */
 export class Store {
   readonly path: string;
-  private readonly db: Database.Database;
-  /** hour -> operation -> consumer -> delta: no key building per request. */
-  private requestDeltas = new Map<number, Map<string, Map<string, { operation: string; consumer: string; tier: string; hour: number; n: number }>>>();
-  private violationDeltas = new Map<string, { operation: string; consumer: string; code: string; direction: string; hour: number; n: number; at: string }>();
-  private unknownDeltas = new Map<string, { method: string; path: string; hour: number; n: number }>();
-  /** consumer -> operation -> "kind name" -> count: no key building per request. */
-  private usageDeltas = new Map<string, Map<string, Map<string, { consumer: string; operation: string; kind: string; name: string; n: number }>>>();
-  private pendingSamples: ViolationSample[] = [];
+  private file: StoreFile | undefined;
+  private readonly pending: PendingWrites;
   private readonly samplesPerCode: number;
-  private readonly statements: ReturnType<Store['prepare']>;
+  private readonly maxPageCount: number | undefined;
+  private readonly onEvent: ((event: StoreEvent) => void) | undefined;
+  /** Every meta value, as last set or read (reads never need the file). */
+  private readonly metaValues = new Map<string, string>();
+  /** Meta values not written yet: written by the next flush. */
+  private metaWaiting = new Map<string, string>();
+  /** Why the open file was lost, until a new one is open. */
+  private lost: string | undefined;
+  /** Set by addCounts: a `recreated` listener re-seeded the hourly counts. */
+  private reseeded = false;
+  private closed = false;
+  private state: StoreState = 'ok';
+  private stateSince = Date.now();
+  private cause: string | undefined;
+  private lastGoodFlushAt: number | undefined;
+  private errors = 0;
+  private recreations = 0;
 
-  constructor(path: string, options: { samplesPerCode?: number; now?: number } = {}) {
+  constructor(path: string, options: StoreOptions = {}) {
     this.path = path;
     this.samplesPerCode = options.samplesPerCode ?? 20;
+    this.pending = new PendingWrites(options.maxPending ?? DEFAULT_MAX_PENDING);
+    this.maxPageCount = options.maxPageCount;
+    this.onEvent = options.onEvent;
+    const since = new Date(options.now ?? Date.now()).toISOString();
     try {
-      if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-      this.db = new Database(path);
-      // An older layout is refused before anything is written to it.
-      const columns = (this.db.prepare('PRAGMA table_info(requests)').all() as Array<{ name: string }>).map((c) => c.name);
-      const hasMeta = (this.db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'meta'").get() as { n: number }).n > 0;
-      const version = hasMeta ? (this.db.prepare("SELECT value FROM meta WHERE key = 'schema'").get() as { value: string } | undefined)?.value : undefined;
-      if ((version !== undefined && version !== SCHEMA_VERSION) || (columns.length > 0 && !columns.includes('hour'))) {
-        this.db.close();
-        throw new SwornError('SWORN_ERR_STORE', `the store ${path} has an older layout (schema ${version ?? '1'}; this version writes ${SCHEMA_VERSION})`, { hint: 'Move the file away (or pass --store with a new path); sworn starts a new store.' });
-      }
-      this.db.pragma('journal_mode = WAL');
-      this.db.pragma('synchronous = NORMAL');
-      this.db.exec(SCHEMA);
-      this.db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', ?)").run(SCHEMA_VERSION);
-    } catch (cause) {
-      if (cause instanceof SwornError) throw cause;
-      throw new SwornError('SWORN_ERR_STORE', `cannot open the store ${path}: ${(cause as Error).message}`, { cause, hint: 'Check that the directory is writable, or pass --store with another path.' });
+      this.file = openStoreFile(path, this.maxPageCount === undefined ? {} : { maxPageCount: this.maxPageCount });
+    } catch (error) {
+      // An older layout is refused whatever `required` says: writing to it could corrupt it.
+      if (options.required === true || error instanceof OlderLayoutError) throw error;
+      this.metaValues.set('since', since);
+      this.metaWaiting.set('since', since);
+      this.failed('unavailable', error);
+      return;
     }
-    this.statements = this.prepare();
-    if (!this.statements.getMeta.get('since')) this.statements.setMeta.run('since', new Date(options.now ?? Date.now()).toISOString());
-  }
-
-  private prepare() {
-    return {
-      getMeta: this.db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?'),
-      setMeta: this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
-      addRequests: this.db.prepare('INSERT INTO requests (operation, consumer, tier, hour, requests) VALUES (?, ?, ?, ?, ?) ON CONFLICT (operation, consumer, hour) DO UPDATE SET requests = requests + excluded.requests, tier = excluded.tier'),
-      addViolations: this.db.prepare('INSERT INTO violations (operation, consumer, code, direction, hour, count, last_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (operation, consumer, code, hour) DO UPDATE SET count = count + excluded.count, last_at = excluded.last_at'),
-      addUnknown: this.db.prepare('INSERT INTO unknown_routes (method, path, hour, count) VALUES (?, ?, ?, ?) ON CONFLICT (method, path, hour) DO UPDATE SET count = count + excluded.count'),
-      addUsage: this.db.prepare('INSERT INTO usage (consumer, operation, kind, name, count, last_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (consumer, operation, kind, name) DO UPDATE SET count = count + excluded.count, last_at = excluded.last_at'),
-      addSample: this.db.prepare('INSERT INTO samples (operation, consumer, code, direction, at, request_id, sample) VALUES (?, ?, ?, ?, ?, ?, ?)'),
-      putCounts: this.db.prepare('INSERT INTO slo_counts (operation, consumer, tier, resolution, idx, data) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (operation, consumer, resolution, idx) DO UPDATE SET data = excluded.data, tier = excluded.tier'),
-      putLatency: this.db.prepare('INSERT INTO slo_latency (operation, scope, consumer, idx, data) VALUES (?, ?, ?, ?, ?) ON CONFLICT (operation, scope, consumer, idx) DO UPDATE SET data = excluded.data'),
-      pruneSamples: this.db.prepare('DELETE FROM samples WHERE operation = ? AND code = ? AND id NOT IN (SELECT id FROM samples WHERE operation = ? AND code = ? ORDER BY id DESC LIMIT ?)'),
-    };
+    for (const [key, value] of this.file.meta) this.metaValues.set(key, value);
+    if (!this.metaValues.has('since')) this.setMeta('since', since);
   }
 
   /** Counts one exchange in the hour of `at` (epoch ms). */
   countRequest(operation: string, consumer: string, tier: string, at: number): void {
-    const hour = Math.floor(at / HOUR);
-    let byOperation = this.requestDeltas.get(hour);
-    if (!byOperation) this.requestDeltas.set(hour, (byOperation = new Map()));
-    let byConsumer = byOperation.get(operation);
-    if (!byConsumer) byOperation.set(operation, (byConsumer = new Map()));
-    const known = byConsumer.get(consumer);
-    if (known) {
-      known.n++;
-      known.tier = tier;
-    } else byConsumer.set(consumer, { operation, consumer, tier, hour, n: 1 });
+    this.pending.addRequests(operation, consumer, tier, Math.floor(at / HOUR), 1);
   }
 
   countViolation(v: Violation, consumer: string, at: number): void {
-    const operation = v.operationId ?? '(unknown)';
-    const hour = Math.floor(at / HOUR);
-    const key = `${operation}\0${consumer}\0${v.code}\0${hour}`;
-    const iso = v.at ?? new Date(at).toISOString();
-    const known = this.violationDeltas.get(key);
-    if (known) {
-      known.n++;
-      known.at = iso;
-    } else this.violationDeltas.set(key, { operation, consumer, code: v.code, direction: v.direction, hour, n: 1, at: iso });
+    this.pending.addViolations(v.operationId ?? '(unknown)', consumer, v.code, v.direction, Math.floor(at / HOUR), 1, v.at ?? new Date(at).toISOString());
   }
 
   countUnknownRoute(method: string, path: string, at: number): void {
-    const hour = Math.floor(at / HOUR);
-    const key = `${method} ${path}\0${hour}`;
-    const known = this.unknownDeltas.get(key);
-    if (known) known.n++;
-    else this.unknownDeltas.set(key, { method, path, hour, n: 1 });
+    this.pending.addUnknown(method, path, Math.floor(at / HOUR), 1);
   }
 
   /** What a consumer exercised: parameters sent, response codes seen (used by usage-aware diff). */
   countUsage(consumer: string, operation: string, kind: 'parameter' | 'status' | 'operation', name: string): void {
-    let byOperation = this.usageDeltas.get(consumer);
-    if (!byOperation) this.usageDeltas.set(consumer, (byOperation = new Map()));
-    let byName = byOperation.get(operation);
-    if (!byName) byOperation.set(operation, (byName = new Map()));
-    const key = kind === 'status' ? name : `${kind} ${name}`;
-    const known = byName.get(key);
-    if (known) known.n++;
-    else byName.set(key, { consumer, operation, kind, name, n: 1 });
+    this.pending.addUsage(consumer, operation, kind, name);
   }
 
-  private pendingSlo: EngineSnapshot[] = [];
+  /**
+   * Adds totals (request, violation and unknown-route counts) as counted in
+   * the hour of `at`: a recreated file is re-seeded with the live totals.
+   * Called from a `recreated` listener, it replaces the hourly counts that
+   * were waiting (the totals include them).
+   */
+  addCounts(counts: StoredCounts, at: number): void {
+    const hour = Math.floor(at / HOUR);
+    const iso = new Date(at).toISOString();
+    for (const r of counts.requests) if (r.requests > 0) this.pending.addRequests(r.operation, r.consumer, r.tier, hour, r.requests);
+    for (const v of counts.violations) if (v.count > 0) this.pending.addViolations(v.operation, v.consumer, v.code, v.direction, hour, v.count, iso);
+    for (const u of counts.unknownRoutes) if (u.count > 0) this.pending.addUnknown(u.method, u.path, hour, u.count);
+    const since = this.since();
+    if (counts.since !== undefined && (since === undefined || Date.parse(counts.since) < Date.parse(since))) this.setMeta('since', counts.since);
+    this.reseeded = true;
+  }
 
-  /** Engine state to write at the next flush (the changed buckets only). */
+  /** Engine state to write at the next flush (the changed buckets; a later copy of a bucket replaces an earlier one still waiting). */
   saveSlo(snapshot: EngineSnapshot): void {
-    if (snapshot.counts.length + snapshot.latency.length > 0) this.pendingSlo.push(snapshot);
+    this.pending.addSlo(snapshot);
   }
 
-  /** Everything the engine has stored. */
+  addSample(sample: ViolationSample): void {
+    this.pending.addSample(sample);
+  }
+
+  /** Everything the engine has stored (nothing while no file is open). */
   loadSlo(): EngineSnapshot {
-    const counts = (this.db.prepare('SELECT operation, consumer, tier, resolution, idx, data FROM slo_counts').all() as Array<{ operation: string; consumer: string; tier: string; resolution: EngineSnapshot['counts'][number]['resolution']; idx: number; data: Buffer }>)
+    if (!this.file) return { counts: [], latency: [] };
+    const db = this.file.db;
+    const counts = (db.prepare('SELECT operation, consumer, tier, resolution, idx, data FROM slo_counts').all() as Array<{ operation: string; consumer: string; tier: string; resolution: EngineSnapshot['counts'][number]['resolution']; idx: number; data: Buffer }>)
       .map((r) => ({ operation: r.operation, consumer: r.consumer, tier: r.tier, resolution: r.resolution, index: r.idx, data: new Float64Array(r.data.buffer.slice(r.data.byteOffset, r.data.byteOffset + r.data.byteLength)) }));
-    const latency = (this.db.prepare('SELECT operation, scope, consumer, idx, data FROM slo_latency').all() as Array<{ operation: string; scope: EngineSnapshot['latency'][number]['scope']; consumer: string; idx: number; data: string }>)
+    const latency = (db.prepare('SELECT operation, scope, consumer, idx, data FROM slo_latency').all() as Array<{ operation: string; scope: EngineSnapshot['latency'][number]['scope']; consumer: string; idx: number; data: string }>)
       .map((r) => ({ operation: r.operation, scope: r.scope, consumer: r.consumer, index: r.idx, encoded: r.data }));
     return { counts, latency };
   }
@@ -164,111 +208,218 @@ export class Store {
   /**
    * Drops rows older than `keepFrom` (epoch ms): engine buckets and histograms,
    * hourly request/violation/unknown-route counts. Retention = the longest
-   * window plus a margin; `since` moves up to the retention edge.
+   * window plus a margin; `since` moves up to the retention edge. A failure
+   * counts as a failed write (retried at the next prune).
    */
   prune(keepFrom: number): void {
     const hour = Math.floor(keepFrom / HOUR);
-    for (const table of ['requests', 'violations', 'unknown_routes']) this.db.prepare(`DELETE FROM ${table} WHERE hour < ?`).run(hour);
     const since = this.since();
-    if (since && Date.parse(since) < hour * HOUR) this.statements.setMeta.run('since', new Date(hour * HOUR).toISOString());
-    this.pruneSlo(keepFrom);
-  }
-
-  private pruneSlo(keepFrom: number): void {
+    if (since && Date.parse(since) < hour * HOUR) this.setMeta('since', new Date(hour * HOUR).toISOString());
+    if (!this.file) return;
+    const db = this.file.db;
     const sizes = { minute: 60_000, hour: 3_600_000, day: 86_400_000 } as const;
-    for (const [resolution, size] of Object.entries(sizes)) this.db.prepare('DELETE FROM slo_counts WHERE resolution = ? AND idx < ?').run(resolution, Math.floor(keepFrom / size));
-    this.db.prepare("DELETE FROM slo_latency WHERE scope = 'operation-hour' AND idx < ?").run(Math.floor(keepFrom / 3_600_000));
-    this.db.prepare("DELETE FROM slo_latency WHERE scope != 'operation-hour' AND idx < ?").run(Math.floor(keepFrom / 86_400_000));
-  }
-
-  addSample(sample: ViolationSample): void {
-    if (this.pendingSamples.length < 1_000) this.pendingSamples.push(sample);
+    try {
+      db.transaction(() => {
+        for (const table of ['requests', 'violations', 'unknown_routes']) db.prepare(`DELETE FROM ${table} WHERE hour < ?`).run(hour);
+        for (const [resolution, size] of Object.entries(sizes)) db.prepare('DELETE FROM slo_counts WHERE resolution = ? AND idx < ?').run(resolution, Math.floor(keepFrom / size));
+        db.prepare("DELETE FROM slo_latency WHERE scope = 'operation-hour' AND idx < ?").run(Math.floor(keepFrom / 3_600_000));
+        db.prepare("DELETE FROM slo_latency WHERE scope != 'operation-hour' AND idx < ?").run(Math.floor(keepFrom / 86_400_000));
+      })();
+    } catch (error) {
+      this.failed('failing', error, 'prune');
+    }
   }
 
   /** A note about the store (`spec`: the spec file the proxy checked; `clock`: its clock at the last flush). */
   meta(key: string): string | undefined {
-    return this.statements.getMeta.get(key)?.value;
+    return this.metaValues.get(key);
   }
 
+  /** Written now when it can be, else by the next good flush; `meta()` returns it at once either way. */
   setMeta(key: string, value: string): void {
-    this.statements.setMeta.run(key, value);
+    this.metaValues.set(key, value);
+    if (this.file) {
+      try {
+        this.file.statements.setMeta.run(key, value);
+        this.metaWaiting.delete(key);
+        return;
+      } catch (error) {
+        this.failed('failing', error);
+      }
+    }
+    this.metaWaiting.set(key, value);
   }
 
   /**
-   * Writes everything counted since the last flush, in one transaction, with
-   * the writer's clock (epoch ms) when given: offline reports read the engine's
-   * buckets as the proxy last saw them.
+   * Writes everything waiting, in one transaction, with the writer's clock
+   * (epoch ms) when given: offline reports read the engine's buckets as the
+   * proxy last saw them. First checks that the path still names the file that
+   * was opened (one stat), and opens it anew (or for the first time) when
+   * needed. Never throws: a failed flush keeps everything for the next one.
    */
-  flush(clock?: number): void {
-    if (this.requestDeltas.size + this.violationDeltas.size + this.unknownDeltas.size + this.usageDeltas.size + this.pendingSamples.length + this.pendingSlo.length === 0) return;
-    const slo = this.pendingSlo;
-    this.pendingSlo = [];
-    const requests = this.requestDeltas;
-    const violations = this.violationDeltas;
-    const unknown = this.unknownDeltas;
-    const usage = this.usageDeltas;
-    const samples = this.pendingSamples;
-    this.requestDeltas = new Map();
-    this.violationDeltas = new Map();
-    this.unknownDeltas = new Map();
-    this.usageDeltas = new Map();
-    this.pendingSamples = [];
-    const s = this.statements;
-    this.db.transaction(() => {
-      if (clock !== undefined) s.setMeta.run('clock', String(clock));
-      for (const byOperation of requests.values()) for (const byConsumer of byOperation.values()) for (const r of byConsumer.values()) s.addRequests.run(r.operation, r.consumer, r.tier, r.hour, r.n);
-      for (const v of violations.values()) s.addViolations.run(v.operation, v.consumer, v.code, v.direction, v.hour, v.n, v.at);
-      for (const u of unknown.values()) s.addUnknown.run(u.method, u.path, u.hour, u.n);
-      const now = new Date().toISOString(); // last_at: the flush time (at most one interval late)
-      for (const byOperation of usage.values()) for (const byName of byOperation.values()) for (const u of byName.values()) s.addUsage.run(u.consumer, u.operation, u.kind, u.name, u.n, now);
-      for (const snapshot of slo) {
-        for (const c of snapshot.counts) s.putCounts.run(c.operation, c.consumer, c.tier, c.resolution, c.index, Buffer.from(c.data.buffer, c.data.byteOffset, c.data.byteLength));
-        for (const l of snapshot.latency) s.putLatency.run(l.operation, l.scope, l.consumer, l.index, l.encoded);
+  flush(clock?: number): FlushResult {
+    if (this.closed) return { ok: false, error: new SwornError('SWORN_ERR_STORE', `the store ${this.path} is closed`) };
+    let recreated = false;
+    if (this.file) {
+      const change = fileChange(this.path, this.file);
+      if (change) {
+        closeLostFile(this.file);
+        this.file = undefined;
+        this.lost = change;
+        // The new file gets every meta value, not only those changed since.
+        this.metaWaiting = new Map([...this.metaValues].filter(([key]) => key !== 'schema'));
       }
-      const pruned = new Set<string>();
-      for (const sample of samples) {
-        s.addSample.run(sample.operation, sample.consumer, sample.code, sample.direction, sample.at, sample.requestId, JSON.stringify(sample.sample));
-        pruned.add(`${sample.operation}\0${sample.code}`);
-      }
-      for (const key of pruned) {
-        const [operation, code] = key.split('\0') as [string, string];
-        s.pruneSamples.run(operation, code, operation, code, this.samplesPerCode);
-      }
-    })();
+    }
+    if (!this.file) {
+      const error = this.open();
+      if (error) return { ok: false, error };
+      recreated = this.state === 'recreated';
+    }
+    if (this.pending.size === 0 && this.metaWaiting.size === 0) return this.good(recreated);
+    const { db, statements: s } = this.file!;
+    try {
+      db.transaction(() => {
+        for (const [key, value] of this.metaWaiting) s.setMeta.run(key, value);
+        if (clock !== undefined) s.setMeta.run('clock', String(clock));
+        this.pending.write(s, this.samplesPerCode);
+      })();
+    } catch (error) {
+      return { ok: false, error: this.failed('failing', error) };
+    }
+    if (clock !== undefined) this.metaValues.set('clock', String(clock));
+    this.pending.clear();
+    this.metaWaiting.clear();
+    return this.good(recreated);
+  }
+
+  /** Opens the file (late, or anew after it was lost) and tells the listener; the error when it cannot. */
+  private open(): Error | undefined {
+    let file: StoreFile;
+    try {
+      file = openStoreFile(this.path, this.maxPageCount === undefined ? {} : { maxPageCount: this.maxPageCount });
+    } catch (error) {
+      return this.failed('unavailable', error, 'open');
+    }
+    this.file = file;
+    // Values set while no file was open win; `since` is the earliest of the file's and ours (counting began then).
+    const ours = this.metaValues.get('since');
+    const theirs = file.meta.get('since');
+    for (const [key, value] of file.meta) if (!this.metaWaiting.has(key)) this.metaValues.set(key, value);
+    if (theirs !== undefined && ours !== undefined && Date.parse(theirs) < Date.parse(ours)) {
+      this.metaValues.set('since', theirs);
+      this.metaWaiting.delete('since');
+    } else if (ours !== undefined) this.metaWaiting.set('since', ours);
+    if (this.lost !== undefined) {
+      const cause = this.lost;
+      this.lost = undefined;
+      this.recreations++;
+      this.setState('recreated', cause);
+      const hourly = this.pending.takeHourly();
+      this.reseeded = false;
+      this.emit({ kind: 'recreated', cause });
+      if (!this.reseeded) this.pending.putBackHourly(hourly);
+    } else {
+      this.setState('ok', undefined);
+      this.emit({ kind: 'opened', late: true });
+    }
+    return undefined;
+  }
+
+  private emit(event: StoreEvent): void {
+    try {
+      this.onEvent?.(event);
+    } catch {
+      // A failing listener must not cost the counts this flush writes.
+    }
+  }
+
+  private good(recreated: boolean): FlushResult {
+    this.lastGoodFlushAt = Date.now();
+    // `recreated` shows for one good flush (the one that recreated the file), then `ok`.
+    if (!recreated) this.setState('ok', undefined);
+    return { ok: true };
+  }
+
+  private setState(state: StoreState, cause: string | undefined): void {
+    if (state !== this.state) {
+      this.state = state;
+      this.stateSince = Date.now();
+    }
+    this.cause = cause;
+  }
+
+  private failed(state: 'failing' | 'unavailable', error: unknown, what: 'write' | 'open' | 'prune' = 'write'): SwornError {
+    this.errors++;
+    // An open failure is a SwornError already; its cause says what SQLite or the OS said.
+    const cause = error instanceof SwornError ? (error.cause === undefined ? error.message : describeCause(error.cause)) : describeCause(error);
+    this.setState(state, cause);
+    if (what === 'open' && error instanceof SwornError) return error;
+    return new SwornError('SWORN_ERR_STORE', `cannot ${what === 'prune' ? 'prune' : 'write'} the store ${this.path}: ${cause}`, { cause: error, hint: 'Free disk space, or check that the file is writable; counts wait in memory (up to maxPending entries) and the next flush retries.' });
+  }
+
+  health(): StoreHealth {
+    return {
+      state: this.state,
+      ...(this.cause === undefined ? {} : { cause: this.cause }),
+      since: this.stateSince,
+      ...(this.lastGoodFlushAt === undefined ? {} : { lastGoodFlushAt: this.lastGoodFlushAt }),
+      errors: this.errors,
+      pending: this.pending.size,
+      dropped: this.pending.droppedTotal,
+      droppedByKind: { ...this.pending.dropped },
+      recreations: this.recreations,
+      path: this.path,
+    };
   }
 
   /**
    * What was counted (flushed) in the hours overlapping [since, until) (epoch
    * ms; everything when omitted): seeds the proxy's live counters after a
-   * restart, and feeds `sworn report --window`.
+   * restart, and feeds `sworn report --window`. Nothing but `since` while no
+   * file is open.
    */
   load(range: { since?: number; until?: number } = {}): StoredCounts {
+    if (!this.file) return { since: this.since(), requests: [], violations: [], unknownRoutes: [] };
+    const db = this.file.db;
     const hours = { from: range.since === undefined ? -1e15 : Math.floor(range.since / HOUR), to: range.until === undefined ? 1e15 : Math.ceil(range.until / HOUR) };
     return {
-      since: this.statements.getMeta.get('since')?.value,
-      requests: this.db.prepare('SELECT operation, consumer, max(tier) AS tier, sum(requests) AS requests FROM requests WHERE hour >= @from AND hour < @to GROUP BY operation, consumer').all(hours) as StoredCounts['requests'],
-      violations: this.db.prepare('SELECT operation, consumer, code, max(direction) AS direction, sum(count) AS count FROM violations WHERE hour >= @from AND hour < @to GROUP BY operation, consumer, code').all(hours) as StoredCounts['violations'],
-      unknownRoutes: this.db.prepare('SELECT method, path, sum(count) AS count FROM unknown_routes WHERE hour >= @from AND hour < @to GROUP BY method, path').all(hours) as StoredCounts['unknownRoutes'],
+      since: this.since(),
+      requests: db.prepare('SELECT operation, consumer, max(tier) AS tier, sum(requests) AS requests FROM requests WHERE hour >= @from AND hour < @to GROUP BY operation, consumer').all(hours) as StoredCounts['requests'],
+      violations: db.prepare('SELECT operation, consumer, code, max(direction) AS direction, sum(count) AS count FROM violations WHERE hour >= @from AND hour < @to GROUP BY operation, consumer, code').all(hours) as StoredCounts['violations'],
+      unknownRoutes: db.prepare('SELECT method, path, sum(count) AS count FROM unknown_routes WHERE hour >= @from AND hour < @to GROUP BY method, path').all(hours) as StoredCounts['unknownRoutes'],
     };
   }
 
-  /** When counting began (the store's first open, or the retention edge once pruned). */
+  /** When counting began (the store's first open, or the retention edge once pruned; the construction time while no file was ever open). */
   since(): string | undefined {
-    return this.statements.getMeta.get('since')?.value;
+    return this.metaValues.get('since');
   }
 
   samples(filter: { operation?: string; code?: string } = {}, limit = 100): ViolationSample[] {
-    const rows = this.db.prepare(`SELECT operation, consumer, code, direction, at, request_id AS requestId, sample FROM samples WHERE (@operation IS NULL OR operation = @operation) AND (@code IS NULL OR code = @code) ORDER BY id DESC LIMIT @limit`)
+    if (!this.file) return [];
+    const rows = this.file.db.prepare(`SELECT operation, consumer, code, direction, at, request_id AS requestId, sample FROM samples WHERE (@operation IS NULL OR operation = @operation) AND (@code IS NULL OR code = @code) ORDER BY id DESC LIMIT @limit`)
       .all({ operation: filter.operation ?? null, code: filter.code ?? null, limit }) as Array<Omit<ViolationSample, 'sample'> & { sample: string }>;
     return rows.map((r) => ({ ...r, sample: JSON.parse(r.sample) as unknown }));
   }
 
   usage(): Array<{ consumer: string; operation: string; kind: string; name: string; count: number; lastAt: string }> {
-    return this.db.prepare('SELECT consumer, operation, kind, name, count, last_at AS lastAt FROM usage').all() as never;
+    if (!this.file) return [];
+    return this.file.db.prepare('SELECT consumer, operation, kind, name, count, last_at AS lastAt FROM usage').all() as never;
   }
 
-  close(clock?: number): void {
-    this.flush(clock);
-    this.db.close();
+  /** A last flush, then the file is closed. Never throws; `unwritten` says what could not be written. */
+  close(clock?: number): CloseResult {
+    if (this.closed) return { ok: true, unwritten: 0 };
+    const flushed = this.flush(clock);
+    this.closed = true;
+    let error = flushed.error;
+    if (this.file) {
+      try {
+        this.file.db.close();
+      } catch (cause) {
+        error ??= new SwornError('SWORN_ERR_STORE', `cannot close the store ${this.path}: ${describeCause(cause)}`, { cause });
+      }
+    }
+    return error ? { ok: false, error, unwritten: this.pending.size } : { ok: true, unwritten: 0 };
   }
 }

@@ -1,8 +1,10 @@
+import { kMaxLength } from 'node:buffer';
 import type { IncomingHttpHeaders } from 'node:http';
 import { promisify } from 'node:util';
-import { brotliDecompress, gunzip, inflate } from 'node:zlib';
+import { brotliDecompress, gunzip, inflate, type ZlibOptions, type BrotliOptions } from 'node:zlib';
+import type { ValidateFunction } from 'ajv';
 import type { CompiledMedia, CompiledOperation, CompiledParam, CompiledResponse } from './compile.js';
-import { matchMediaType, readBody, essence } from './media.js';
+import { matchMediaType, readBody, essence, MAX_JSON_DEPTH } from './media.js';
 import { deserializeQuery, deserializeScalar, parseCookies } from './params.js';
 import { describeSchemaError } from './schemas.js';
 import type { Violation, ViolationCode } from './violation.js';
@@ -17,6 +19,12 @@ export interface RequestInput {
   body: Buffer | undefined;
   /** True when the body exceeded the copy limit: it was forwarded but is not validated. */
   bodyTooLarge: boolean;
+  /**
+   * The most bytes a body may decode to (`Content-Encoding` undone, every
+   * layer); beyond it the body is `not-validated: body-too-large`. The proxy
+   * passes `--max-body`. Default `DEFAULT_MAX_DECODED` (1 MiB).
+   */
+  maxDecoded?: number;
 }
 
 export interface ResponseInput {
@@ -26,7 +34,12 @@ export interface ResponseInput {
   bodyTooLarge: boolean;
   /** HEAD requests and 204/304 carry no body. */
   bodyless: boolean;
+  /** As in `RequestInput`: the most bytes the body may decode to. */
+  maxDecoded?: number;
 }
+
+/** The decoded-size limit when the caller gives none: 1 MiB (the proxy's default --max-body). */
+export const DEFAULT_MAX_DECODED = 1_048_576;
 
 type Draft = Omit<Violation, 'operationId' | 'direction'>;
 
@@ -45,7 +58,13 @@ function checkParam(p: CompiledParam, value: unknown, side: 'request' | 'respons
     if (p.required) out.push(violation(side === 'request' ? 'request-parameter-missing' : 'response-header-missing', p.in, p.name, `the ${side === 'request' ? 'request' : 'response'} lacks required ${label}`, 'required'));
     return;
   }
-  if (!p.validate || p.validate(value)) return;
+  if (!p.validate) return;
+  const verdict = run(p.validate, value);
+  if (verdict === true) return;
+  if (verdict === 'threw') {
+    out.push(violation(side === 'request' ? 'request-parameter-invalid' : 'response-header-invalid', p.in, p.name, `${label} could not be checked (the validator failed on it); refused`));
+    return;
+  }
   const detail = describeSchemaError(p.validate.errors, label);
   out.push(violation(side === 'request' ? 'request-parameter-invalid' : 'response-header-invalid', p.in, p.name + (detail.pointer ? detail.pointer : ''), detail.message + (p.secret ? ' (value not shown)' : ''), detail.keyword));
 }
@@ -54,44 +73,65 @@ async function checkBody(media: CompiledMedia, body: Buffer, contentType: string
   if (!media.validate) return;
   const parsed = await readBody(body, contentType);
   if (!parsed.ok) {
-    out.push(violation(side === 'request' ? 'request-body-malformed' : 'response-body-malformed', 'body', '', `the ${side} body (${media.mediaType}): ${parsed.reason}`));
+    if (parsed.tooDeep) out.push(violation(side === 'request' ? 'request-body-too-deep' : 'response-body-too-deep', 'body', '', `the ${side} body nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels; sworn refuses to check it`));
+    else out.push(violation(side === 'request' ? 'request-body-malformed' : 'response-body-malformed', 'body', '', `the ${side} body (${media.mediaType}): ${parsed.reason}`));
     return;
   }
-  if (media.validate(parsed.value)) return;
+  const verdict = run(media.validate, parsed.value);
+  if (verdict === true) return;
+  if (verdict === 'threw') {
+    out.push(violation(side === 'request' ? 'request-body-invalid' : 'response-body-invalid', 'body', '', `the ${side} body (${media.mediaType}) could not be checked (the validator failed on it); refused`));
+    return;
+  }
   const detail = describeSchemaError(media.validate.errors, `the ${side} body`);
   out.push(violation(side === 'request' ? 'request-body-invalid' : 'response-body-invalid', 'body', detail.pointer, detail.message, detail.keyword));
 }
 
-const DECODERS: Record<string, (body: Buffer) => Promise<Buffer>> = {
-  gzip: promisify(gunzip),
-  'x-gzip': promisify(gunzip),
-  deflate: promisify(inflate),
-  br: promisify(brotliDecompress),
+/** A compiled validator's verdict; an exception (a stack overflow, say) is `'threw'`, never thrown on. */
+function run(validate: ValidateFunction, value: unknown): boolean | 'threw' {
+  try {
+    return validate(value) === true;
+  } catch {
+    return 'threw';
+  }
+}
+
+type Decoder = (body: Buffer, options: ZlibOptions & BrotliOptions) => Promise<Buffer>;
+
+const DECODERS: Record<string, Decoder> = {
+  gzip: promisify(gunzip) as Decoder,
+  'x-gzip': promisify(gunzip) as Decoder,
+  deflate: promisify(inflate) as Decoder,
+  br: promisify(brotliDecompress) as Decoder,
 };
+
+type Decoded = { kind: 'ok'; body: Buffer } | { kind: 'too-large' } | { kind: 'undecodable' };
 
 /**
  * The body as its media type reads it: `Content-Encoding` undone (gzip,
- * deflate, br; asynchronously, off the event loop's critical work). An
- * encoding that cannot be undone yields `undefined`.
+ * deflate, br; asynchronously, off the event loop's critical work). Each
+ * layer may produce at most `limit` bytes: zlib stops there (a 1.7 KB
+ * brotli body that would inflate to 1 GiB costs 1 MiB, not 2 GB).
  */
-async function decoded(body: Buffer, headers: IncomingHttpHeaders): Promise<Buffer | undefined> {
+async function decoded(body: Buffer, headers: IncomingHttpHeaders, limit: number): Promise<Decoded> {
   const encoding = headerValue(headers, 'content-encoding');
-  if (!encoding || body.length === 0) return body;
+  if (!encoding || body.length === 0) return { kind: 'ok', body };
+  const maxOutputLength = Math.max(1, Math.min(Math.floor(limit) || 1, kMaxLength));
   let current = body;
-  for (const coding of encoding.split(',').map((c) => c.trim().toLowerCase()).filter((c) => c !== 'identity').reverse()) {
+  for (const coding of encoding.split(',').map((c) => c.trim().toLowerCase()).filter((c) => c !== 'identity' && c !== '').reverse()) {
     const decode = DECODERS[coding];
-    if (!decode) return undefined;
+    if (!decode) return { kind: 'undecodable' };
     try {
-      current = await decode(current);
-    } catch {
-      return undefined;
+      current = await decode(current, { maxOutputLength });
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' ? { kind: 'too-large' } : { kind: 'undecodable' };
     }
   }
-  return current;
+  return { kind: 'ok', body: current };
 }
 
 /** The body's media type must be declared; then the body is checked by it (unless it was too large to keep). */
-async function checkContent(media: ReadonlyMap<string, CompiledMedia>, headers: IncomingHttpHeaders, body: Buffer, tooLarge: boolean, side: 'request' | 'response', context: string, out: Draft[]): Promise<void> {
+async function checkContent(media: ReadonlyMap<string, CompiledMedia>, headers: IncomingHttpHeaders, body: Buffer, tooLarge: boolean, limit: number, side: 'request' | 'response', context: string, out: Draft[]): Promise<void> {
   const contentType = headerValue(headers, 'content-type');
   const match = matchMediaType(media, contentType);
   if (!match) {
@@ -99,9 +139,10 @@ async function checkContent(media: ReadonlyMap<string, CompiledMedia>, headers: 
   } else if (tooLarge) {
     out.push(violation('not-validated', 'body', '', `not-validated: body-too-large (the ${side} body was forwarded unchecked; raise --max-body to check it)`));
   } else if (match[1].validate) {
-    const plain = await decoded(body, headers);
-    if (plain === undefined) out.push(violation('not-validated', 'body', '', `not-validated: content-encoding ${headerValue(headers, 'content-encoding')} (the ${side} body was forwarded unchecked; sworn decodes gzip, deflate and br)`));
-    else await checkBody(match[1], plain, contentType, side, out);
+    const plain = await decoded(body, headers, limit);
+    if (plain.kind === 'too-large') out.push(violation('not-validated', 'body', '', `not-validated: body-too-large (the ${side} body decodes (${headerValue(headers, 'content-encoding')}) to more than ${limit} bytes; it was forwarded unchecked; raise --max-body to check it)`));
+    else if (plain.kind === 'undecodable') out.push(violation('not-validated', 'body', '', `not-validated: content-encoding ${headerValue(headers, 'content-encoding')} (the ${side} body was forwarded unchecked; sworn decodes gzip, deflate and br)`));
+    else await checkBody(match[1], plain.body, contentType, side, out);
   }
 }
 
@@ -137,7 +178,7 @@ export async function validateRequest(op: CompiledOperation, input: RequestInput
     if (!hasBody) {
       if (op.body.required) out.push(violation('request-body-missing', 'body', '', 'the request has no body, but the operation requires one', 'required'));
     } else {
-      await checkContent(op.body.media, input.headers, input.body as Buffer, input.bodyTooLarge, 'request', '', out);
+      await checkContent(op.body.media, input.headers, input.body as Buffer, input.bodyTooLarge, input.maxDecoded ?? DEFAULT_MAX_DECODED, 'request', '', out);
     }
   }
   return out.map((d) => ({ ...d, operationId: op.operation.id, direction: 'request' }));
@@ -185,7 +226,7 @@ export async function validateResponse(op: CompiledOperation, input: ResponseInp
   }
   const hasBody = !input.bodyless && input.body !== undefined && (input.body.length > 0 || input.bodyTooLarge);
   if (hasBody && declared.media.size > 0) {
-    await checkContent(declared.media, input.headers, input.body as Buffer, input.bodyTooLarge, 'response', ` for status ${input.status}`, out);
+    await checkContent(declared.media, input.headers, input.body as Buffer, input.bodyTooLarge, input.maxDecoded ?? DEFAULT_MAX_DECODED, 'response', ` for status ${input.status}`, out);
   }
   return out.map((d) => ({ ...d, operationId: op.operation.id, direction: 'response' }));
 }

@@ -6,11 +6,15 @@ import { appendPointer } from '../spec/pointer.js';
 import { SchemaCompiler } from './schemas.js';
 import { defaultStyle, type ParamIn, type ParamShape, type ValueShape } from './params.js';
 import { kindOf, type BodyKind } from './media.js';
+import { collectSecretFields, isSecretSchema, looksLikeCredential } from './secrets.js';
+import type { UnsupportedPattern } from './pattern.js';
+
+export { looksLikeCredential, CREDENTIAL_WORDS, CREDENTIAL_SUFFIXES } from './secrets.js';
 
 export interface CompiledParam extends ParamShape {
   required: boolean;
   validate: ValidateFunction | undefined;
-  /** Never echo its value: a password-format or credential-like parameter. */
+  /** Never echo its value: a password-format, writeOnly or credential-like parameter (`isSecretSchema`, `looksLikeCredential`). */
   secret: boolean;
 }
 
@@ -36,15 +40,40 @@ export interface CompiledOperation {
   responses: Map<string, CompiledResponse>;
   /** Empty: no security. An empty alternative means anonymous access is allowed. */
   security: SecurityAlternative[];
-  /** Names of parameters, headers and fields whose values must never appear anywhere (API keys, passwords). */
+  /**
+   * Names of parameters, headers and fields whose values must never appear
+   * anywhere: every apiKey security scheme's name, parameters, headers and
+   * properties (at any depth) with `format: password` or `writeOnly`, and
+   * credential-like names (`looksLikeCredential`, which redaction applies to
+   * every name besides). Header names lower-cased.
+   */
   secretNames: Set<string>;
 }
 
-const CREDENTIAL = /(authorization|password|passwd|secret|token|api[-_]?key|cookie|session)/i;
+const compilers = new WeakMap<Map<Operation, CompiledOperation>, SchemaCompiler>();
 
-/** Names that carry credentials whatever the spec says about them (headers, parameters, fields). */
-export function looksLikeCredential(name: string): boolean {
-  return CREDENTIAL.test(name);
+/**
+ * The patterns of the compiled validators that RE2 cannot run (lookahead,
+ * lookbehind, backreferences…): they are not checked, every value passes
+ * them. Log them at start; `sworn lint` reports each as `pattern-unsupported`.
+ *
+ * @example
+ * const compiled = compileValidators(spec, operations);
+ * for (const { pattern, reason } of unsupportedPatterns(compiled)) log.warn(`pattern ${pattern} not checked: ${reason}`);
+ */
+export function unsupportedPatterns(compiled: Map<Operation, CompiledOperation>): UnsupportedPattern[] {
+  return compilers.get(compiled)?.unsupportedPatterns ?? [];
+}
+
+/**
+ * Every secret name of every operation (apiKey names, password/writeOnly
+ * fields and parameters): for redacting what matched no operation
+ * (`unknown-route` samples, log lines), which has no `secretNames` of its own.
+ */
+export function allSecretNames(compiled: Map<Operation, CompiledOperation>): Set<string> {
+  const names = new Set<string>();
+  for (const op of compiled.values()) for (const name of op.secretNames) names.add(name);
+  return names;
 }
 
 /**
@@ -59,6 +88,7 @@ export function compileValidators(spec: Spec, operations: Operation[], compiler 
   const compiled = new Map<Operation, CompiledOperation>();
   const schemes = (spec.document.components?.securitySchemes ?? {}) as Record<string, OpenAPIV3.SecuritySchemeObject | OpenAPIV3.ReferenceObject>;
   for (const operation of operations) compiled.set(operation, compileOperation(spec, operation, compiler, schemes));
+  compilers.set(compiled, compiler);
   return compiled;
 }
 
@@ -66,7 +96,7 @@ function shapeOf(spec: Spec, schema: unknown): { shape: ValueShape; properties: 
   const s = spec.deref(schema) as { type?: string | string[]; properties?: Record<string, unknown>; format?: string; items?: unknown } | undefined;
   const type = Array.isArray(s?.type) ? s?.type.find((t) => t !== 'null') : s?.type;
   const shape: ValueShape = type === 'array' || (!type && s?.items) ? 'array' : type === 'object' || (!type && s?.properties) ? 'object' : 'primitive';
-  return { shape, properties: Object.keys(s?.properties ?? {}), secret: s?.format === 'password' };
+  return { shape, properties: Object.keys(s?.properties ?? {}), secret: isSecretSchema(spec, schema) };
 }
 
 function compileParams(spec: Spec, operation: Operation, compiler: SchemaCompiler, secretNames: Set<string>): CompiledParam[] {
@@ -90,6 +120,7 @@ function compileParams(spec: Spec, operation: Operation, compiler: SchemaCompile
       const { shape, properties, secret } = shapeOf(spec, schema);
       const isSecret = secret || looksLikeCredential(p.name);
       if (isSecret) secretNames.add(name);
+      collectSecretFields(spec, schema, secretNames); // object parameters (deepObject, form) have fields
       byKey.set(`${where} ${name}`, {
         name,
         in: where,
@@ -126,22 +157,12 @@ function compileContent(spec: Spec, content: Record<string, OpenAPIV3.MediaTypeO
   return media;
 }
 
-/** Property names declared `format: password` or writeOnly anywhere in a schema: redacted in samples. */
-function collectSecretFields(spec: Spec, schema: unknown, names: Set<string>, seen = new Set<unknown>()): void {
-  const s = spec.deref(schema) as Record<string, unknown> | undefined;
-  if (!s || typeof s !== 'object' || seen.has(s)) return;
-  seen.add(s);
-  for (const [name, prop] of Object.entries((s.properties ?? {}) as Record<string, unknown>)) {
-    const p = spec.deref(prop) as Record<string, unknown> | undefined;
-    if (p?.format === 'password' || p?.writeOnly === true) names.add(name);
-    collectSecretFields(spec, prop, names, seen);
-  }
-  for (const key of ['items', 'additionalProperties']) collectSecretFields(spec, s[key], names, seen);
-  for (const key of ['allOf', 'anyOf', 'oneOf']) if (Array.isArray(s[key])) for (const sub of s[key] as unknown[]) collectSecretFields(spec, sub, names, seen);
-}
-
 function compileOperation(spec: Spec, operation: Operation, compiler: SchemaCompiler, schemes: Record<string, OpenAPIV3.SecuritySchemeObject | OpenAPIV3.ReferenceObject>): CompiledOperation {
   const secretNames = new Set<string>(); // credential-like names are secret anyway (looksLikeCredential)
+  for (const raw of Object.values(schemes)) {
+    const scheme = spec.deref(raw) as OpenAPIV3.SecuritySchemeObject | undefined;
+    if (scheme?.type === 'apiKey' && typeof scheme.name === 'string') secretNames.add(scheme.in === 'header' ? scheme.name.toLowerCase() : scheme.name); // an API key is secret wherever it is sent
+  }
   const params = compileParams(spec, operation, compiler, secretNames);
   const rawBody = operation.operation.requestBody;
   const requestBody = spec.deref(rawBody) as OpenAPIV3.RequestBodyObject | undefined;
@@ -160,12 +181,14 @@ function compileOperation(spec: Spec, operation: Operation, compiler: SchemaComp
       const header = spec.deref(rawHeader) as OpenAPIV3.HeaderObject | undefined;
       if (!header || name.toLowerCase() === 'content-type') continue;
       const headerPointer = isRefObject(rawHeader) ? rawHeader.$ref.slice(1) : appendPointer(`${pointer}/headers`, name);
-      const { shape, properties } = shapeOf(spec, header.schema);
+      const { shape, properties, secret } = shapeOf(spec, header.schema);
+      const isSecret = secret || looksLikeCredential(name);
+      if (isSecret) secretNames.add(name.toLowerCase());
       headers.push({
         name: name.toLowerCase(), in: 'header', style: 'simple', explode: header.explode ?? false, shape, properties,
         required: header.required === true,
         validate: header.schema ? compiler.validator('coercing', `${headerPointer}/schema`, header.schema) : undefined,
-        secret: looksLikeCredential(name),
+        secret: isSecret,
       });
     }
     responses.set(code.toUpperCase(), { headers, media: compileContent(spec, response.content as Record<string, OpenAPIV3.MediaTypeObject> | undefined, `${pointer}/content`, compiler, 'response', secretNames) });

@@ -1,4 +1,6 @@
-export { compileValidators, looksLikeCredential, type CompiledOperation, type CompiledParam, type CompiledMedia, type CompiledResponse } from './compile.js';
-export { validateRequest, validateResponse, responseFor, type RequestInput, type ResponseInput } from './check.js';
+export { compileValidators, unsupportedPatterns, allSecretNames, looksLikeCredential, CREDENTIAL_WORDS, CREDENTIAL_SUFFIXES, type CompiledOperation, type CompiledParam, type CompiledMedia, type CompiledResponse } from './compile.js';
+export { validateRequest, validateResponse, responseFor, DEFAULT_MAX_DECODED, type RequestInput, type ResponseInput } from './check.js';
 export { SchemaCompiler } from './schemas.js';
+export { compilePattern, type UnsupportedPattern } from './pattern.js';
+export { MAX_JSON_DEPTH } from './media.js';
 export { VIOLATION_CODES, type Violation, type ViolationCode } from './violation.js';

@@ -20,14 +20,19 @@ export function defaultStyle(location: ParamIn): string {
   return location === 'query' || location === 'cookie' ? 'form' : 'simple';
 }
 
+/** A record without a prototype: a key `__proto__`, `constructor` or `prototype` is an ordinary own property. */
+function record(): Record<string, string> {
+  return Object.create(null) as Record<string, string>;
+}
+
 function pairs(items: string[]): Record<string, string> {
-  const object: Record<string, string> = {};
+  const object = record();
   for (let i = 0; i + 1 < items.length; i += 2) object[items[i] as string] = items[i + 1] as string;
   return object;
 }
 
 function keyValues(items: string[], separator = '='): Record<string, string> {
-  const object: Record<string, string> = {};
+  const object = record();
   for (const item of items) {
     const at = item.indexOf(separator);
     if (at > 0) object[item.slice(0, at)] = item.slice(at + 1);
@@ -66,7 +71,7 @@ export function deserializeScalar(raw: string, p: ParamShape): unknown {
 export function deserializeQuery(query: URLSearchParams, p: ParamShape): unknown {
   const style = p.style;
   if (style === 'deepObject') {
-    const object: Record<string, string> = {};
+    const object = record();
     let found = false;
     for (const [key, value] of query) {
       if (key.startsWith(`${p.name}[`) && key.endsWith(']')) {
@@ -77,7 +82,7 @@ export function deserializeQuery(query: URLSearchParams, p: ParamShape): unknown
     return found ? object : undefined;
   }
   if (p.shape === 'object' && style === 'form' && p.explode) {
-    const object: Record<string, string> = {};
+    const object = record();
     let found = false;
     for (const name of p.properties) {
       const value = query.get(name);

@@ -5,6 +5,7 @@ import type { Ajv, ValidateFunction, ErrorObject } from 'ajv';
 import { fromSchema } from '@openapi-contrib/openapi-schema-to-json-schema';
 import type { Spec } from '../spec/load-spec.js';
 import { parsePointer } from '../spec/pointer.js';
+import { linearRegExpEngine, type UnsupportedPattern } from './pattern.js';
 
 const AjvDraft07 = AjvImport as unknown as typeof import('ajv').default;
 const addFormats = addFormatsImport as unknown as (ajv: Ajv) => Ajv;
@@ -27,19 +28,25 @@ function addOpenApiFormats(ajv: Ajv): void {
  * bodies (readOnly properties are neither required nor allowed), responses
  * (the same for writeOnly), and parameters/form fields (strings coerced to the
  * declared types, since they arrive as text). Each validator is cached, so a
- * `$ref` used by many operations compiles once.
+ * `$ref` used by many operations compiles once. Every `pattern` and
+ * `patternProperties` key runs in linear time (RE2, see `pattern.ts`); one
+ * RE2 cannot run is not checked and is listed in `unsupportedPatterns`.
+ * Only own properties count (`ownProperties`): a body `{}` lacks a required
+ * `constructor`.
  */
 export class SchemaCompiler {
   private readonly request: Ajv;
   private readonly response: Ajv;
   private readonly coercing: Ajv;
   private readonly cache = new Map<string, ValidateFunction>();
+  private readonly unsupported = new Map<string, string>();
 
   constructor(spec: Spec) {
     const document = spec.document as unknown as Record<string, unknown>;
     const base = spec.version === '3.0' ? convert30(structuredClone(document)) : structuredClone(document);
+    const regExp = linearRegExpEngine(({ pattern, reason }) => this.unsupported.set(pattern, reason));
     const make = (options: { coerceTypes?: 'array' }) => {
-      const common = { strict: false, allErrors: false, validateFormats: true, logger: false as const, ...options };
+      const common = { strict: false, allErrors: false, validateFormats: true, ownProperties: true, logger: false as const, code: { regExp }, ...options };
       const ajv = (spec.version === '3.0' ? new AjvDraft07(common) : new Ajv2020(common)) as unknown as Ajv;
       addOpenApiFormats(ajv);
       return ajv;
@@ -60,6 +67,15 @@ export class SchemaCompiler {
     this.request.addSchema(forRequests, DOC, undefined, false);
     this.coercing.addSchema(forRequests, DOC, undefined, false);
     this.response.addSchema(relaxRequired(base, 'writeOnly'), DOC, undefined, false);
+  }
+
+  /**
+   * The patterns met so far (in the validators compiled) that RE2 cannot
+   * run: they are not checked (every value passes them). `sworn lint`
+   * reports each as `pattern-unsupported`.
+   */
+  get unsupportedPatterns(): UnsupportedPattern[] {
+    return [...this.unsupported].map(([pattern, reason]) => ({ pattern, reason }));
   }
 
   /**

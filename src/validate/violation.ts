@@ -21,12 +21,14 @@ export interface Violation {
 
 export const VIOLATION_CODES = {
   'unknown-route': 'request', // no operation matches the method and path
+  'request-path-ambiguous': 'request', // the path matches only under a reading servers disagree on (matrix parameters, %2F, case)
   'request-parameter-missing': 'request',
   'request-parameter-invalid': 'request',
   'request-body-missing': 'request',
   'request-content-type': 'request', // the body's media type is not declared
   'request-body-malformed': 'request', // the body does not parse (e.g. broken JSON)
   'request-body-invalid': 'request',
+  'request-body-too-deep': 'request', // JSON nested deeper than MAX_JSON_DEPTH (256): refused, not parsed
   'request-security': 'request', // no declared security requirement is met
   'response-status-undeclared': 'response',
   'response-header-missing': 'response',
@@ -34,6 +36,7 @@ export const VIOLATION_CODES = {
   'response-content-type': 'response',
   'response-body-malformed': 'response',
   'response-body-invalid': 'response',
+  'response-body-too-deep': 'response',
   'not-validated': 'request', // the body was over --max-body: forwarded, not checked (direction as it happened)
 } as const;
 

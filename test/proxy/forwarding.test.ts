@@ -71,19 +71,29 @@ describe('forwarding', () => {
     expect(report.unknownRoutes).toEqual([]);
   });
 
-  it('streams a chunked request body through intact', async () => {
+  it('reads a chunked request body within --max-body before forwarding it whole, and streams a longer one intact', async () => {
     upstream = await startUpstream((_req, res, body) => res.end(String(body.length)));
+    const send = async (url: string) => {
+      const { port } = new URL(url);
+      const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/api/echo', headers: { 'content-type': 'application/octet-stream' } });
+      for (let i = 0; i < 50; i++) req.write(Buffer.alloc(10_000, i));
+      req.end();
+      const [res] = (await once(req, 'response')) as [http.IncomingMessage];
+      let text = '';
+      for await (const chunk of res) text += chunk;
+      return text;
+    };
+    const sent = Buffer.concat(Array.from({ length: 50 }, (_v, i) => Buffer.alloc(10_000, i)));
     proxy = await proxyFor(upstream.url);
-    const { port } = new URL(proxy.url);
-    const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/api/echo', headers: { 'content-type': 'application/octet-stream' } });
-    for (let i = 0; i < 50; i++) req.write(Buffer.alloc(10_000, i));
-    req.end();
-    const [res] = (await once(req, 'response')) as [http.IncomingMessage];
-    let text = '';
-    for await (const chunk of res) text += chunk;
-    expect(upstream.seen[0]!.headers['transfer-encoding']).toBe('chunked');
-    expect(text).toBe('500000');
-    expect(upstream.seen[0]!.body.equals(Buffer.concat(Array.from({ length: 50 }, (_v, i) => Buffer.alloc(10_000, i))))).toBe(true);
+    expect(await send(proxy.url)).toBe('500000');
+    // Request buffering: the upstream gets the body in one piece, with its length (a slow client holds no upstream socket).
+    expect(upstream.seen[0]!.headers['transfer-encoding']).toBeUndefined();
+    expect(upstream.seen[0]!.headers['content-length']).toBe('500000');
+    expect(upstream.seen[0]!.body.equals(sent)).toBe(true);
+    const small = await proxyFor(upstream.url, { maxBody: 65_536 });
+    expect(await send(small.url)).toBe('500000');
+    expect(upstream.seen[1]!.headers['transfer-encoding']).toBe('chunked');
+    expect(upstream.seen[1]!.body.equals(sent)).toBe(true);
   });
 
   it('answers Expect: 100-continue and forwards the body', async () => {

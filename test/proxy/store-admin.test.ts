@@ -52,14 +52,14 @@ describe('the admin server', () => {
     expect((await call(`${admin}/healthz`)).status).toBe(200);
     expect((await call(`${admin}/report`)).status).toBe(401);
     const auth = { authorization: 'Bearer t0ken' };
-    expect((await call(`${admin}/readyz`, { headers: auth })).json()).toEqual({ status: 'ready' });
+    expect((await call(`${admin}/readyz`, { headers: auth })).json()).toMatchObject({ status: 'ready', store: { state: 'ok', errors: 0, pending: expect.any(Number) } });
     const metrics = await call(`${admin}/metrics`, { headers: auth });
     expect(metrics.headers['content-type']).toContain('text/plain');
     expect(metrics.text).toContain('sworn_requests_total{operation="myItems",status_class="2xx",consumer="shop"} 1');
     expect(metrics.text).toContain('sworn_violations_total{operation="(unknown)",consumer="127.0.0.1",direction="request",code="unknown-route"} 1');
     expect(metrics.text).toMatch(/sworn_request_duration_seconds_bucket\{le="0.005",operation="myItems",status_class="2xx",consumer="shop"\} \d/);
     const report = (await call(`${admin}/report`, { headers: auth })).json() as Record<string, unknown>;
-    expect(Object.keys(report)).toEqual(['spec', 'since', 'until', 'window', 'operations', 'consumers', 'unknownRoutes', 'summary']);
+    expect(Object.keys(report)).toEqual(['spec', 'since', 'until', 'window', 'operations', 'consumers', 'unknownRoutes', 'refused', 'summary']);
     expect(report.spec).toEqual({ title: 'Proxy test API', version: '1.0.0' });
     expect(report.unknownRoutes).toEqual([{ method: 'GET', path: '/api/nowhere', count: 1 }]);
   });

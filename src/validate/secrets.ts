@@ -1,0 +1,155 @@
+import type { Spec } from '../spec/load-spec.js';
+
+/**
+ * What counts as a secret, by meaning. A name (header, parameter, cookie,
+ * body field) is split into words: on every character that is not a letter
+ * or digit (`-`, `_`, `.`, spaces, brackets…) and at camelCase boundaries
+ * (`apiKey` -> `api key`, `XAPIKey` -> `x api key`), lower-cased. It is a
+ * credential when
+ * - a word is in `CREDENTIAL_WORDS` (trailing digits and a plural `s` aside:
+ *   `cvv2`, `tokens`),
+ * - two adjacent words, or all words, joined are in it (`card_number`,
+ *   `verification-code`, `social_security_number`), or
+ * - a word (or the joined name) ends with one of `CREDENTIAL_SUFFIXES`
+ *   (lower-case compounds: `accesstoken`, `clientsecret`, `newpassword`).
+ * Words are whole words: `keyboard`, `monkey`, `author`, `tokenizer`,
+ * `secretary`, `passenger` stay visible. Names about a credential rather
+ * than holding one stay visible too: a last word in `METADATA_WORDS`
+ * (`token_type`, `password_min_length`, `api_key_count`), and a plural
+ * next to a counting word (`max_tokens`, `prompt_tokens`).
+ */
+export const CREDENTIAL_WORDS: readonly string[] = [
+  // authentication
+  'authorization', 'authorisation', 'authentication', 'auth', 'authn', 'bearer', 'jwt', 'credential', 'credentials', 'cred', 'creds',
+  // passwords and PINs
+  'password', 'passwd', 'pwd', 'pass', 'passphrase', 'passcode', 'pin', 'pincode',
+  // secrets, keys, tokens, signatures
+  'secret', 'token', 'key', 'apikey', 'accesskey', 'secretkey', 'privatekey', 'signature', 'sig', 'hmac',
+  // sessions and cookies
+  'cookie', 'session', 'sessionid', 'sid', 'csrf', 'xsrf',
+  // one-time and recovery codes
+  'otp', 'totp', 'hotp', 'mfa', '2fa', 'authcode', 'accesscode', 'verificationcode', 'securitycode', 'recoverycode', 'backupcode', 'resetcode',
+  // payment cards and identity numbers
+  'cvv', 'cvc', 'cardnumber', 'creditcard', 'ccnumber', 'ssn', 'socialsecuritynumber',
+];
+
+/** Endings that make a lower-case compound a credential (`accesstoken`, `clientsecret`, `xapikey`). */
+export const CREDENTIAL_SUFFIXES: readonly string[] = ['token', 'secret', 'password', 'passwd', 'passphrase', 'apikey', 'credential', 'credentials'];
+
+/** A last word that makes a name describe a credential instead of holding it. */
+export const METADATA_WORDS: readonly string[] = ['count', 'counts', 'length', 'len', 'size', 'limit', 'max', 'min', 'total', 'used', 'remaining', 'type', 'types', 'format', 'policy', 'expiry', 'expires', 'expiration', 'ttl', 'enabled', 'required', 'name', 'names', 'header', 'param'];
+/** Counting words: with one of them, a plural (`tokens`) is a number of things, not the things. */
+const COUNTING = new Set(['max', 'min', 'prompt', 'completion', 'total', 'input', 'output', 'cached', 'reasoning', 'num', 'count', 'remaining', 'used', 'estimated']);
+
+const WORDS = new Set(CREDENTIAL_WORDS);
+const METADATA = new Set(METADATA_WORDS);
+
+/** `X-API-Key` -> `['x', 'api', 'key']`; `sessionID` -> `['session', 'id']`. */
+export function nameWords(name: string): string[] {
+  return name
+    .split(/[^A-Za-z0-9]+/)
+    .flatMap((part) => part.split(/(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])/))
+    .filter((w) => w !== '')
+    .map((w) => w.toLowerCase());
+}
+
+function isCredentialWord(word: string, plurals: boolean): boolean {
+  if (WORDS.has(word)) return true;
+  const bare = word.replace(/(?<=[a-z])\d+$/, '');
+  const forms = plurals && bare.length > 2 && bare.endsWith('s') ? [bare, bare.slice(0, -1)] : [bare];
+  return forms.some((form) => WORDS.has(form) || CREDENTIAL_SUFFIXES.some((suffix) => form.length > suffix.length && form.endsWith(suffix)));
+}
+
+function judge(name: string): boolean {
+  const words = nameWords(name);
+  if (words.length > 1 && METADATA.has(words[words.length - 1]!)) return false;
+  const plurals = !words.some((w) => COUNTING.has(w));
+  return words.some((w) => isCredentialWord(w, plurals)) || words.some((w, i) => i > 0 && WORDS.has(`${words[i - 1]}${w}`)) || (words.length > 1 && isCredentialWord(words.join(''), plurals));
+}
+
+const verdicts = new Map<string, boolean>();
+
+/**
+ * True for names that carry credentials whatever the spec says about them
+ * (headers, parameters, cookies, body fields): see `CREDENTIAL_WORDS`.
+ *
+ * @example
+ * looksLikeCredential('Ocp-Apim-Subscription-Key'); // true
+ * looksLikeCredential('cvv');                       // true
+ * looksLikeCredential('keyboard');                  // false
+ */
+export function looksLikeCredential(name: string): boolean {
+  let verdict = verdicts.get(name);
+  if (verdict !== undefined) return verdict;
+  verdict = judge(name);
+  if (verdicts.size >= 10_000) verdicts.clear(); // names come from traffic too: the memo stays small
+  verdicts.set(name, verdict);
+  return verdict;
+}
+
+type SchemaNode = Record<string, unknown>;
+
+function subschemas(s: SchemaNode, all: boolean): unknown[] {
+  const out: unknown[] = [];
+  for (const key of ['allOf', 'anyOf', 'oneOf', 'prefixItems']) if (Array.isArray(s[key])) out.push(...(s[key] as unknown[]));
+  for (const key of ['items', 'additionalItems', 'additionalProperties', 'unevaluatedProperties', 'unevaluatedItems', 'contains', 'then', 'else']) {
+    const value = s[key];
+    if (Array.isArray(value)) out.push(...value);
+    else out.push(value);
+  }
+  for (const key of all ? ['patternProperties', 'x-patternProperties', 'properties', 'dependentSchemas'] : ['patternProperties', 'x-patternProperties']) {
+    const map = s[key];
+    if (map && typeof map === 'object' && !Array.isArray(map)) out.push(...Object.values(map));
+  }
+  if (all) out.push(s.not, s.if);
+  return out;
+}
+
+const secretSchemas = new WeakMap<object, boolean>();
+
+/**
+ * True when values of this schema are secret: `format: password` or
+ * `writeOnly`, on the schema or on what makes up its value (`$ref`,
+ * `allOf`/`anyOf`/`oneOf`, array items, `additionalProperties` and
+ * `patternProperties` of a map). Not through `properties`: those are fields
+ * with names of their own (`collectSecretFields`).
+ */
+export function isSecretSchema(spec: Spec, schema: unknown): boolean {
+  const start = spec.deref(schema);
+  if (start === null || typeof start !== 'object') return false;
+  const known = secretSchemas.get(start);
+  if (known !== undefined) return known;
+  const stack: unknown[] = [start];
+  const seen = new Set<unknown>();
+  let secret = false;
+  while (stack.length > 0 && !secret) {
+    const s = spec.deref(stack.pop()) as SchemaNode | undefined;
+    if (s === null || typeof s !== 'object' || Array.isArray(s) || seen.has(s)) continue;
+    seen.add(s);
+    secret = s.format === 'password' || s.writeOnly === true;
+    stack.push(...subschemas(s, false));
+  }
+  secretSchemas.set(start, secret);
+  return secret;
+}
+
+/**
+ * Adds to `names` every property name, at any depth of a schema (through
+ * `$ref`, properties, items, prefixItems, allOf/anyOf/oneOf, not,
+ * additionalProperties, patternProperties…), whose value is secret
+ * (`isSecretSchema`) or whose name looks like a credential. Iterative.
+ */
+export function collectSecretFields(spec: Spec, schema: unknown, names: Set<string>): void {
+  const stack: unknown[] = [schema];
+  const seen = new Set<unknown>();
+  while (stack.length > 0) {
+    const s = spec.deref(stack.pop()) as SchemaNode | undefined;
+    if (s === null || typeof s !== 'object' || Array.isArray(s) || seen.has(s)) continue;
+    seen.add(s);
+    const properties = s.properties;
+    if (properties && typeof properties === 'object' && !Array.isArray(properties)) {
+      for (const [name, prop] of Object.entries(properties)) if (looksLikeCredential(name) || isSecretSchema(spec, prop)) names.add(name);
+    }
+    stack.push(...subschemas(s, true));
+  }
+}

@@ -1,0 +1,308 @@
+import net from 'node:net';
+import http from 'node:http';
+import { once } from 'node:events';
+import { describe, expect, it } from 'vitest';
+import { request } from 'undici';
+import { loadSpec } from '../../src/spec/index.js';
+import { startMock } from '../../src/mock/mock.js';
+import { call, closeAfterEach, proxyFor, settle } from '../proxy/harness.js';
+import { fixture } from '../helpers.js';
+import { hostileProxy, raw, startHostileUpstream, underAttack } from './harness.js';
+
+closeAfterEach();
+
+const until = async (condition: () => boolean, what: string) => {
+  for (let i = 0; i < 500 && !condition(); i++) await new Promise((r) => setTimeout(r, 10));
+  if (!condition()) throw new Error(`timed out waiting for ${what}`);
+};
+
+/** Sends an upgrade request and resets the socket at once (RST, not FIN). */
+function upgradeAndReset(url: string, path: string): Promise<void> {
+  const { port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = net.connect(Number(port), '127.0.0.1', () => {
+      socket.write(`GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`);
+      socket.resetAndDestroy();
+    });
+    socket.on('error', () => undefined);
+    socket.on('close', () => resolve());
+  });
+}
+
+describe('remote crash: upgrade then reset', () => {
+  it('survives clients that reset right after an upgrade request, in front of a service and of sworn mock', async () => {
+    const upstream = await startHostileUpstream();
+    const proxy = await hostileProxy(upstream.url);
+    await underAttack(proxy.url, async () => {
+      for (let i = 0; i < 50; i++) await upgradeAndReset(proxy.url, '/v1/ws?room=lobby');
+    });
+    expect((await call(`${proxy.url}/v1/pets`)).status).toBe(200);
+
+    const specFile = fixture('proxy/api.yaml');
+    const mock = await startMock({ spec: await loadSpec(specFile), port: 0, adminPort: null });
+    try {
+      for (let i = 0; i < 50; i++) await upgradeAndReset(mock.url, '/api/ws');
+      const inFront = await proxyFor(mock.url, { specFile });
+      for (let i = 0; i < 50; i++) await upgradeAndReset(inFront.url, '/api/ws');
+      expect((await call(`${inFront.url}/api/items/mine`)).status).toBe(200);
+      expect((await call(`${mock.url}/api/items/mine`)).status).toBe(200);
+    } finally {
+      await mock.close();
+    }
+  });
+});
+
+describe('enforce mode has no side doors', () => {
+  it('checks upgrades like any request: an invalid one is refused with 400 and counted, a valid one tunnels', async () => {
+    const upstream = await startHostileUpstream();
+    const wsServer = http.createServer();
+    wsServer.on('upgrade', (req, socket) => {
+      socket.on('error', () => undefined);
+      socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n');
+      socket.on('data', (d: Buffer) => socket.write(d)); // an echo tunnel
+    });
+    wsServer.listen(0, '127.0.0.1');
+    await once(wsServer, 'listening');
+    const wsUrl = `http://127.0.0.1:${(wsServer.address() as net.AddressInfo).port}`;
+    try {
+      const proxy = await hostileProxy(wsUrl, { mode: 'enforce' });
+      const refused = await raw(proxy.url, 'GET /v1/ws?room=attic HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n');
+      expect(refused).toMatch(/^HTTP\/1.1 400 /);
+      expect(refused).toContain('request-parameter-invalid');
+      const { port } = new URL(proxy.url);
+      const echoed = await new Promise<string>((resolve) => {
+        const socket = net.connect(Number(port), '127.0.0.1', () => socket.write('GET /v1/ws?room=lobby HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n'));
+        let text = '';
+        socket.on('data', (d: Buffer) => {
+          text += d.toString();
+          if (text.includes('\r\n\r\n') && !text.includes('ping')) socket.write('ping');
+          if (text.endsWith('ping')) socket.destroy();
+        });
+        socket.on('close', () => resolve(text));
+      });
+      expect(echoed).toMatch(/^HTTP\/1.1 101 /);
+      expect(echoed.endsWith('ping')).toBe(true);
+      await settle();
+      const ws = proxy.stats.report().operations.find((o) => o.operationId === 'websocket')!;
+      expect(ws.requests).toBe(2);
+      expect(ws.violations.byCode['request-parameter-invalid']).toBe(1);
+    } finally {
+      wsServer.closeAllConnections();
+      wsServer.close();
+    }
+    expect(upstream.seen).toHaveLength(0);
+  });
+
+  it('reads paths the way servers may: invalid bodies behind path variants never reach the upstream', async () => {
+    const upstream = await startHostileUpstream();
+    const proxy = await hostileProxy(upstream.url, { mode: 'enforce' });
+    const invalid = JSON.stringify({ name: '', extra: true });
+    const variants = ['/v1/pets;x=1', '/V1/PETS', '/v1/./pets', '/v1/x/../pets', '/v1/pets%2F', '/v1/%70ets', '/v1\\pets', '/v1/pets/.'];
+    for (const path of variants) {
+      const answer = await raw(proxy.url, `POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${invalid.length}\r\nConnection: close\r\n\r\n${invalid}`);
+      expect(answer, path).toMatch(/^HTTP\/1.1 400 /);
+      expect(answer, path).toContain('application/problem+json');
+    }
+    expect(upstream.seen).toHaveLength(0);
+    // Dot segments and encoded unreserved characters are plain RFC 3986: a valid body goes through as sent.
+    const valid = JSON.stringify({ name: 'rex' });
+    const ok = await raw(proxy.url, `POST /v1/x/../pets HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${valid.length}\r\nConnection: close\r\n\r\n${valid}`);
+    expect(ok).toMatch(/^HTTP\/1.1 404 /); // this upstream does not normalise: its own answer comes back
+    expect(upstream.seen.map((s) => s.url)).toEqual(['/v1/x/../pets']);
+    // Readings servers disagree on are refused even with a valid body, saying why.
+    const ambiguous = await raw(proxy.url, `POST /v1/pets;jsessionid=1 HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${valid.length}\r\nConnection: close\r\n\r\n${valid}`);
+    expect(ambiguous).toMatch(/^HTTP\/1.1 400 /);
+    expect(ambiguous).toContain('request-path-ambiguous');
+    expect(ambiguous).toContain('matrix-parameters');
+    const stats = proxy.stats.report();
+    expect(stats.operations.find((o) => o.operationId === 'createPet')!.requests).toBe(variants.length + 2);
+    expect(stats.unknownRoutes).toEqual([]);
+  });
+
+  it('in observe mode, checks path variants against the operation they reach and reports them', async () => {
+    const upstream = await startHostileUpstream();
+    const proxy = await hostileProxy(upstream.url);
+    const res = await call(`${proxy.url}/V1/Pets`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":""}' });
+    expect(res.status).toBe(404); // the upstream's own answer: observe mode never changes traffic
+    await settle();
+    const op = proxy.stats.report().operations.find((o) => o.operationId === 'createPet')!;
+    expect(op.violations.byCode).toMatchObject({ 'request-path-ambiguous': 1, 'request-body-invalid': 1 });
+  });
+});
+
+describe('slow uploads and ghosts', () => {
+  it('slow chunked uploads hold no upstream socket: everyone else is served, and nothing reaches the upstream after its client left', async () => {
+    const upstream = await startHostileUpstream();
+    const proxy = await hostileProxy(upstream.url, { upstreamConnections: 4, bodyTimeoutMs: 60_000 });
+    const { port } = new URL(proxy.url);
+    const slow: net.Socket[] = [];
+    for (let i = 0; i < 12; i++) {
+      const socket = net.connect(Number(port), '127.0.0.1');
+      socket.on('error', () => undefined);
+      socket.write('POST /v1/echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n');
+      slow.push(socket);
+    }
+    await until(() => proxy.inFlight() >= 12, 'the slow uploads in flight');
+    await underAttack(proxy.url, async () => {
+      const answers = await Promise.all(Array.from({ length: 20 }, () => call(`${proxy.url}/v1/pets`)));
+      expect(answers.map((a) => a.status)).toEqual(Array(20).fill(200));
+    });
+    for (const socket of slow) socket.destroy(); // they give up
+    await until(() => proxy.inFlight() === 0, 'the abandoned uploads to end');
+    await settle();
+    expect(upstream.seen.filter((s) => s.url === '/v1/echo' && s.headers['x-consumer-id'] !== 'background')).toHaveLength(0);
+    expect(proxy.stats.report().operations.find((o) => o.operationId === 'echo')!.requests).toBeGreaterThanOrEqual(12);
+  });
+
+  it('withdraws a request still waiting for an upstream socket when its client goes away', async () => {
+    const held: http.ServerResponse[] = [];
+    const upstream = await startHostileUpstream((req, res) => {
+      if (req.url === '/v1/pets?name=aaa') {
+        held.push(res);
+        return true;
+      }
+      return false;
+    });
+    const proxy = await hostileProxy(upstream.url, { upstreamConnections: 1 });
+    const first = call(`${proxy.url}/v1/pets?name=aaa`); // takes the only socket
+    await until(() => held.length === 1, 'the first request upstream');
+    const controller = new AbortController();
+    const second = request(`${proxy.url}/v1/pets?name=a`, { signal: controller.signal }).catch((e: Error) => e);
+    await until(() => proxy.inFlight() === 2, 'the second request queued');
+    controller.abort();
+    await second;
+    await until(() => proxy.inFlight() === 1, 'the queued request withdrawn');
+    held[0]!.writeHead(200, { 'content-type': 'application/json' }).end('[]');
+    expect((await first).status).toBe(200);
+    expect((await call(`${proxy.url}/v1/pets?name=aa`)).status).toBe(200);
+    expect(upstream.seen.map((s) => s.url)).toEqual(['/v1/pets?name=aaa', '/v1/pets?name=aa']);
+  });
+
+  it('answers 408 to a body that does not arrive in time, and to headers that do not', async () => {
+    const upstream = await startHostileUpstream();
+    const proxy = await hostileProxy(upstream.url, { bodyTimeoutMs: 300, headerTimeoutMs: 300 });
+    const body = await raw(proxy.url, 'POST /v1/echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\nContent-Length: 100\r\n\r\nonly a part');
+    expect(body).toMatch(/^HTTP\/1.1 408 /);
+    const headers = await raw(proxy.url, 'GET /v1/pets HTTP/1.1\r\nHost: x\r\nX-Slow: ');
+    expect(headers).toMatch(/^HTTP\/1.1 408 /);
+    expect(upstream.seen).toHaveLength(0);
+    const report = proxy.stats.report();
+    expect(report.refused).toContainEqual({ reason: 'header-timeout', count: 1 });
+    expect(report.operations.find((o) => o.operationId === 'echo')!.requests).toBe(1);
+  });
+});
+
+describe('stale keep-alive sockets', () => {
+  it('sends an idempotent request again, once, on a fresh connection when a pooled one was dropped; never a POST', async () => {
+    // The upstream drops every connection on its second request without answering (as one that closed an idle socket does).
+    const perSocket = new WeakMap<net.Socket, number>();
+    const upstream = await startHostileUpstream((req, res) => {
+      const n = (perSocket.get(req.socket) ?? 0) + 1;
+      perSocket.set(req.socket, n);
+      if (n >= 2) {
+        req.socket.destroy();
+        return true;
+      }
+      return false;
+    });
+    const proxy = await hostileProxy(upstream.url, { upstreamConnections: 1 });
+    for (let i = 0; i < 5; i++) expect((await call(`${proxy.url}/v1/pets`)).status).toBe(200);
+    expect((await call(`${proxy.url}/v1/pets`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '[]' })).status).toBe(200);
+    expect((await call(`${proxy.url}/v1/pets`)).status).toBe(200);
+    const post = await call(`${proxy.url}/v1/pets`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"rex"}' });
+    expect(post.status).toBe(502); // not safe to repeat: the failure is passed on
+    const metrics = await (await fetch(`${proxy.adminUrl}/metrics`)).text();
+    expect(metrics).toMatch(/sworn_upstream_retries_total\{operation="listPets"\} 2/);
+    expect(metrics).toMatch(/sworn_upstream_retries_total\{operation="replacePets"\} 1/);
+    expect(metrics).not.toMatch(/sworn_upstream_retries_total\{operation="createPet"\}/);
+  });
+});
+
+describe('framing the proxy refuses or answers itself', () => {
+  it('two Host headers, OPTIONS *, a transfer coding it cannot undo, a status 999, an absolute-form target', async () => {
+    const upstream = await startHostileUpstream((req, res) => {
+      if (req.url === '/v1/pets?name=a') {
+        req.socket.write('HTTP/1.1 999 Odd\r\nContent-Length: 0\r\n\r\n');
+        return true;
+      }
+      return false;
+    });
+    const proxy = await hostileProxy(upstream.url);
+    expect(await raw(proxy.url, 'GET /v1/pets HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n')).toMatch(/^HTTP\/1.1 400 /);
+    const options = await raw(proxy.url, 'OPTIONS * HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    expect(options).toMatch(/^HTTP\/1.1 200 /);
+    expect(options).toMatch(/allow: GET, POST, PUT/i);
+    expect(await raw(proxy.url, 'POST /v1/echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n')).toMatch(/^HTTP\/1.1 501 /);
+    const odd = await call(`${proxy.url}/v1/pets?name=a`);
+    expect(odd.status).toBe(502);
+    expect(odd.text).toContain('999');
+    const absolute = await raw(proxy.url, 'GET http://elsewhere.example/v1/pets?name=aa HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    expect(absolute).toMatch(/^HTTP\/1.1 200 /);
+    await settle();
+    expect(upstream.seen.map((s) => s.url)).toEqual(['/v1/pets?name=a', '/v1/pets?name=aa']);
+    expect(upstream.seen[1]!.headers.host).toBe('elsewhere.example');
+    const report = proxy.stats.report();
+    expect(report.refused).toEqual(expect.arrayContaining([{ reason: 'duplicate-host', count: 1 }, { reason: 'options-asterisk', count: 1 }, { reason: 'transfer-coding', count: 1 }]));
+    expect(report.operations.find((o) => o.operationId === 'listPets')!.requests).toBe(2);
+    const metrics = await (await fetch(`${proxy.adminUrl}/metrics`)).text();
+    expect(metrics).toMatch(/sworn_requests_total\{operation="listPets",status_class="5xx",consumer="127.0.0.1"\} 1/);
+    expect(metrics).not.toContain('9xx');
+    expect(metrics).toMatch(/sworn_refused_requests_total\{reason="duplicate-host"\} 1/);
+  });
+
+  it('counts malformed HTTP in /report and /metrics', async () => {
+    const upstream = await startHostileUpstream();
+    const proxy = await hostileProxy(upstream.url);
+    expect(await raw(proxy.url, 'GET /v1/pets HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n')).toMatch(/^HTTP\/1.1 400 /);
+    expect(await raw(proxy.url, 'NOT HTTP AT ALL\r\n\r\n')).toMatch(/^HTTP\/1.1 400 /);
+    const report = await (await fetch(`${proxy.adminUrl}/report`)).json() as { refused: Array<{ reason: string; count: number }> };
+    expect(report.refused).toContainEqual({ reason: 'malformed', count: 2 });
+    expect(await (await fetch(`${proxy.adminUrl}/metrics`)).text()).toMatch(/sworn_refused_requests_total\{reason="malformed"\} 2/);
+    expect(upstream.seen).toHaveLength(0); // no request with two framings reaches the upstream
+  });
+
+  it('relays an upgrade refusal with chunked framing as a well-framed answer', async () => {
+    const refusing = http.createServer((_req, res) => {
+      res.writeHead(426, { 'content-type': 'text/plain' }); // no length: chunked
+      res.write('upgrade ');
+      res.end('required');
+    });
+    refusing.listen(0, '127.0.0.1');
+    await once(refusing, 'listening');
+    try {
+      const proxy = await hostileProxy(`http://127.0.0.1:${(refusing.address() as net.AddressInfo).port}`);
+      const answer = await raw(proxy.url, 'GET /v1/ws?room=lobby HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n');
+      expect(answer).toMatch(/^HTTP\/1.1 426 /);
+      expect(answer.toLowerCase()).not.toContain('transfer-encoding');
+      expect(answer.split('\r\n\r\n')[1]).toBe('upgrade required');
+    } finally {
+      refusing.closeAllConnections();
+      refusing.close();
+    }
+  });
+
+  it('rate-limits upstream failure logs', async () => {
+    const closed = net.createServer();
+    closed.listen(0, '127.0.0.1');
+    await once(closed, 'listening');
+    const port = (closed.address() as net.AddressInfo).port;
+    closed.close();
+    const proxy = await hostileProxy(`http://127.0.0.1:${port}`, { violationLogsPerSecond: 5 });
+    const answers = await Promise.all(Array.from({ length: 60 }, () => call(`${proxy.url}/v1/pets`)));
+    expect(answers.every((a) => a.status === 502)).toBe(true);
+    const failures = proxy.logs.lines.filter((l) => String(l.msg).startsWith('the upstream could not be reached'));
+    expect(failures.length).toBeGreaterThan(0);
+    expect(failures.length).toBeLessThanOrEqual(10); // two one-second windows at most, in a slow run
+  });
+
+  it('a report window of ten thousand years is cut to what is kept', async () => {
+    const upstream = await startHostileUpstream();
+    const proxy = await hostileProxy(upstream.url);
+    await call(`${proxy.url}/v1/pets`);
+    const res = await fetch(`${proxy.adminUrl}/report?since=0001-01-01T00:00:00Z&until=9999-12-31T00:00:00Z`);
+    expect(res.status).toBe(200);
+    const report = await res.json() as { window: { since: string; until: string } };
+    expect(Date.parse(report.window.since)).toBeGreaterThan(Date.now() - 400 * 86_400_000);
+    expect(Date.parse(report.window.until)).toBeLessThanOrEqual(Date.now());
+  });
+});
