@@ -24,7 +24,7 @@ import { redactBody, redactHeaders, redactPath, redactQuery } from './redact.js'
 import { createLogger, RateLimitedLog } from './log.js';
 import { listen, startAdmin } from './admin.js';
 import { ClientGoneError, DeadlineError, forward, ForwardError, InvalidStatusError } from './forward.js';
-import { readBody, type BodyRead } from './body.js';
+import { hasBody, readBody, type BodyRead } from './body.js';
 import { backwardHeaders, forwardHeaders, headerCount, headerString, headerTokens } from './headers.js';
 import { tunnelUpgrade, type UpgradeVerdict } from './tunnel.js';
 
@@ -498,9 +498,9 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     const operation = ex.operation;
     if (!operation) unknownRoute(ex, req);
     const violations = operation ? [...(readings.length > 0 ? [ambiguity(ex, readings)] : []), ...(await validateRequest(operation, { params: ex.params, query: ex.query, headers: req.headers, body: undefined, bodyTooLarge: false, maxDecoded: maxBody }))] : [];
-    if (operation && hasUpgradeBody(req)) violations.push({ code: 'not-validated', operationId: operation.operation.id, direction: 'request', location: 'body', pointer: '', keyword: null, message: 'not-validated: upgrade-body (a body sent with an upgrade request goes into the tunnel unchecked)' });
+    if (operation && hasBody(req)) violations.push({ code: 'not-validated', operationId: operation.operation.id, direction: 'request', location: 'body', pointer: '', keyword: null, message: 'not-validated: upgrade-body (a body sent with an upgrade request goes into the tunnel unchecked)' });
     report(ex, violations, () => requestSample(ex, req));
-    const blocking = violations.filter((v) => v.code !== 'not-validated' || hasUpgradeBody(req));
+    const blocking = violations.filter((v) => v.code !== 'not-validated' || hasBody(req));
     if (mode === 'enforce' && operation && blocking.length > 0) {
       const security = blocking.every((v) => v.code === 'request-security');
       const status = security ? 401 : 400;
@@ -677,11 +677,6 @@ function formatHost(address: string): string {
 
 /** Methods whose requests may be sent twice (RFC 9110 §9.2.2), when the body can be replayed. */
 const SAFE_TO_REPEAT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
-
-/** An upgrade request that announces a body (it would go into the tunnel unread). */
-function hasUpgradeBody(req: IncomingMessage): boolean {
-  return req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
-}
 
 function problemBody(status: number, title: string, detail: string, extra: Record<string, unknown> = {}): string {
   return JSON.stringify({ type: `https://sworn.dev/problems/${status}`, title, status, detail, ...extra });

@@ -22,14 +22,19 @@ export interface Seen {
 
 export interface Upstream {
   url: string;
+  /** Requests whose body ended, in order. */
   seen: Seen[];
+  /** Every request whose headers arrived, ended or not (a request abandoned mid-body is here, not in `seen`). */
+  started: Array<{ method: string; url: string; headers: http.IncomingHttpHeaders }>;
   close(): Promise<void>;
 }
 
 /** A real upstream on 127.0.0.1, port 0; records what reached it. */
 export async function startUpstream(handler: (req: IncomingMessage, res: ServerResponse, body: Buffer) => void): Promise<Upstream> {
   const seen: Seen[] = [];
+  const started: Upstream['started'] = [];
   const server = http.createServer((req, res) => {
+    started.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -43,6 +48,7 @@ export async function startUpstream(handler: (req: IncomingMessage, res: ServerR
   const upstream = {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     seen,
+    started,
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
