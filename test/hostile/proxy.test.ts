@@ -271,6 +271,31 @@ describe('framing the proxy refuses or answers itself', () => {
     expect(upstream.seen).toHaveLength(0); // no request with two framings reaches the upstream
   });
 
+  it('request smuggling: no variant gets a hidden second request to the upstream', async () => {
+    const upstream = await startHostileUpstream();
+    const proxy = await hostileProxy(upstream.url);
+    const hidden = 'GET /v1/smuggled HTTP/1.1\r\nHost: x\r\n\r\n';
+    const variants = [
+      `POST /v1/echo HTTP/1.1\r\nHost: x\r\nContent-Length: ${4 + hidden.length}\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n${hidden}`,
+      `POST /v1/echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 4\r\n\r\n0\r\n\r\n${hidden}`,
+      `POST /v1/echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: xchunked\r\nContent-Length: 4\r\n\r\n0\r\n\r\n${hidden}`,
+      `POST /v1/echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding : chunked\r\n\r\n0\r\n\r\n${hidden}`,
+      `POST /v1/echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 40\r\n\r\nabc${hidden}`,
+      `POST /v1/echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffffff\r\nabc\r\n0\r\n\r\n${hidden}`,
+      `POST /v1/echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding:\tchunked\r\n\r\n0\n\n${hidden}`,
+      `POST /v1/echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3;ext="x\r\nabc\r\n0\r\n\r\n${hidden}`,
+    ];
+    await underAttack(proxy.url, async () => {
+      for (const bytes of variants) {
+        const answer = await raw(proxy.url, bytes, 2_000);
+        expect(answer === '' || /^HTTP\/1\.1 (200|400|501) /.test(answer), answer.slice(0, 60)).toBe(true);
+      }
+    });
+    // A request the proxy read as one, with one framing, reaches the upstream as one; the hidden one never does.
+    expect(upstream.started.filter((s) => s.url.includes('smuggled'))).toEqual([]);
+    for (const s of upstream.started) expect(s.headers['transfer-encoding'] !== undefined && s.headers['content-length'] !== undefined).toBe(false);
+  });
+
   it('relays an upgrade refusal with chunked framing as a well-framed answer', async () => {
     const refusing = http.createServer((_req, res) => {
       res.writeHead(426, { 'content-type': 'text/plain' }); // no length: chunked
