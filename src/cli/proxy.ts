@@ -5,7 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { SwornError } from '../errors.js';
 import { loadSpec } from '../spec/load-spec.js';
 import { parseDuration } from '../slo/duration.js';
-import { startProxy, type RunningProxy } from '../proxy/proxy.js';
+import { isLoopbackHost, startProxy, type RunningProxy } from '../proxy/proxy.js';
 import type { CliIo } from './program.js';
 
 /** Every proxy setting: flag, SWORN_* variable and config-file key share one name. */
@@ -152,7 +152,7 @@ async function runProxy(specArg: string | undefined, flags: Record<string, unkno
     logLevel: String(settings['log-level']),
   });
   const adminHost = String(settings['admin-host']);
-  if (proxy.adminUrl && !settings['admin-token'] && !isLoopback(adminHost)) io.stderr.write(`warning: the admin server listens on ${adminHost} without a token: anyone who can reach it reads /report and /metrics. Add --admin-token (or SWORN_ADMIN_TOKEN), or keep --admin-host on 127.0.0.1.\n`);
+  if (proxy.adminUrl && !settings['admin-token'] && !isLoopbackHost(adminHost)) io.stderr.write(`warning: the admin server listens on ${adminHost} without a token: anyone who can reach it reads /report and /metrics. Add --admin-token (or SWORN_ADMIN_TOKEN), or keep --admin-host on 127.0.0.1.\n`);
   io.stdout.write(`sworn proxy listening on ${proxy.url} -> ${useMock ? `in-process mock (behave ${String(settings['mock-behave'])})` : String(settings.upstream)}${fallback && !useMock ? ' (mock fallback)' : ''} · ${spec.title} ${spec.apiVersion}, ${proxy.operations.length} operations · ${settings.mode} mode · admin ${proxy.adminUrl ?? 'off'}\n`);
   return waitForSignal({ ...proxy, close: async () => {
     await proxy.close();
@@ -160,9 +160,6 @@ async function runProxy(specArg: string | undefined, flags: Record<string, unkno
   } }, io);
 }
 
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host.startsWith('127.');
-}
 
 /** SIGTERM/SIGINT: stop accepting, drain, flush, exit 0. */
 function waitForSignal(proxy: RunningProxy, io: CliIo): Promise<number> {

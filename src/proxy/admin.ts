@@ -21,11 +21,13 @@ export interface AdminOptions {
  * `/readyz`, `/metrics` (Prometheus text format) and `/report` (JSON).
  */
 export async function startAdmin(options: AdminOptions): Promise<{ url: string; close(): Promise<void> }> {
-  const expected = options.token ? Buffer.from(`Bearer ${options.token}`) : undefined;
+  const expected = options.token ? Buffer.from(options.token) : undefined;
   const authorized = (header: string | undefined) => {
     if (!expected) return true;
-    const given = Buffer.from(header ?? '');
-    return given.length === expected.length && timingSafeEqual(given, expected);
+    // The scheme is case-insensitive (RFC 9110 §11.1); the token is compared in constant time.
+    const m = /^bearer +(.*)$/i.exec(header ?? '');
+    const given = Buffer.from(m?.[1] ?? '');
+    return m !== null && given.length === expected.length && timingSafeEqual(given, expected);
   };
   const json = (res: http.ServerResponse, status: number, body: unknown) => {
     const text = JSON.stringify(body, null, 2);

@@ -15,11 +15,14 @@ export function headerTokens(value: string | string[] | undefined): Set<string> 
 
 /**
  * Request headers for the upstream: hop-by-hop removed (also those named in
- * Connection), X-Forwarded-* added, repeats kept as received. `host`
- * replaces the Host header (an absolute-form request target names its own).
+ * Connection, except those in `keep`), X-Forwarded-* added, repeats kept as
+ * received. `host` replaces the Host header (an absolute-form request target
+ * names its own).
  */
-export function forwardHeaders(req: IncomingMessage, host?: string): Record<string, string | string[]> {
+export function forwardHeaders(req: IncomingMessage, host?: string, keep?: ReadonlySet<string>): Record<string, string | string[]> {
   const connection = headerTokens(req.headers.connection);
+  // `Connection` may name hop-by-hop extensions, never the headers that were checked (it would strip them after the check).
+  if (keep) for (const name of keep) connection.delete(name);
   const out: Record<string, string | string[]> = {};
   const raw = req.rawHeaders;
   for (let i = 0; i < raw.length; i += 2) {

@@ -97,8 +97,8 @@ export class ProxyMetrics {
     collectDefaultMetrics({ register: this.registry, prefix: 'sworn_process_' });
     this.requests = new Counter({ name: 'sworn_requests_total', help: 'Requests through the proxy, by operation, status class and consumer.', labelNames: ['operation', 'status_class', 'consumer'], registers: [this.registry] });
     this.violations = new Counter({ name: 'sworn_violations_total', help: 'Contract violations, by operation, consumer, direction (request = consumer breach, response = provider breach) and code.', labelNames: ['operation', 'consumer', 'direction', 'code'], registers: [this.registry] });
-    this.refused = new Counter({ name: 'sworn_refused_requests_total', help: 'Requests the proxy answered itself before routing: malformed (the HTTP parser refused it), header-timeout, header-too-large, duplicate-host, transfer-coding, request-target, options-asterisk.', labelNames: ['reason'], registers: [this.registry] });
-    for (const reason of ['malformed', 'header-timeout', 'header-too-large', 'duplicate-host', 'transfer-coding', 'request-target', 'options-asterisk']) this.refused.inc({ reason }, 0);
+    this.refused = new Counter({ name: 'sworn_refused_requests_total', help: 'Requests the proxy answered itself before routing: malformed (the HTTP parser refused it), header-timeout, header-too-large, duplicate-host, duplicate-header (Content-Type or Authorization twice), transfer-coding, request-target, options-asterisk.', labelNames: ['reason'], registers: [this.registry] });
+    for (const reason of ['malformed', 'header-timeout', 'header-too-large', 'duplicate-host', 'duplicate-header', 'transfer-coding', 'request-target', 'options-asterisk']) this.refused.inc({ reason }, 0);
     this.retries = new Counter({ name: 'sworn_upstream_retries_total', help: 'Idempotent requests sent once more, on a fresh connection, after the upstream dropped a pooled connection before answering.', labelNames: ['operation'], registers: [this.registry] });
     this.duration = new Histogram({
       name: 'sworn_request_duration_seconds',

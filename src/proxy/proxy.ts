@@ -2,7 +2,7 @@ import http, { type IncomingMessage, type ServerResponse, type IncomingHttpHeade
 import { dirname } from 'node:path';
 import { randomUUID } from 'node:crypto';
 
-import type { AddressInfo, Socket } from 'node:net';
+import { isIPv4, type AddressInfo, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Pool, errors as undiciErrors } from 'undici';
 import type { Logger } from 'pino';
@@ -259,8 +259,10 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     } else sendProblem(res, status, title, detail);
   };
 
-  const report = (ex: Exchange, violations: Violation[], sample: () => unknown) => {
+  const report = (ex: Exchange, violations: Violation[], buildSample: () => unknown) => {
     if (violations.length === 0) return;
+    let built: unknown;
+    const sample = () => (built ??= buildSample()); // one excerpt per exchange, however many violations
     if (ex.requestId === '') ex.requestId = randomUUID(); // made only when something refers to it
     const at = new Date(ex.at).toISOString();
     for (const v of violations) {
@@ -292,6 +294,10 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const framingProblem = (req: IncomingMessage, target: RequestTarget): { reason: string; status: number; title: string; detail: string } | undefined => {
     if (target.form === 'invalid') return { reason: 'request-target', status: 400, title: 'Bad Request', detail: 'the request target is neither a path nor an absolute URL' };
     if (headerCount(req.rawHeaders, 'host') > 1) return { reason: 'duplicate-host', status: 400, title: 'Bad Request', detail: 'the request has more than one Host header (RFC 9112 §3.2)' };
+    // Singletons sent twice would be checked on one value and read by the upstream on another.
+    for (const name of ['content-type', 'authorization']) {
+      if (req.headers[name] !== undefined && headerCount(req.rawHeaders, name) > 1) return { reason: 'duplicate-header', status: 400, title: 'Bad Request', detail: `the request has more than one ${name} header` };
+    }
     const te = req.headers['transfer-encoding'];
     if (te !== undefined) {
       const codings = [...headerTokens(te)];
@@ -312,8 +318,27 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     const operation = match ? compiled.get(match.operation) : undefined;
     const identified = identifier.identify(req, target.originForm);
     const consumer = identified instanceof Promise ? await identified : identified;
-    const ex: Exchange = { started, at, requestId, method, path: target.path, query: target.query, params: match?.params ?? {}, operation, consumer, violations: [], requestBody: undefined, requestTooLarge: false };
+    // A path no operation matches may still carry a secret where another method or a longer path would: it is kept redacted.
+    const path = operation ? target.path : redactUnknownPath(target.path);
+    const ex: Exchange = { started, at, requestId, method, path, query: target.query, params: match?.params ?? {}, operation, consumer, violations: [], requestBody: undefined, requestTooLarge: false };
     return { ex, readings: resolution.readings };
+  };
+
+  const secretPathOperations = [...compiled.values()].filter((op) => op.params.some((p) => p.in === 'path' && p.secret));
+  const anyMethod = [...new Set(operations.map((o) => o.method.toUpperCase()))];
+  /** An unknown path with the values of secret path parameters masked wherever a prefix of it matches such an operation (any method). */
+  const redactUnknownPath = (path: string): string => {
+    if (secretPathOperations.length === 0) return path;
+    const segments = path.split('/');
+    for (let n = Math.min(segments.length, 32); n >= 2; n--) {
+      const prefix = segments.slice(0, n).join('/');
+      for (const method of anyMethod) {
+        const m = router.resolve(method, prefix).match;
+        const op = m ? compiled.get(m.operation) : undefined;
+        if (m && op && secretPathOperations.includes(op)) return redactPath(prefix, m.params, op) + path.slice(prefix.length);
+      }
+    }
+    return path;
   };
 
   /** The finding for a path that only matches under a reading servers disagree on. */
@@ -322,7 +347,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     operationId: ex.operation!.operation.id,
     direction: 'request',
     location: 'path',
-    pointer: ex.path,
+    pointer: ex.operation!.operation.path, // the template, not the path as sent (it may carry secret values)
     keyword: null,
     message: `the path matches ${ex.operation!.operation.id} only if the server reads it with ${readings.join(', ')}; servers disagree on that (see docs/proxy.md#paths)`,
   });
@@ -333,9 +358,8 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   };
 
   const refuseRequest = (res: ServerResponse, ex: Exchange, violations: Violation[]) => {
-    const security = violations.every((v) => v.code === 'request-security');
-    const status = security ? 401 : 400;
-    sendProblem(res, status, security ? 'Unauthorized' : 'Bad Request', `the request breaks the API contract of ${ex.operation!.operation.id} (${violations.length} violation${violations.length === 1 ? '' : 's'})`, { operationId: ex.operation!.operation.id, violations: violationList(violations), requestId: ex.requestId });
+    const { status, title } = refusalStatus(violations);
+    sendProblem(res, status, title, `the request breaks the API contract of ${ex.operation!.operation.id} (${violations.length} violation${violations.length === 1 ? '' : 's'})`, { operationId: ex.operation!.operation.id, violations: violationList(violations), requestId: ex.requestId });
     return status;
   };
 
@@ -395,7 +419,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       const violations = await requestChecks();
       ex.violations = violations;
       report(ex, violations, () => requestSample(ex, req));
-      const blocking = violations.filter((v) => v.code !== 'not-validated');
+      const blocking = violations.filter(blocks);
       if (blocking.length > 0) {
         record(ex, refuseRequest(res, ex, blocking), 'response');
         return;
@@ -403,7 +427,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     }
 
     const holdResponse = operation !== undefined && (enforce || options.violationsHeader === true);
-    const forwardOptions = { path: basePath + target.originForm, method, headers: forwardHeaders(req, target.host), body: body ?? null, keep: operation ? maxBody : 0, hold: holdResponse, outgoing: backwardHeaders, deadlineMs: timeoutMs };
+    const forwardOptions = { path: basePath + target.originForm, method, headers: forwardHeaders(req, target.host, checkedHeaders(ex.operation)), body: body ?? null, keep: operation ? maxBody : 0, hold: holdResponse, outgoing: backwardHeaders, deadlineMs: timeoutMs };
     const replayable = body === undefined || Buffer.isBuffer(body);
     const retry = replayable && SAFE_TO_REPEAT.has(method) ? { dispatcher: retryPool, onRetry: () => metrics.retries.inc({ operation: operation?.operation.id ?? '(unknown)' }) } : undefined;
     // The mock fallback can only take requests whose body can be sent again.
@@ -462,7 +486,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       if (!enforce) ex.violations = await requestChecks();
       const responseViolations = await responseChecks();
       report(ex, [...(enforce ? [] : ex.violations), ...responseViolations], responseSample);
-      if (enforce && options.enforceResponses && responseViolations.length > 0) {
+      if (enforce && options.enforceResponses && responseViolations.some((v) => v.code !== 'not-validated')) { // a response too large or compressed past the limit passes unchecked
         sendProblem(res, 502, 'Bad Gateway', `the upstream's response breaks the API contract of ${operation!.operation.id}`, { operationId: operation!.operation.id, violations: violationList(responseViolations), requestId: ex.requestId });
         record(ex, 502, 'response');
         return;
@@ -500,16 +524,15 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     const violations = operation ? [...(readings.length > 0 ? [ambiguity(ex, readings)] : []), ...(await validateRequest(operation, { params: ex.params, query: ex.query, headers: req.headers, body: undefined, bodyTooLarge: false, maxDecoded: maxBody }))] : [];
     if (operation && hasBody(req)) violations.push({ code: 'not-validated', operationId: operation.operation.id, direction: 'request', location: 'body', pointer: '', keyword: null, message: 'not-validated: upgrade-body (a body sent with an upgrade request goes into the tunnel unchecked)' });
     report(ex, violations, () => requestSample(ex, req));
-    const blocking = violations.filter((v) => v.code !== 'not-validated' || hasBody(req));
+    const blocking = violations.filter((v) => blocks(v) || hasBody(req));
     if (mode === 'enforce' && operation && blocking.length > 0) {
-      const security = blocking.every((v) => v.code === 'request-security');
-      const status = security ? 401 : 400;
+      const { status, title } = refusalStatus(blocking);
       record(ex, status, 'response');
-      return { refuse: { status, body: problemBody(status, security ? 'Unauthorized' : 'Bad Request', `the upgrade request breaks the API contract of ${operation.operation.id}`, { operationId: operation.operation.id, violations: violationList(blocking), requestId: ex.requestId }) } };
+      return { refuse: { status, body: problemBody(status, title, `the upgrade request breaks the API contract of ${operation.operation.id}`, { operationId: operation.operation.id, violations: violationList(blocking), requestId: ex.requestId }) } };
     }
     return {
       path: basePath + target.originForm,
-      headers: forwardHeaders(req, target.host),
+      headers: forwardHeaders(req, target.host, checkedHeaders(ex.operation)),
       done: (status, outcome, headers) => {
         record(ex, status, outcome);
         if (operation && outcome === 'response') {
@@ -544,6 +567,10 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     if ((socket as Socket).writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     else socket.destroy();
   });
+  const tunnels = new Set<Socket>();
+  // Upgrades hold their upstream socket for the tunnel's life: as many at most as the main pool has.
+  const upgradeAgent = new http.Agent({ keepAlive: false, maxSockets: connections });
+  const tunnelOptions = { upstream: upstreamUrl, agent: upgradeAgent, timeoutMs, admit: admitUpgrade, tunnels, onError: (message: string, code: string | undefined) => failureLog.error({ code }, message) };
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     inFlight++;
     let left = false;
@@ -554,7 +581,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       if (inFlight === 0) for (const done of drained.splice(0)) done();
     };
     socket.once('close', leave);
-    tunnelUpgrade(req, socket as Socket, head, upstreamUrl, admitUpgrade, (message, code) => failureLog.error({ code }, message));
+    tunnelUpgrade(req, socket as Socket, head, tunnelOptions);
   });
 
   const saveAndClose = () => {
@@ -585,6 +612,9 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const address = server.address() as AddressInfo;
   const url = `http://${formatHost(address.address)}:${address.port}`;
 
+  if (options.adminPort !== null && !options.adminToken && !isLoopbackHost(options.adminHost ?? '127.0.0.1')) {
+    logger.warn({ adminHost: options.adminHost }, 'the admin server listens beyond loopback without a token: anyone who can reach it reads /report and /metrics; set --admin-token');
+  }
   const admin = options.adminPort === null ? undefined : await startAdmin({
     port: options.adminPort ?? 9464,
     host: options.adminHost ?? '127.0.0.1',
@@ -615,14 +645,17 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     server.closeIdleConnections();
     if (inFlight > 0) {
       const deadline = setTimeout(() => {
-        logger.warn({ inFlight }, 'drain deadline reached; closing the remaining connections');
+        logger.warn({ inFlight, tunnels: tunnels.size }, 'drain deadline reached; closing the remaining connections');
         server.closeAllConnections();
+        for (const socket of tunnels) socket.destroy(); // upgraded sockets are no longer the server's to close
         for (const done of drained.splice(0)) done();
       }, options.drainTimeoutMs ?? 10_000);
       await new Promise<void>((resolve) => drained.push(resolve));
       clearTimeout(deadline);
     }
     server.closeAllConnections();
+    for (const socket of tunnels) socket.destroy();
+    upgradeAgent.destroy();
     clearInterval(flushTimer);
     saveAndClose();
     await closePools();
@@ -673,6 +706,47 @@ function concat(chunks: Buffer[]): Buffer {
 
 function formatHost(address: string): string {
   return address.includes(':') ? `[${address}]` : address;
+}
+
+/**
+ * In enforce mode, what refuses a request: every finding but a body too
+ * large to keep (forwarded unchecked, as documented); a body that cannot be
+ * decoded, or decodes past --max-body, is refused too (it would reach the
+ * upstream unchecked).
+ */
+function blocks(v: Violation): boolean {
+  return v.code !== 'not-validated' || v.keyword === 'contentEncoding' || v.keyword === 'maxDecodedLength';
+}
+
+/** 401 when only credentials are missing, 415 / 413 when only the body's coding or decoded size stands in the way, else 400. */
+function refusalStatus(violations: Violation[]): { status: number; title: string } {
+  if (violations.every((v) => v.code === 'request-security')) return { status: 401, title: 'Unauthorized' };
+  if (violations.every((v) => v.keyword === 'contentEncoding')) return { status: 415, title: 'Unsupported Media Type' };
+  if (violations.every((v) => v.keyword === 'maxDecodedLength')) return { status: 413, title: 'Content Too Large' };
+  return { status: 400, title: 'Bad Request' };
+}
+
+/** Headers the checks read, which a client's `Connection` header may not strip on the way upstream. */
+const CHECKED_ALWAYS = ['host', 'content-type', 'content-length', 'content-encoding', 'authorization', 'cookie'];
+const checkedByOperation = new WeakMap<CompiledOperation, ReadonlySet<string>>();
+function checkedHeaders(op: CompiledOperation | undefined): ReadonlySet<string> {
+  if (!op) return CHECKED_DEFAULT;
+  let set = checkedByOperation.get(op);
+  if (!set) {
+    const names = [...CHECKED_ALWAYS, ...op.params.filter((p) => p.in === 'header').map((p) => p.name)];
+    for (const alternative of op.security) for (const c of alternative) if (c.type === 'apiKey' && c.in === 'header' && c.name) names.push(c.name);
+    checkedByOperation.set(op, (set = new Set(names)));
+  }
+  return set;
+}
+const CHECKED_DEFAULT: ReadonlySet<string> = new Set(CHECKED_ALWAYS);
+
+/** Whether an address (or `localhost`) is loopback: 127.0.0.0/8, ::1, ::ffff:127.x. A host name other than localhost is not. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  if (h === 'localhost' || h === '::1') return true;
+  const v4 = h.startsWith('::ffff:') ? h.slice(7) : h;
+  return isIPv4(v4) && v4.startsWith('127.');
 }
 
 /** Methods whose requests may be sent twice (RFC 9110 §9.2.2), when the body can be replayed. */

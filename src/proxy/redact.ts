@@ -54,7 +54,9 @@ export function redactQuery(query: string, secretNames: ReadonlySet<string>): st
  * or null: they hold no secret) and everything nested deeper than
  * `maxDepth` replaced by `TRUNCATED`. Iterative: no depth overflows it, and
  * the copy is shallow enough for `JSON.stringify`. The copy's objects have
- * no prototype, so a field `__proto__` is an ordinary field.
+ * no prototype, so a field `__proto__` is an ordinary field. It copies all
+ * of the value, however large: excerpts use `redactExcerpt`, which stops
+ * at its budget.
  */
 export function redactValue(value: unknown, secretNames: ReadonlySet<string>, maxDepth = EXCERPT_DEPTH): unknown {
   const root: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
@@ -83,11 +85,96 @@ export function redactValue(value: unknown, secretNames: ReadonlySet<string>, ma
   return root.value;
 }
 
+/** What the excerpt of a body came to: the redacted copy when its JSON fits, else the JSON's first `max` characters. */
+export type Excerpt = { complete: true; value: unknown } | { complete: false; text: string };
+
+/**
+ * `JSON.stringify(text)`, or, when `text` is longer than `room`, the
+ * quoted form of its first `room + 1` characters only: longer than `room`
+ * too, so the excerpt is cut inside it, and alike up to the cut (a pair
+ * split at `room` is escaped past it). A megabyte string costs `room`.
+ */
+function quote(text: string, room: number): string {
+  return JSON.stringify(text.length > room ? text.slice(0, Math.max(room, 0) + 1) : text);
+}
+
+/**
+ * The excerpt of a parsed JSON value, redacted as `redactValue` does it,
+ * on a budget: the JSON text is written while walking, and the walk stops
+ * as soon as it passes `max` characters. The work (nodes visited, names
+ * checked by `isSecret`, characters written) is bounded by `max`, not by
+ * the value: of an object with 85,000 keys only the first few hundred are
+ * read. Secret values are never written, so no cut shows one. When all of
+ * it fits, the copy (objects without prototype) is returned instead: its
+ * `JSON.stringify` is the text written. Iterative.
+ *
+ * @example
+ * redactExcerpt({ password: 'p', name: 'n' }, new Set(), 4096); // { complete: true, value: { password: '[REDACTED]', name: 'n' } }
+ * redactExcerpt({ list: [1, 2, 3] }, new Set(), 10);            // { complete: false, text: '{"list":[1' }
+ */
+export function redactExcerpt(value: unknown, secretNames: ReadonlySet<string>, max: number, maxDepth = EXCERPT_DEPTH): Excerpt {
+  type Frame = { node: unknown[]; copy: unknown[]; keys: undefined; i: number; depth: number } | { node: Record<string, unknown>; copy: Record<string, unknown>; keys: string[]; i: number; depth: number };
+  const stack: Frame[] = [];
+  let text = '';
+  /** Writes `node` (a scalar whole, a container its opening bracket) and returns its copy. */
+  const open = (node: unknown, depth: number): unknown => {
+    if (node === null || typeof node !== 'object') {
+      text += typeof node === 'string' ? quote(node, max - text.length) : JSON.stringify(node);
+      return node;
+    }
+    if (depth >= maxDepth) {
+      text += JSON.stringify(TRUNCATED);
+      return TRUNCATED;
+    }
+    if (Array.isArray(node)) {
+      const copy: unknown[] = [];
+      text += '[';
+      stack.push({ node: node as unknown[], copy, keys: undefined, i: 0, depth });
+      return copy;
+    }
+    const copy = Object.create(null) as Record<string, unknown>;
+    text += '{';
+    stack.push({ node: node as Record<string, unknown>, copy, keys: Object.keys(node), i: 0, depth });
+    return copy;
+  };
+  const root = open(value, 0);
+  while (stack.length > 0 && text.length <= max) {
+    const frame = stack[stack.length - 1]!;
+    if (frame.keys === undefined) {
+      if (frame.i >= frame.node.length) {
+        text += ']';
+        stack.pop();
+        continue;
+      }
+      if (frame.i > 0) text += ',';
+      const i = frame.i++;
+      frame.copy[i] = open(frame.node[i], frame.depth + 1);
+    } else {
+      if (frame.i >= frame.keys.length) {
+        text += '}';
+        stack.pop();
+        continue;
+      }
+      const key = frame.keys[frame.i++]!;
+      text += `${frame.i > 1 ? ',' : ''}${quote(key, max - text.length)}:`;
+      if (text.length > max) break; // cut in the name: its value is never read, nor the name judged
+      const node = frame.node[key];
+      if (node !== null && typeof node !== 'boolean' && isSecret(key, secretNames)) {
+        text += JSON.stringify(REDACTED);
+        frame.copy[key] = REDACTED;
+      } else frame.copy[key] = open(node, frame.depth + 1);
+    }
+  }
+  return text.length <= max ? { complete: true, value: root } : { complete: false, text: text.slice(0, max) };
+}
+
 /**
  * A body excerpt for a violation sample: JSON with secret fields (password
  * formats, writeOnly, credential-like names) replaced and nesting past
  * `EXCERPT_DEPTH` cut; other media types only by size. Capped at `max`
- * characters.
+ * characters: a value whose JSON is longer comes as the JSON's first `max`
+ * characters and `…`. Parsing aside, the cost is bounded by `max`, not by
+ * the body (`redactExcerpt`).
  */
 export function redactBody(body: Buffer | undefined, contentType: string | undefined, secretNames: ReadonlySet<string>, max = 4096): unknown {
   if (!body || body.length === 0) return undefined;
@@ -98,9 +185,8 @@ export function redactBody(body: Buffer | undefined, contentType: string | undef
   } catch {
     return `<${body.length} bytes, not valid JSON>`;
   }
-  const redacted = redactValue(value, secretNames);
-  const text = JSON.stringify(redacted);
-  return text.length <= max ? redacted : `${text.slice(0, max)}…`;
+  const excerpt = redactExcerpt(value, secretNames, max);
+  return excerpt.complete ? excerpt.value : `${excerpt.text}…`;
 }
 
 function decodeSegment(text: string): string {

@@ -12,25 +12,43 @@ export type UpgradeVerdict =
     path: string;
     headers: Record<string, string | string[]>;
     /** The upstream's answer (101 when the tunnel opened), or a failure. */
-    done(status: number, outcome: 'response' | 'upstream-error' | 'client-abort', headers?: http.IncomingHttpHeaders): void;
+    done(status: number, outcome: 'response' | 'upstream-error' | 'timeout' | 'client-abort', headers?: http.IncomingHttpHeaders): void;
   };
+
+export interface TunnelOptions {
+  upstream: URL;
+  /** Bounds the upstream sockets upgrades may hold (and keeps none alive). */
+  agent: http.Agent;
+  /** No answer to the upgrade within this -> 504. */
+  timeoutMs: number;
+  admit: (req: IncomingMessage) => Promise<UpgradeVerdict>;
+  onError: (message: string, code: string | undefined) => void;
+  /** Client sockets of open tunnels, so shutdown can end them at its deadline. */
+  tunnels: Set<Socket>;
+}
 
 /**
  * Connection upgrades (WebSocket and others): checked first by `admit` (the
  * same routing, identification, validation and counting as any request;
  * refused there in enforce mode), then passed through as a raw tunnel.
- * Errors on either socket, at any time, end the tunnel and nothing else.
+ * Errors on either socket, at any time, end the tunnel and nothing else; a
+ * client that half-closes before the upgrade is answered is gone.
  */
-export function tunnelUpgrade(req: IncomingMessage, socket: Socket, head: Buffer, upstream: URL, admit: (req: IncomingMessage) => Promise<UpgradeVerdict>, onError: (message: string, code: string | undefined) => void): void {
+export function tunnelUpgrade(req: IncomingMessage, socket: Socket, head: Buffer, options: TunnelOptions): void {
   // First of all: a client that resets its socket must never take the process down.
   let clientGone = false;
   socket.on('error', () => {
     clientGone = true;
     socket.destroy();
   });
-  socket.once('close', () => {
+  const gone = () => {
     clientGone = true;
-  });
+  };
+  socket.once('close', gone);
+  socket.once('end', gone);
+  options.tunnels.add(socket);
+  socket.once('close', () => options.tunnels.delete(socket));
+  const { admit, onError } = options;
   admit(req).then((verdict) => {
     if (verdict.refuse) {
       if (!clientGone) writeRaw(socket, verdict.refuse.status, { 'content-type': 'application/problem+json', 'cache-control': 'no-store' }, verdict.refuse.body);
@@ -40,14 +58,15 @@ export function tunnelUpgrade(req: IncomingMessage, socket: Socket, head: Buffer
       verdict.done(499, 'client-abort');
       return;
     }
-    open(req, socket, head, upstream, verdict, onError);
+    open(req, socket, head, options, verdict);
   }, (error: Error) => {
     onError(`upgrade handling failed: ${error.message}`, undefined);
     if (!clientGone) writeRaw(socket, 502, { 'content-type': 'application/problem+json' }, JSON.stringify({ title: 'Bad Gateway', status: 502, detail: 'the proxy failed while handling this upgrade; the failure is logged' }));
   });
 }
 
-function open(req: IncomingMessage, socket: Socket, head: Buffer, upstream: URL, verdict: Extract<UpgradeVerdict, { path: string }>, onError: (message: string, code: string | undefined) => void): void {
+function open(req: IncomingMessage, socket: Socket, head: Buffer, options: TunnelOptions, verdict: Extract<UpgradeVerdict, { path: string }>): void {
+  const { upstream, onError } = options;
   const secure = upstream.protocol === 'https:';
   let finished = false;
   const done: typeof verdict.done = (...args) => {
@@ -61,14 +80,26 @@ function open(req: IncomingMessage, socket: Socket, head: Buffer, upstream: URL,
     method: req.method,
     path: verdict.path,
     headers: { ...verdict.headers, connection: 'Upgrade', upgrade: req.headers.upgrade ?? '' },
+    ...(secure ? {} : { agent: options.agent }),
+  });
+  let timedOut = false;
+  upstreamReq.setTimeout(options.timeoutMs, () => {
+    timedOut = true;
+    upstreamReq.destroy(new Error(`no answer to the upgrade within ${options.timeoutMs} ms`));
   });
   const onClientClose = () => {
     upstreamReq.destroy();
     done(499, 'client-abort');
   };
   socket.once('close', onClientClose);
-  upstreamReq.on('upgrade', (res, upstreamSocket, upstreamHead) => {
+  socket.once('end', onClientClose); // half-closed before the answer: nobody will read it
+  const settled = () => {
     socket.off('close', onClientClose);
+    socket.off('end', onClientClose);
+    upstreamReq.setTimeout(0);
+  };
+  upstreamReq.on('upgrade', (res, upstreamSocket, upstreamHead) => {
+    settled();
     upstreamSocket.on('error', () => socket.destroy());
     const end = () => {
       socket.destroy();
@@ -91,8 +122,15 @@ function open(req: IncomingMessage, socket: Socket, head: Buffer, upstream: URL,
   upstreamReq.on('response', (res) => {
     // The upstream refused the upgrade: relay its answer, framed by the connection's close
     // (its own framing was undone by the parser, so Transfer-Encoding must not be repeated).
-    socket.off('close', onClientClose);
+    settled();
     const status = res.statusCode ?? 502;
+    if (status < 100 || status > 599) {
+      res.destroy();
+      onError(`the upstream answered the upgrade with status ${status}, which is not an HTTP status (100-599)`, undefined);
+      done(502, 'upstream-error');
+      if (!socket.destroyed) writeRaw(socket, 502, { 'content-type': 'application/problem+json' }, JSON.stringify({ title: 'Bad Gateway', status: 502, detail: `the upstream answered with status ${status}, which is not an HTTP status` }));
+      return;
+    }
     done(status, 'response', res.headers);
     if (socket.destroyed) {
       res.destroy();
@@ -112,11 +150,12 @@ function open(req: IncomingMessage, socket: Socket, head: Buffer, upstream: URL,
     res.pipe(socket);
   });
   upstreamReq.on('error', (error: NodeJS.ErrnoException) => {
-    socket.off('close', onClientClose);
+    settled();
     if (finished) return;
-    onError('upgrade to the upstream failed', error.code);
-    done(502, 'upstream-error');
-    if (!socket.destroyed) writeRaw(socket, 502, { 'content-type': 'application/problem+json' }, JSON.stringify({ title: 'Bad Gateway', status: 502, detail: 'the upstream refused the connection upgrade' }));
+    onError(timedOut ? error.message : 'upgrade to the upstream failed', error.code);
+    done(timedOut ? 504 : 502, timedOut ? 'timeout' : 'upstream-error');
+    const [status, title, detail] = timedOut ? [504, 'Gateway Timeout', `the upstream sent no answer to the upgrade within ${options.timeoutMs} ms`] as const : [502, 'Bad Gateway', 'the upstream refused the connection upgrade'] as const;
+    if (!socket.destroyed) writeRaw(socket, status, { 'content-type': 'application/problem+json' }, JSON.stringify({ title, status, detail }));
   });
   upstreamReq.end();
 }

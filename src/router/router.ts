@@ -93,11 +93,37 @@ export function compileRouter(operations: Operation[]): Router {
       caseless ??= mount(operations, false, []);
       for (const a of [{ path: normalised, readings: [] as Reading[] }, ...alternatives]) {
         const m = find(caseless, method, a.path);
-        if (m) return { match: m, readings: [...a.readings, 'letter-case'] };
+        // The caseless router lower-cases parameter values too: read them again from the path as sent.
+        if (m) return { match: { operation: m.operation, params: paramsAsSent(m.operation, a.path) ?? m.params }, readings: [...a.readings, 'letter-case'] };
       }
       return { match: undefined, readings: [] };
     },
   };
+}
+
+/** Whole-segment parameters of a path matched without regard to case, with their case kept; undefined when the template is not of whole segments. */
+function paramsAsSent(operation: Operation, path: string): Record<string, string> | undefined {
+  const sent = path.split('/').filter(Boolean);
+  for (const base of operation.basePaths) {
+    const template = `${base}${operation.path}`.split('/').filter(Boolean);
+    if (template.length !== sent.length) continue;
+    const params: Record<string, string> = {};
+    let fits = true;
+    for (let i = 0; i < template.length && fits; i++) {
+      const t = template[i] as string;
+      const whole = /^\{([^}]+)\}$/.exec(t);
+      if (whole) {
+        try {
+          params[whole[1] as string] = decodeURIComponent(sent[i] as string);
+        } catch {
+          fits = false;
+        }
+      } else if (t.includes('{')) return undefined;
+      else fits = t.toLowerCase() === (sent[i] as string).toLowerCase();
+    }
+    if (fits) return params;
+  }
+  return undefined;
 }
 
 function mount(operations: Operation[], caseSensitive: boolean, conflicts: RouteConflict[]): FindMyWay.Instance<FindMyWay.HTTPVersion.V1> {

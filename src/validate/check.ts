@@ -140,8 +140,9 @@ async function checkContent(media: ReadonlyMap<string, CompiledMedia>, headers: 
     out.push(violation('not-validated', 'body', '', `not-validated: body-too-large (the ${side} body was forwarded unchecked; raise --max-body to check it)`));
   } else if (match[1].validate) {
     const plain = await decoded(body, headers, limit);
-    if (plain.kind === 'too-large') out.push(violation('not-validated', 'body', '', `not-validated: body-too-large (the ${side} body decodes (${headerValue(headers, 'content-encoding')}) to more than ${limit} bytes; it was forwarded unchecked; raise --max-body to check it)`));
-    else if (plain.kind === 'undecodable') out.push(violation('not-validated', 'body', '', `not-validated: content-encoding ${headerValue(headers, 'content-encoding')} (the ${side} body was forwarded unchecked; sworn decodes gzip, deflate and br)`));
+    // The keyword tells enforce mode why: a body that cannot be decoded, or decodes past the limit, is refused there (415, 413).
+    if (plain.kind === 'too-large') out.push(violation('not-validated', 'body', '', `not-validated: body-too-large (the ${side} body decodes (${headerValue(headers, 'content-encoding')}) to more than ${limit} bytes; it was forwarded unchecked; raise --max-body to check it)`, 'maxDecodedLength'));
+    else if (plain.kind === 'undecodable') out.push(violation('not-validated', 'body', '', `not-validated: content-encoding ${headerValue(headers, 'content-encoding')} (the ${side} body was forwarded unchecked; sworn decodes gzip, deflate and br)`, 'contentEncoding'));
     else await checkBody(match[1], plain.body, contentType, side, out);
   }
 }

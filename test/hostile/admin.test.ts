@@ -3,7 +3,11 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers.js';
-import { HOSTILE_SPEC } from './harness.js';
+import { isLoopbackHost } from '../../src/proxy/proxy.js';
+import { closeAfterEach } from '../proxy/harness.js';
+import { HOSTILE_SPEC, hostileProxy, startHostileUpstream } from './harness.js';
+
+closeAfterEach();
 
 /** Starts `sworn proxy` until its start line, then stops it; resolves with everything it wrote to stderr. */
 async function startAndStop(extra: string[]): Promise<string> {
@@ -27,4 +31,19 @@ describe('the admin port', () => {
     expect(await startAndStop(['--admin-host', '0.0.0.0', '--admin-token', 'a-long-token'])).not.toContain('warning');
     expect(await startAndStop([])).not.toContain('warning');
   }, 60_000);
+
+  it('takes the bearer scheme in any case, compares the token whole, and knows loopback from a name that looks like it', async () => {
+    const upstream = await startHostileUpstream();
+    const proxy = await hostileProxy(upstream.url, { adminToken: 's3cret-admin' });
+    const status = async (authorization?: string) => (await fetch(`${proxy.adminUrl}/report`, { headers: authorization ? { authorization } : {} })).status;
+    expect(await status('Bearer s3cret-admin')).toBe(200);
+    expect(await status('bearer s3cret-admin')).toBe(200);
+    expect(await status('BEARER s3cret-admin')).toBe(200);
+    expect(await status('Bearer s3cret-admi')).toBe(401);
+    expect(await status('Bearer s3cret-admin2')).toBe(401);
+    expect(await status('Basic s3cret-admin')).toBe(401);
+    expect(await status()).toBe(401);
+    expect(['127.0.0.1', '127.9.8.7', 'localhost', '::1', '[::1]', '::ffff:127.0.0.1'].filter((h) => !isLoopbackHost(h))).toEqual([]);
+    expect(['0.0.0.0', '::', '127.x.example', '10.0.0.1', 'example.com', '128.0.0.1'].filter((h) => isLoopbackHost(h))).toEqual([]);
+  });
 });

@@ -92,4 +92,30 @@ describe('payloads that attack the checks', () => {
       expect(put.status).toBe(200);
     });
   });
+
+  it('enforce mode refuses bodies it cannot check because of their coding: 415 for an unknown or broken one, 413 for one that inflates past --max-body', async () => {
+    const upstream = await startHostileUpstream((req, res) => {
+      if (req.url === '/v1/pets?name=a') {
+        // A response that inflates past the limit: forwarded, not replaced, even under --enforce-responses.
+        res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' }).end(gzipSync(Buffer.alloc(4 * 1_048_576, 0x20)));
+        return true;
+      }
+      return false;
+    });
+    const proxy = await hostileProxy(upstream.url, { mode: 'enforce', enforceResponses: true });
+    const invalid = '{"name":12345,"evil":true}';
+    for (const encoding of ['foo', 'zstd', 'identity;q=1', '"identity"']) {
+      const res = await call(`${proxy.url}/v1/pets`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': encoding }, body: invalid });
+      expect(res.status, encoding).toBe(415);
+    }
+    expect((await call(`${proxy.url}/v1/pets`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: invalid })).status).toBe(415); // not gzip at all
+    const bomb = gzipSync(Buffer.concat([Buffer.from('{"name":12345,"pad":"'), Buffer.alloc(2 * 1_048_576, 0x61), Buffer.from('"}')]));
+    expect(bomb.length).toBeLessThan(8_192);
+    expect((await call(`${proxy.url}/v1/pets`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: bomb })).status).toBe(413);
+    expect((await call(`${proxy.url}/v1/pets`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: gzipSync('{"name":12345}') })).status).toBe(400);
+    expect((await call(`${proxy.url}/v1/pets`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: gzipSync('{"name":"rex"}') })).status).toBe(201);
+    expect(upstream.seen.filter((s) => s.method === 'POST')).toHaveLength(1);
+    const inflating = await call(`${proxy.url}/v1/pets?name=a`);
+    expect(inflating.status).toBe(200);
+  });
 });

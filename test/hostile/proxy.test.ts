@@ -260,6 +260,18 @@ describe('framing the proxy refuses or answers itself', () => {
     expect(metrics).toMatch(/sworn_refused_requests_total\{reason="duplicate-host"\} 1/);
   });
 
+  it('a singleton header sent twice is refused, and Connection cannot strip a header after it was checked', async () => {
+    const upstream = await startHostileUpstream();
+    const proxy = await hostileProxy(upstream.url, { mode: 'enforce' });
+    const body = '{"name":"rex"}';
+    expect(await raw(proxy.url, `POST /v1/pets HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`)).toMatch(/^HTTP\/1.1 400 /);
+    expect(await raw(proxy.url, 'GET /v1/vault/abc HTTP/1.1\r\nHost: x\r\nAuthorization: Basic a\r\nAuthorization: Basic b\r\nX-Subscription: k\r\nConnection: close\r\n\r\n')).toMatch(/^HTTP\/1.1 400 /);
+    expect(await raw(proxy.url, `POST /v1/pets HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close, Content-Type, Host\r\n\r\n${body}`)).toMatch(/^HTTP\/1.1 201 /);
+    expect(await raw(proxy.url, 'GET /v1/vault/abc HTTP/1.1\r\nHost: x\r\nX-Subscription: k\r\nConnection: close, X-Subscription\r\n\r\n')).toMatch(/^HTTP\/1.1 200 /);
+    expect(upstream.seen.map((s) => [s.headers['content-type'] ?? s.headers['x-subscription'], s.headers.host])).toEqual([['application/json', 'x'], ['k', 'x']]);
+    expect(proxy.stats.report().refused).toContainEqual({ reason: 'duplicate-header', count: 2 });
+  });
+
   it('counts malformed HTTP in /report and /metrics', async () => {
     const upstream = await startHostileUpstream();
     const proxy = await hostileProxy(upstream.url);
@@ -294,6 +306,62 @@ describe('framing the proxy refuses or answers itself', () => {
     // A request the proxy read as one, with one framing, reaches the upstream as one; the hidden one never does.
     expect(upstream.started.filter((s) => s.url.includes('smuggled'))).toEqual([]);
     for (const s of upstream.started) expect(s.headers['transfer-encoding'] !== undefined && s.headers['content-length'] !== undefined).toBe(false);
+  });
+
+  it('upgrades are bounded: clients that half-close are let go, a silent upstream times out with 504, an invalid status is not relayed', async () => {
+    const silent = net.createServer((socket) => socket.on('error', () => undefined)); // accepts, never answers
+    silent.listen(0, '127.0.0.1');
+    await once(silent, 'listening');
+    const odd = http.createServer((_req, res) => {
+      res.socket!.end('HTTP/1.1 999 Weird\r\nContent-Length: 0\r\n\r\n');
+    });
+    odd.listen(0, '127.0.0.1');
+    await once(odd, 'listening');
+    try {
+      const proxy = await hostileProxy(`http://127.0.0.1:${(silent.address() as net.AddressInfo).port}`, { timeoutMs: 500 });
+      const { port } = new URL(proxy.url);
+      const clients = Array.from({ length: 40 }, () => {
+        const socket = net.connect(Number(port), '127.0.0.1', () => socket.end('GET /v1/ws?room=lobby HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n'));
+        socket.on('error', () => undefined);
+        return socket;
+      });
+      await until(() => proxy.inFlight() === 0, 'half-closed upgrades let go');
+      for (const c of clients) c.destroy();
+      expect(await raw(proxy.url, 'GET /v1/ws?room=lobby HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n')).toMatch(/^HTTP\/1.1 504 /);
+      const oddProxy = await hostileProxy(`http://127.0.0.1:${(odd.address() as net.AddressInfo).port}`);
+      expect(await raw(oddProxy.url, 'GET /v1/ws?room=lobby HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n')).toMatch(/^HTTP\/1.1 502 /);
+      await settle();
+      // The 504 is counted for the operation (a client that half-closed before Node handed over the socket never was an exchange).
+      expect(proxy.stats.report().operations.find((o) => o.operationId === 'websocket')!.requests).toBeGreaterThanOrEqual(1);
+    } finally {
+      silent.close();
+      odd.closeAllConnections();
+      odd.close();
+    }
+  });
+
+  it('SIGTERM ends open tunnels at the drain deadline and exits', async () => {
+    const wsServer = http.createServer();
+    wsServer.on('upgrade', (_req, socket) => {
+      socket.on('error', () => undefined);
+      socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n');
+    });
+    wsServer.listen(0, '127.0.0.1');
+    await once(wsServer, 'listening');
+    try {
+      const { url, child } = await cli(['proxy', HOSTILE_SPEC, '--upstream', `http://127.0.0.1:${(wsServer.address() as net.AddressInfo).port}`, '--port', '0', '--admin-port', 'off', '--store', ':memory:', '--log-level', 'silent', '--drain-timeout', '300ms']);
+      const socket = net.connect(Number(new URL(url).port), '127.0.0.1', () => socket.write('GET /v1/ws?room=lobby HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n'));
+      socket.on('error', () => undefined);
+      await once(socket, 'data'); // the tunnel is open
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      const [code] = await exited;
+      expect(code).toBe(0);
+      socket.destroy();
+    } finally {
+      wsServer.closeAllConnections();
+      wsServer.close();
+    }
   });
 
   it('relays an upgrade refusal with chunked framing as a well-framed answer', async () => {

@@ -29,6 +29,9 @@ const SECRETS = {
   responseToken: 'respTok55x',
   responseCookie: 'respCookie31',
   queryToken: 'queryTok20a',
+  casePath: 'casePathPw31',
+  methodPath: 'methodPathPw8',
+  longerPath: 'longerPathPw5',
 };
 
 describe('redaction by meaning', () => {
@@ -56,6 +59,10 @@ describe('redaction by meaning', () => {
     expect((await call(`${proxy.url}/v1/vault/${SECRETS.pathPassword}?pin=${SECRETS.queryPin}&access_token=${SECRETS.queryToken}`, { headers })).status).toBe(418);
     const body = { user: 'too long', login: SECRETS.bodyPassword, recovery: SECRETS.bodyWriteOnly, pin: SECRETS.bodyPin, cvv: SECRETS.bodyCvv, token: SECRETS.bodyToken, nested: { cardPin: SECRETS.nestedPin, otp: SECRETS.nestedOtp } };
     expect((await call(`${proxy.url}/v1/accounts`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(body) })).status).toBe(418);
+    // The vault path spelled so that it is ambiguous, or matches no operation: the secret segment is still masked.
+    await call(`${proxy.url}/V1/VAULT/${SECRETS.casePath}`, { headers });
+    await call(`${proxy.url}/v1/vault/${SECRETS.methodPath}`, { method: 'POST', headers });
+    await call(`${proxy.url}/v1/vault/${SECRETS.longerPath}/x`, { headers });
     // An unknown route with a secret query parameter, and one the proxy cannot handle at all.
     await call(`${proxy.url}/v1/nowhere?api_key=${SECRETS.queryToken}`, { headers });
     await settle();

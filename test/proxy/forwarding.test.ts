@@ -116,7 +116,7 @@ describe('forwarding', () => {
     wss.on('connection', (socket) => socket.on('message', (data) => socket.send(`echo:${data}`)));
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
-    upstream = { url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`, seen: [], close: async () => { wss.close(); server.closeAllConnections(); server.close(); } };
+    upstream = { url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`, seen: [], started: [], close: async () => { wss.close(); server.closeAllConnections(); server.close(); } };
     proxy = await proxyFor(upstream.url);
     const client = new WebSocket(`${proxy.url.replace('http', 'ws')}/api/ws`);
     await once(client, 'open');
