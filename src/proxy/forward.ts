@@ -63,6 +63,28 @@ export class InvalidStatusError extends Error {
   readonly code = 'SWORN_UPSTREAM_INVALID_STATUS';
 }
 
+/**
+ * Deadlines of requests waiting for their response headers, checked by one
+ * timer for all of them (a timer per request costs more than the check):
+ * precise to a tenth of a second, which a deadline of seconds does not mind.
+ */
+const waiting = new Set<{ due: number; expire(): void }>();
+let sweeper: NodeJS.Timeout | undefined;
+function watch(entry: { due: number; expire(): void }): void {
+  waiting.add(entry);
+  sweeper ??= setInterval(() => {
+    const now = performance.now();
+    for (const e of waiting) if (e.due <= now) {
+      waiting.delete(e);
+      e.expire();
+    }
+    if (waiting.size === 0) {
+      clearInterval(sweeper);
+      sweeper = undefined;
+    }
+  }, 100).unref();
+}
+
 /** Failures that mean the connection was gone before the request got an answer: safe to repeat an idempotent request. */
 const STALE_SOCKET = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'ECONNABORTED']);
 
@@ -95,14 +117,15 @@ export function forward(dispatcher: Dispatcher, res: ServerResponse, options: Fo
     };
     res.once('close', onClose);
     const deadline = options.deadlineMs !== undefined && options.deadlineMs > 0
-      ? setTimeout(() => {
+      ? { due: performance.now() + options.deadlineMs, expire: () => {
         if (!result && !done) withdraw(new DeadlineError(`no response within ${options.deadlineMs} ms`));
-      }, options.deadlineMs)
+      } }
       : undefined;
+    if (deadline) watch(deadline);
     const finish = (error?: Error) => {
       if (done) return;
       done = true;
-      if (deadline) clearTimeout(deadline);
+      if (deadline) waiting.delete(deadline);
       res.off('close', onClose);
       if (error) reject(new ForwardError(error, res.headersSent));
       else resolve({ ...(result as Forwarded), written: streaming, retried });
@@ -122,7 +145,7 @@ export function forward(dispatcher: Dispatcher, res: ServerResponse, options: Fo
       onResponseStart(c, statusCode, headers) {
         if (done) return;
         if (statusCode < 200) return; // 1xx: informational, the final answer follows
-        if (deadline) clearTimeout(deadline);
+        if (deadline) waiting.delete(deadline);
         if (statusCode > 599) {
           withdrawn = new InvalidStatusError(`the upstream answered with status ${statusCode}, which is not an HTTP status (100-599)`);
           c.abort(withdrawn);

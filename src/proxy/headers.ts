@@ -7,9 +7,16 @@ export function headerString(value: string | string[] | undefined): string | und
   return Array.isArray(value) ? value[0] : value;
 }
 
-/** The lower-cased tokens of a comma-separated header (`Connection: keep-alive, Upgrade`). */
-export function headerTokens(value: string | string[] | undefined): Set<string> {
-  const text = Array.isArray(value) ? value.join(',') : value ?? '';
+const NONE: ReadonlySet<string> = new Set();
+
+/**
+ * The lower-cased tokens of a `Connection` header that name other headers
+ * (`Connection: keep-alive, X-Foo` -> {keep-alive, x-foo}). The common
+ * values (`keep-alive`, `close`, none) allocate nothing.
+ */
+export function headerTokens(value: string | string[] | undefined): ReadonlySet<string> {
+  if (value === undefined || value === 'keep-alive' || value === 'close' || value === 'Keep-Alive' || value === 'Close') return NONE;
+  const text = Array.isArray(value) ? value.join(',') : value;
   return new Set(text.toLowerCase().split(',').map((s) => s.trim()).filter(Boolean));
 }
 
@@ -19,10 +26,13 @@ export function headerTokens(value: string | string[] | undefined): Set<string> 
  * received. `host` replaces the Host header (an absolute-form request target
  * names its own).
  */
-export function forwardHeaders(req: IncomingMessage, host?: string, keep?: ReadonlySet<string>): Record<string, string | string[]> {
-  const connection = headerTokens(req.headers.connection);
-  // `Connection` may name hop-by-hop extensions, never the headers that were checked (it would strip them after the check).
-  if (keep) for (const name of keep) connection.delete(name);
+export function forwardHeaders(req: IncomingMessage, host?: string, keep?: () => ReadonlySet<string>): Record<string, string | string[]> {
+  let connection = headerTokens(req.headers.connection);
+  if (connection.size > 0 && keep) {
+    // `Connection` may name hop-by-hop extensions, never the headers that were checked (it would strip them after the check).
+    const checked = keep();
+    connection = new Set([...connection].filter((name) => !checked.has(name)));
+  }
   const out: Record<string, string | string[]> = {};
   const raw = req.rawHeaders;
   for (let i = 0; i < raw.length; i += 2) {

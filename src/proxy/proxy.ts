@@ -307,7 +307,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   };
 
   /** Routing, identification and the exchange record, shared by requests and upgrades. */
-  const begin = async (req: IncomingMessage, target: RequestTarget): Promise<{ ex: Exchange; readings: Reading[] }> => {
+  const begin = (req: IncomingMessage, target: RequestTarget): Begun | Promise<Begun> => {
     const started = performance.now();
     const at = now();
     const method = req.method ?? 'GET';
@@ -316,12 +316,11 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     const resolution = router.resolve(method, target.path);
     const match = resolution.match;
     const operation = match ? compiled.get(match.operation) : undefined;
-    const identified = identifier.identify(req, target.originForm);
-    const consumer = identified instanceof Promise ? await identified : identified;
     // A path no operation matches may still carry a secret where another method or a longer path would: it is kept redacted.
     const path = operation ? target.path : redactUnknownPath(target.path);
-    const ex: Exchange = { started, at, requestId, method, path, query: target.query, params: match?.params ?? {}, operation, consumer, violations: [], requestBody: undefined, requestTooLarge: false };
-    return { ex, readings: resolution.readings };
+    const made = (consumer: Consumer): Begun => ({ ex: { started, at, requestId, method, path, query: target.query, params: match?.params ?? {}, operation, consumer, violations: [], requestBody: undefined, requestTooLarge: false }, readings: resolution.readings });
+    const identified = identifier.identify(req, target.originForm);
+    return identified instanceof Promise ? identified.then(made) : made(identified); // JWT verification is the only asynchronous way
   };
 
   const secretPathOperations = [...compiled.values()].filter((op) => op.params.some((p) => p.in === 'path' && p.secret));
@@ -377,7 +376,8 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       refuse(res, framing.reason, framing.status, framing.title, framing.detail);
       return;
     }
-    const { ex, readings } = await begin(req, target);
+    const begun = begin(req, target);
+    const { ex, readings } = begun instanceof Promise ? await begun : begun;
     const operation = ex.operation;
     const enforce = mode === 'enforce' && operation !== undefined;
 
@@ -392,7 +392,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     }
 
     // The body (up to --max-body) is read before anything goes upstream: a slow client holds no upstream socket.
-    const read: BodyRead = await readBody(req, maxBody, bodyTimeoutMs);
+    const read: BodyRead = hasBody(req) ? await readBody(req, maxBody, bodyTimeoutMs) : NO_BODY;
     if (read.kind === 'aborted') {
       record(ex, 499, 'client-abort'); // the client went away mid-body
       return;
@@ -427,7 +427,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     }
 
     const holdResponse = operation !== undefined && (enforce || options.violationsHeader === true);
-    const forwardOptions = { path: basePath + target.originForm, method, headers: forwardHeaders(req, target.host, checkedHeaders(ex.operation)), body: body ?? null, keep: operation ? maxBody : 0, hold: holdResponse, outgoing: backwardHeaders, deadlineMs: timeoutMs };
+    const forwardOptions = { path: basePath + target.originForm, method, headers: forwardHeaders(req, target.host, () => checkedHeaders(ex.operation)), body: body ?? null, keep: operation ? maxBody : 0, hold: holdResponse, outgoing: backwardHeaders, deadlineMs: timeoutMs };
     const replayable = body === undefined || Buffer.isBuffer(body);
     const retry = replayable && SAFE_TO_REPEAT.has(method) ? { dispatcher: retryPool, onRetry: () => metrics.retries.inc({ operation: operation?.operation.id ?? '(unknown)' }) } : undefined;
     // The mock fallback can only take requests whose body can be sent again.
@@ -532,7 +532,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     }
     return {
       path: basePath + target.originForm,
-      headers: forwardHeaders(req, target.host, checkedHeaders(ex.operation)),
+      headers: forwardHeaders(req, target.host, () => checkedHeaders(ex.operation)),
       done: (status, outcome, headers) => {
         record(ex, status, outcome);
         if (operation && outcome === 'response') {
@@ -748,6 +748,13 @@ export function isLoopbackHost(host: string): boolean {
   const v4 = h.startsWith('::ffff:') ? h.slice(7) : h;
   return isIPv4(v4) && v4.startsWith('127.');
 }
+
+interface Begun {
+  ex: Exchange;
+  readings: Reading[];
+}
+
+const NO_BODY: BodyRead = { kind: 'none' };
 
 /** Methods whose requests may be sent twice (RFC 9110 §9.2.2), when the body can be replayed. */
 const SAFE_TO_REPEAT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);

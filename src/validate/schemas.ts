@@ -1,7 +1,7 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import AjvImport from 'ajv';
 import addFormatsImport from 'ajv-formats';
-import type { Ajv, ValidateFunction, ErrorObject } from 'ajv';
+import type { Ajv, ValidateFunction, ErrorObject, FuncKeywordDefinition, AnySchemaObject, SchemaObjCxt } from 'ajv';
 import { fromSchema } from '@openapi-contrib/openapi-schema-to-json-schema';
 import type { Spec } from '../spec/load-spec.js';
 import { parsePointer } from '../spec/pointer.js';
@@ -32,7 +32,8 @@ function addOpenApiFormats(ajv: Ajv): void {
  * `patternProperties` key runs in linear time (RE2, see `pattern.ts`); one
  * RE2 cannot run is not checked and is listed in `unsupportedPatterns`.
  * Only own properties count (`ownProperties`): a body `{}` lacks a required
- * `constructor`.
+ * `constructor`. `uniqueItems` runs in one pass (`linearUniqueItems`), not
+ * ajv's comparison of every pair.
  */
 export class SchemaCompiler {
   private readonly request: Ajv;
@@ -59,6 +60,7 @@ export class SchemaCompiler {
       ajv.removeKeyword(keyword);
       ajv.addKeyword({ keyword, schemaType: 'boolean', errors: false, validate: (flag: boolean) => !flag });
     };
+    for (const ajv of [this.request, this.response, this.coercing]) linearUniqueItems(ajv);
     forbid(this.request, 'readOnly');
     forbid(this.coercing, 'readOnly');
     forbid(this.response, 'writeOnly');
@@ -95,6 +97,122 @@ export class SchemaCompiler {
     }
     return validate;
   }
+}
+
+/**
+ * A text that two JSON values share exactly when JSON Schema calls them
+ * equal: object keys sorted (`{a:1,b:2}` is `{b:2,a:1}`), arrays in order,
+ * numbers by value (`1` is `1.0`, `-0` is `0`), strings quoted (`"1"` is
+ * not `1`). Iterative.
+ *
+ * @example
+ * canonicalJson({ b: [1.0, '1'], a: null }); // '{"a":null,"b":[1,"1"]}'
+ */
+export function canonicalJson(value: unknown): string {
+  type Frame = { node: unknown[]; keys: undefined; i: number } | { node: Record<string, unknown>; keys: string[]; i: number };
+  const stack: Frame[] = [];
+  let out = '';
+  let next: unknown = value;
+  for (;;) {
+    if (typeof next === 'string') out += JSON.stringify(next);
+    else if (next === null || typeof next !== 'object') out += String(next); // numbers by value: Infinity and NaN stay apart from null
+    else if (Array.isArray(next)) {
+      out += '[';
+      stack.push({ node: next as unknown[], keys: undefined, i: 0 });
+    } else {
+      out += '{';
+      const keys = Object.keys(next);
+      if (keys.length > 1) keys.sort();
+      stack.push({ node: next as Record<string, unknown>, keys, i: 0 });
+    }
+    let frame = stack[stack.length - 1];
+    while (frame && frame.i === (frame.keys ?? frame.node as unknown[]).length) {
+      out += frame.keys ? '}' : ']';
+      stack.pop();
+      frame = stack[stack.length - 1];
+    }
+    if (!frame) return out;
+    if (frame.i > 0) out += ',';
+    if (frame.keys) {
+      const key = frame.keys[frame.i++]!;
+      out += `${JSON.stringify(key)}:`;
+      next = frame.node[key];
+    } else next = frame.node[frame.i++];
+  }
+}
+
+/** ajv's `getSchemaTypes`: the types a schema declares (`nullable: true` adds `null`). */
+function schemaTypes(schema: unknown): string[] {
+  if (schema === null || typeof schema !== 'object') return [];
+  const s = schema as { type?: unknown; nullable?: unknown };
+  const types: unknown[] = Array.isArray(s.type) ? [...(s.type as unknown[])] : s.type ? [s.type] : [];
+  if (!types.includes('null') && s.nullable === true) types.push('null');
+  return types.filter((t): t is string => typeof t === 'string');
+}
+
+/** ajv's type check for one JSON type (`strictNumbers`: no Infinity or NaN). */
+function hasType(type: string, value: unknown, strictNumbers: boolean): boolean {
+  switch (type) {
+    case 'null': return value === null;
+    case 'integer': return typeof value === 'number' && !(value % 1) && !Number.isNaN(value) && (!strictNumbers || Number.isFinite(value));
+    case 'number': return typeof value === 'number' && (!strictNumbers || Number.isFinite(value));
+    default: return typeof value === type;
+  }
+}
+
+/**
+ * Replaces ajv's `uniqueItems`, which compares every pair of items with a
+ * deep equality when the items may be objects or arrays or have no declared
+ * type (20,000 strings: 2.8 s), by one pass: each item's `canonicalJson`
+ * into a map. The verdicts, the order it runs in among the array keywords
+ * and the error (keyword `uniqueItems`, params `{i, j}`, ajv's message) are
+ * ajv's: when ajv would hash (scalar item types) items of another type are
+ * skipped and the last duplicate from the end is reported, otherwise the
+ * highest index equal to an earlier item and the nearest such earlier item.
+ */
+export function linearUniqueItems(ajv: Ajv): void {
+  const group = ajv.RULES.rules.find((g) => g.type === 'array');
+  const at = group ? group.rules.findIndex((rule) => rule.keyword === 'uniqueItems') : -1;
+  const before = at >= 0 ? group!.rules[at + 1]?.keyword : undefined;
+  ajv.removeKeyword('uniqueItems');
+  const compile = (unique: boolean, parentSchema: AnySchemaObject, it: SchemaObjCxt) => {
+    if (!unique) return () => true;
+    const itemTypes = schemaTypes(parentSchema.items);
+    const hashed = itemTypes.length > 0 && !itemTypes.some((t) => t === 'object' || t === 'array');
+    const strictNumbers = it.opts.strictNumbers === true;
+    const validate: { (data: unknown[]): boolean; errors?: Array<Partial<ErrorObject>> | null } = (data) => {
+      validate.errors = null;
+      if (data.length < 2) return true;
+      let i = -1;
+      let j = -1;
+      const seen = new Map<string, number>();
+      if (hashed) {
+        for (let k = data.length - 1; k >= 0; k--) {
+          const item = data[k];
+          if (!itemTypes.some((t) => hasType(t, item, strictNumbers))) continue;
+          const key = canonicalJson(item);
+          const other = seen.get(key);
+          if (other !== undefined) {
+            [i, j] = [k, other];
+            break;
+          }
+          seen.set(key, k);
+        }
+      } else {
+        for (let k = 0; k < data.length; k++) {
+          const key = canonicalJson(data[k]);
+          const other = seen.get(key);
+          if (other !== undefined) [i, j] = [k, other];
+          seen.set(key, k);
+        }
+      }
+      if (i < 0) return true;
+      validate.errors = [{ keyword: 'uniqueItems', params: { i, j }, message: `must NOT have duplicate items (items ## ${j} and ${i} are identical)` }];
+      return false;
+    };
+    return validate;
+  };
+  ajv.addKeyword({ keyword: 'uniqueItems', type: 'array', schemaType: 'boolean', errors: true, ...(before ? { before } : {}), compile: compile as unknown as FuncKeywordDefinition['compile'] });
 }
 
 function isPureRef(schema: unknown): schema is { $ref: string } {

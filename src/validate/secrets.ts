@@ -68,10 +68,14 @@ function judge(name: string): boolean {
 }
 
 const verdicts = new Map<string, boolean>();
+/** Names longer than this are judged every time, not remembered: 10,000 of them could otherwise hold hundreds of megabytes. */
+const MEMO_NAME_LENGTH = 256;
 
 /**
  * True for names that carry credentials whatever the spec says about them
  * (headers, parameters, cookies, body fields): see `CREDENTIAL_WORDS`.
+ * Verdicts are remembered per name (up to 10,000 names of at most
+ * `MEMO_NAME_LENGTH` characters), so a key repeated in traffic is judged once.
  *
  * @example
  * looksLikeCredential('Ocp-Apim-Subscription-Key'); // true
@@ -82,6 +86,7 @@ export function looksLikeCredential(name: string): boolean {
   let verdict = verdicts.get(name);
   if (verdict !== undefined) return verdict;
   verdict = judge(name);
+  if (name.length > MEMO_NAME_LENGTH) return verdict;
   if (verdicts.size >= 10_000) verdicts.clear(); // names come from traffic too: the memo stays small
   verdicts.set(name, verdict);
   return verdict;
