@@ -29,7 +29,8 @@ export interface ForwardOptions {
   /**
    * No response headers within this many ms of the call (waiting for a pooled
    * socket included) -> `DeadlineError`; the request is withdrawn, and never
-   * sent if it was still queued.
+   * sent if it was still queued. Watched only when the pool is busy; once
+   * sent, the dispatcher's own headersTimeout (the same value) applies.
    */
   deadlineMs?: number;
   /**
@@ -121,7 +122,6 @@ export function forward(dispatcher: Dispatcher, res: ServerResponse, options: Fo
         if (!result && !done) withdraw(new DeadlineError(`no response within ${options.deadlineMs} ms`));
       } }
       : undefined;
-    if (deadline) watch(deadline);
     const finish = (error?: Error) => {
       if (done) return;
       done = true;
@@ -197,6 +197,8 @@ export function forward(dispatcher: Dispatcher, res: ServerResponse, options: Fo
       },
     };
     const request: Dispatcher.DispatchOptions = { path: options.path, method: options.method as Dispatcher.HttpMethod, headers: options.headers, body: options.body as never };
-    dispatcher.dispatch(request, handler);
+    // undici's headersTimeout counts once the request is sent; only a request that has to wait for a socket
+    // (dispatch says the pool is busy) needs the deadline watched from here.
+    if (!dispatcher.dispatch(request, handler) && deadline && !done && !result) watch(deadline);
   });
 }

@@ -340,6 +340,15 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     return path;
   };
 
+  /** How a request safe to repeat is repeated, one object per operation (none made per request). */
+  const retries = new Map<string, NonNullable<Parameters<typeof forward>[2]['retry']>>();
+  const retryFor = (operation: CompiledOperation | undefined) => {
+    const id = operation?.operation.id ?? '(unknown)';
+    let retry = retries.get(id);
+    if (!retry) retries.set(id, (retry = { dispatcher: retryPool, onRetry: () => metrics.retries.inc({ operation: id }) }));
+    return retry;
+  };
+
   /** The finding for a path that only matches under a reading servers disagree on. */
   const ambiguity = (ex: Exchange, readings: Reading[]): Violation => ({
     code: 'request-path-ambiguous',
@@ -429,7 +438,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     const holdResponse = operation !== undefined && (enforce || options.violationsHeader === true);
     const forwardOptions = { path: basePath + target.originForm, method, headers: forwardHeaders(req, target.host, () => checkedHeaders(ex.operation)), body: body ?? null, keep: operation ? maxBody : 0, hold: holdResponse, outgoing: backwardHeaders, deadlineMs: timeoutMs };
     const replayable = body === undefined || Buffer.isBuffer(body);
-    const retry = replayable && SAFE_TO_REPEAT.has(method) ? { dispatcher: retryPool, onRetry: () => metrics.retries.inc({ operation: operation?.operation.id ?? '(unknown)' }) } : undefined;
+    const retry = replayable && SAFE_TO_REPEAT.has(method) ? retryFor(operation) : undefined;
     // The mock fallback can only take requests whose body can be sent again.
     const fallbackable = fallbackPool !== undefined && replayable;
     const viaFallback = () => forward(fallbackPool!, res, { ...forwardOptions, path: target.originForm });
