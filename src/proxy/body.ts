@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { clearDeadline, watchDeadline } from './deadlines.js';
 
 /** How a request body was read. */
 export type BodyRead =
@@ -34,13 +35,14 @@ export function readBody(req: IncomingMessage, maxBody: number, timeoutMs: numbe
     const settle = (outcome: BodyRead) => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
+      clearDeadline(deadline);
       req.off('data', onData);
       req.off('end', onEnd);
       req.off('close', onClose);
       resolve(outcome);
     };
-    const timer = setTimeout(() => settle({ kind: 'timeout' }), timeoutMs);
+    const deadline = { due: performance.now() + timeoutMs, expire: () => settle({ kind: 'timeout' }) };
+    watchDeadline(deadline);
     const onData = (chunk: Buffer) => {
       bytes += chunk.length;
       chunks.push(chunk);

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
+import { clearDeadline, watchDeadline } from './deadlines.js';
 
 /** What came back from the upstream. */
 export interface Forwarded {
@@ -64,28 +65,6 @@ export class InvalidStatusError extends Error {
   readonly code = 'SWORN_UPSTREAM_INVALID_STATUS';
 }
 
-/**
- * Deadlines of requests waiting for their response headers, checked by one
- * timer for all of them (a timer per request costs more than the check):
- * precise to a tenth of a second, which a deadline of seconds does not mind.
- */
-const waiting = new Set<{ due: number; expire(): void }>();
-let sweeper: NodeJS.Timeout | undefined;
-function watch(entry: { due: number; expire(): void }): void {
-  waiting.add(entry);
-  sweeper ??= setInterval(() => {
-    const now = performance.now();
-    for (const e of waiting) if (e.due <= now) {
-      waiting.delete(e);
-      e.expire();
-    }
-    if (waiting.size === 0) {
-      clearInterval(sweeper);
-      sweeper = undefined;
-    }
-  }, 100).unref();
-}
-
 /** Failures that mean the connection was gone before the request got an answer: safe to repeat an idempotent request. */
 const STALE_SOCKET = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'ECONNABORTED']);
 
@@ -125,7 +104,7 @@ export function forward(dispatcher: Dispatcher, res: ServerResponse, options: Fo
     const finish = (error?: Error) => {
       if (done) return;
       done = true;
-      if (deadline) waiting.delete(deadline);
+      if (deadline) clearDeadline(deadline);
       res.off('close', onClose);
       if (error) reject(new ForwardError(error, res.headersSent));
       else resolve({ ...(result as Forwarded), written: streaming, retried });
@@ -145,7 +124,7 @@ export function forward(dispatcher: Dispatcher, res: ServerResponse, options: Fo
       onResponseStart(c, statusCode, headers) {
         if (done) return;
         if (statusCode < 200) return; // 1xx: informational, the final answer follows
-        if (deadline) waiting.delete(deadline);
+        if (deadline) clearDeadline(deadline);
         if (statusCode > 599) {
           withdrawn = new InvalidStatusError(`the upstream answered with status ${statusCode}, which is not an HTTP status (100-599)`);
           c.abort(withdrawn);
@@ -199,6 +178,6 @@ export function forward(dispatcher: Dispatcher, res: ServerResponse, options: Fo
     const request: Dispatcher.DispatchOptions = { path: options.path, method: options.method as Dispatcher.HttpMethod, headers: options.headers, body: options.body as never };
     // undici's headersTimeout counts once the request is sent; only a request that has to wait for a socket
     // (dispatch says the pool is busy) needs the deadline watched from here.
-    if (!dispatcher.dispatch(request, handler) && deadline && !done && !result) watch(deadline);
+    if (!dispatcher.dispatch(request, handler) && deadline && !done && !result) watchDeadline(deadline);
   });
 }
