@@ -7,9 +7,14 @@ export function sendProblem(res: ServerResponse, status: number, title: string, 
     res.destroy();
     return;
   }
-  const body = JSON.stringify({ type: `https://sworn.dev/problems/${status}`, title, status, detail, ...extra });
+  const body = problemBody(status, title, detail, extra);
   res.writeHead(status, { 'content-type': 'application/problem+json', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
   res.end(body);
+}
+
+/** An RFC 9457 problem details body (also for answers written on a raw socket). */
+export function problemBody(status: number, title: string, detail: string, extra: Record<string, unknown> = {}): string {
+  return JSON.stringify({ type: `https://sworn.dev/problems/${status}`, title, status, detail, ...extra });
 }
 
 /** The violations as problem+json fields: no values, only where and why. */

@@ -19,7 +19,7 @@ import { buildReport, reportWindow, type ReportOptions } from '../report/report.
 import { ConsumerIdentifier, type Consumer } from './consumers.js';
 import { ConformanceStats } from './stats.js';
 import { ProxyMetrics } from './metrics.js';
-import { sendProblem, violationList, violationsHeader } from './problem.js';
+import { problemBody, sendProblem, violationList, violationsHeader } from './problem.js';
 import { redactBody, redactHeaders, redactPath, redactQuery } from './redact.js';
 import { createLogger, RateLimitedLog } from './log.js';
 import { listen, startAdmin } from './admin.js';
@@ -248,9 +248,12 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   };
 
   /** A request the proxy answers itself before routing (malformed framing, `OPTIONS *`): counted by reason, never an operation's. */
-  const refuse = (res: ServerResponse, reason: string, status: number, title: string, detail: string, headers: Record<string, string> = {}) => {
+  const countRefused = (reason: string) => {
     stats.countRefused(reason);
     metrics.refused.inc({ reason });
+  };
+  const refuse = (res: ServerResponse, reason: string, status: number, title: string, detail: string, headers: Record<string, string> = {}) => {
+    countRefused(reason);
     for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
     if (status >= 400) res.setHeader('connection', 'close');
     if (status < 400) {
@@ -523,8 +526,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     const target = parseTarget(req.url ?? '/');
     const framing = target.form === 'asterisk' ? { reason: 'request-target', status: 400, title: 'Bad Request', detail: 'the request target * cannot be upgraded' } : framingProblem(req, target);
     if (framing) {
-      stats.countRefused(framing.reason);
-      metrics.refused.inc({ reason: framing.reason });
+      countRefused(framing.reason);
       return { refuse: { status: framing.status, body: problemBody(framing.status, framing.title, framing.detail) } };
     }
     const { ex, readings } = await begin(req, target);
@@ -569,8 +571,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     const timeout = error.code === 'ERR_HTTP_REQUEST_TIMEOUT';
     const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
     const reason = timeout ? 'header-timeout' : tooLarge ? 'header-too-large' : 'malformed';
-    stats.countRefused(reason);
-    metrics.refused.inc({ reason });
+    countRefused(reason);
     failureLog.warn({ code: error.code }, timeout ? `a client sent no complete request headers within ${headerTimeoutMs} ms` : 'malformed request from a client');
     const status = timeout ? '408 Request Timeout' : tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request';
     if ((socket as Socket).writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
@@ -767,7 +768,3 @@ const NO_BODY: BodyRead = { kind: 'none' };
 
 /** Methods whose requests may be sent twice (RFC 9110 §9.2.2), when the body can be replayed. */
 const SAFE_TO_REPEAT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
-
-function problemBody(status: number, title: string, detail: string, extra: Record<string, unknown> = {}): string {
-  return JSON.stringify({ type: `https://sworn.dev/problems/${status}`, title, status, detail, ...extra });
-}

@@ -2,6 +2,7 @@ import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
 import { HOP_BY_HOP, headerTokens } from './headers.js';
+import { problemBody } from './problem.js';
 
 /** What the proxy decided about an upgrade request after checking it like any request. */
 export type UpgradeVerdict =
@@ -61,7 +62,7 @@ export function tunnelUpgrade(req: IncomingMessage, socket: Socket, head: Buffer
     open(req, socket, head, options, verdict);
   }, (error: Error) => {
     onError(`upgrade handling failed: ${error.message}`, undefined);
-    if (!clientGone) writeRaw(socket, 502, { 'content-type': 'application/problem+json' }, JSON.stringify({ title: 'Bad Gateway', status: 502, detail: 'the proxy failed while handling this upgrade; the failure is logged' }));
+    if (!clientGone) writeRaw(socket, 502, { 'content-type': 'application/problem+json' }, problemBody(502, 'Bad Gateway', 'the proxy failed while handling this upgrade; the failure is logged'));
   });
 }
 
@@ -128,7 +129,7 @@ function open(req: IncomingMessage, socket: Socket, head: Buffer, options: Tunne
       res.destroy();
       onError(`the upstream answered the upgrade with status ${status}, which is not an HTTP status (100-599)`, undefined);
       done(502, 'upstream-error');
-      if (!socket.destroyed) writeRaw(socket, 502, { 'content-type': 'application/problem+json' }, JSON.stringify({ title: 'Bad Gateway', status: 502, detail: `the upstream answered with status ${status}, which is not an HTTP status` }));
+      if (!socket.destroyed) writeRaw(socket, 502, { 'content-type': 'application/problem+json' }, problemBody(502, 'Bad Gateway', `the upstream answered with status ${status}, which is not an HTTP status`));
       return;
     }
     done(status, 'response', res.headers);
@@ -155,7 +156,7 @@ function open(req: IncomingMessage, socket: Socket, head: Buffer, options: Tunne
     onError(timedOut ? error.message : 'upgrade to the upstream failed', error.code);
     done(timedOut ? 504 : 502, timedOut ? 'timeout' : 'upstream-error');
     const [status, title, detail] = timedOut ? [504, 'Gateway Timeout', `the upstream sent no answer to the upgrade within ${options.timeoutMs} ms`] as const : [502, 'Bad Gateway', 'the upstream refused the connection upgrade'] as const;
-    if (!socket.destroyed) writeRaw(socket, status, { 'content-type': 'application/problem+json' }, JSON.stringify({ title, status, detail }));
+    if (!socket.destroyed) writeRaw(socket, status, { 'content-type': 'application/problem+json' }, problemBody(status, title, detail));
   });
   upstreamReq.end();
 }
