@@ -1,3 +1,3 @@
-export { startProxy, type ProxyOptions, type RunningProxy } from './proxy.js';
-export { ConformanceStats, type ConformanceReport } from './stats.js';
+export { startProxy, type ProxyOptions, type RunningProxy, type ServiceDefinition, type ReloadResult } from './proxy.js';
+export { Ledger, type ConformanceReport, type ExchangeRecord } from '../ledger/ledger.js';
 export { ConsumerIdentifier, type Consumer } from './consumers.js';

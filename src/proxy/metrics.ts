@@ -1,43 +1,61 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { SloEngine } from '../engine/engine.js';
+import { Counter, Gauge, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
+import { DURATION_BUCKETS, STATUS_CLASSES, type Ledger } from '../ledger/ledger.js';
 import type { StoreHealth } from '../store/store.js';
 
-/** Prometheus metrics of the proxy (`GET /metrics` on the admin port). */
+/** What the metrics read: a ledger, and the service label it gets when the proxy serves several specs. */
+export interface MetricSource {
+  ledger: Ledger;
+  /** Set when several specs share the proxy: every sworn_ series then carries `service`. */
+  service?: string;
+  store?: () => StoreHealth;
+  reload?: () => ReloadState;
+}
+
+/** How reloads went, for `sworn_reloads_total` and `/readyz`. */
+export interface ReloadState {
+  succeeded: number;
+  failed: number;
+  /** Why the last reload failed; unset once one succeeds. */
+  lastError?: string;
+  lastAt?: string;
+}
+
+const REFUSED_REASONS = ['malformed', 'header-timeout', 'header-too-large', 'duplicate-host', 'duplicate-header', 'transfer-coding', 'request-target', 'options-asterisk'];
+
+type Labels = Record<string, string>;
+type Sample = { labels: Labels; value: number; metricName?: string };
+
+/**
+ * Prometheus metrics of the proxy (`GET /metrics` on the admin port). The
+ * exchange metrics are computed from the ledger when Prometheus scrapes: the
+ * hot path counts once, in the ledger, and nothing here runs per request.
+ */
 export class ProxyMetrics {
   readonly registry = new Registry();
-  readonly requests: Counter<'operation' | 'status_class' | 'consumer'>;
-  readonly violations: Counter<'operation' | 'consumer' | 'direction' | 'code'>;
-  readonly duration: Histogram<'operation' | 'status_class' | 'consumer'>;
-  /** Requests the proxy answered itself before routing (malformed HTTP, timeouts, framing it refuses), by reason. */
-  readonly refused: Counter<'reason'>;
-  /** Idempotent requests sent again after a stale upstream connection failed before any answer. */
-  readonly retries: Counter<'operation'>;
+  private readonly sources: MetricSource[] = [];
 
-  /** prom-client children by operation, status class and consumer: no label hashing per request. */
-  private readonly children = new Map<string, Map<string, Map<string, { requests: { inc(): void }; duration: { observe(v: number): void } }>>>();
+  /** Exports a ledger's figures (call once per service). */
+  watchLedger(source: MetricSource): void {
+    this.sources.push(source);
+  }
 
-  /** Counts one exchange and its duration (seconds). */
-  observe(operation: string, statusClass: string, consumer: string, seconds: number): void {
-    let byClass = this.children.get(operation);
-    if (!byClass) this.children.set(operation, (byClass = new Map()));
-    let byConsumer = byClass.get(statusClass);
-    if (!byConsumer) byClass.set(statusClass, (byConsumer = new Map()));
-    let child = byConsumer.get(consumer);
-    if (!child) {
-      const labels = { operation, status_class: statusClass, consumer };
-      byConsumer.set(consumer, (child = { requests: this.requests.labels(labels), duration: this.duration.labels(labels) }));
-    }
-    child.requests.inc();
-    child.duration.observe(seconds);
+  /** A metric whose samples are computed at scrape time. */
+  private derived(name: string, help: string, type: 'counter' | 'histogram', samples: () => Sample[]): void {
+    const get = async () => ({ name, help, type, aggregator: 'sum' as const, values: samples() });
+    this.registry.registerMetric({ name, help, type, aggregator: 'sum', get, reset() {} } as unknown as Metric);
+  }
+
+  private labelled(source: MetricSource, labels: Labels): Labels {
+    return source.service === undefined ? labels : { service: source.service, ...labels };
   }
 
   /**
-   * SLO gauges per operation, computed from the engine when Prometheus
-   * scrapes (operations with traffic only): the same figures as `/report`,
-   * so alerts can follow sworn's own multiwindow burn-rate verdicts.
+   * SLO gauges per operation, computed from each ledger's engine when
+   * Prometheus scrapes (operations with traffic only): the same figures as
+   * `/report`, so alerts can follow sworn's own multiwindow burn-rate verdicts.
    */
-  watchSlo(engine: SloEngine, operationIds: string[]): void {
-    const labels = <L extends string>(name: string, help: string, labelNames: L[], collect?: () => void) => new Gauge<L>({ name, help, labelNames, registers: [this.registry], ...(collect ? { collect } : {}) });
+  private sloGauges(): void {
+    const labels = <L extends string>(name: string, help: string, labelNames: L[], collect?: () => void) => new Gauge<L>({ name, help, labelNames: [...this.serviceLabel(), ...labelNames] as L[], registers: [this.registry], ...(collect ? { collect } : {}) });
     // The first gauge's collect() computes all six, once per scrape.
     const achieved = labels('sworn_slo_availability_percent', 'Availability achieved over the promise window (good / valid x 100).', ['operation'], () => refresh());
     const target = labels('sworn_slo_availability_target_percent', 'The promised availability.', ['operation']);
@@ -47,65 +65,146 @@ export class ProxyMetrics {
     const met = labels('sworn_slo_objective_met', '1 when the objective is met over the promise window, 0 when missed.', ['operation', 'objective']);
     const refresh = () => {
       for (const g of [achieved, target, remaining, burn, firing, met]) g.reset();
-      for (const operation of operationIds) {
-        if (!engine.measures(operation) || engine.consumers(operation).length === 0) continue;
-        const f = engine.figures(operation);
-        if (!f) continue;
-        if (f.availability) {
-          target.set({ operation }, f.availability.target);
-          if (f.availability.achieved !== null) achieved.set({ operation }, f.availability.achieved);
-          if (f.availability.met !== null) met.set({ operation, objective: 'availability' }, f.availability.met ? 1 : 0);
+      for (const source of this.sources) {
+        const engine = source.ledger.engine;
+        if (!engine) continue;
+        const l = (more: Labels) => this.labelled(source, more) as never;
+        for (const operation of source.ledger.operationIds()) {
+          if (!engine.measures(operation) || engine.consumers(operation).length === 0) continue;
+          const f = engine.figures(operation);
+          if (!f) continue;
+          if (f.availability) {
+            target.set(l({ operation }), f.availability.target);
+            if (f.availability.achieved !== null) achieved.set(l({ operation }), f.availability.achieved);
+            if (f.availability.met !== null) met.set(l({ operation, objective: 'availability' }), f.availability.met ? 1 : 0);
+          }
+          const left = f.errorBudget?.remaining;
+          if (left !== undefined && left !== null && Number.isFinite(left)) remaining.set(l({ operation }), left);
+          for (const [window, rate] of Object.entries(f.burnRates)) burn.set(l({ operation, window }), rate);
+          for (const a of f.alerts) firing.set(l({ operation, severity: a.severity, long: a.long, short: a.short }), a.firing ? 1 : 0);
+          for (const o of f.latency) if (o.met !== null) met.set(l({ operation, objective: `latency ${o.name}` }), o.met ? 1 : 0);
         }
-        const left = f.errorBudget?.remaining;
-        if (left !== undefined && left !== null && Number.isFinite(left)) remaining.set({ operation }, left);
-        for (const [window, rate] of Object.entries(f.burnRates)) burn.set({ operation, window }, rate);
-        for (const a of f.alerts) firing.set({ operation, severity: a.severity, long: a.long, short: a.short }, a.firing ? 1 : 0);
-        for (const l of f.latency) if (l.met !== null) met.set({ operation, objective: `latency ${l.name}` }, l.met ? 1 : 0);
       }
     };
   }
 
-  /** The store's health at scrape time: errors, what waits, what was dropped, the age of the last good flush. */
-  watchStore(health: () => StoreHealth): void {
+  /** The stores' health at scrape time: errors, what waits, what was dropped, the age of the last good flush. */
+  private storeMetrics(): void {
     const registers = [this.registry];
-    new Counter({ name: 'sworn_store_errors_total', help: 'Failed store writes and opens (disk full, I/O error, file unopenable); counts wait in memory and are retried.', registers, collect() {
+    const labelNames = this.serviceLabel();
+    const each = (fn: (labels: Labels, h: StoreHealth) => void) => {
+      for (const source of this.sources) if (source.store) fn(this.labelled(source, {}), source.store());
+    };
+    new Counter({ name: 'sworn_store_errors_total', help: 'Failed store writes and opens (disk full, I/O error, file unopenable); counts wait in memory and are retried.', labelNames, registers, collect() {
       this.reset();
-      this.inc(health().errors);
+      each((labels, h) => this.inc(labels, h.errors));
     } });
-    new Counter({ name: 'sworn_store_dropped_total', help: 'Counts dropped because too many waited in memory for a store that could not be written, by kind.', labelNames: ['kind'], registers, collect() {
+    new Counter({ name: 'sworn_store_dropped_total', help: 'Counts dropped because too many waited in memory for a store that could not be written, by kind.', labelNames: [...labelNames, 'kind'], registers, collect() {
       this.reset();
-      for (const [kind, n] of Object.entries(health().droppedByKind)) this.inc({ kind }, n);
+      each((labels, h) => {
+        for (const [kind, n] of Object.entries(h.droppedByKind)) this.inc({ ...labels, kind }, n);
+      });
     } });
-    new Counter({ name: 'sworn_store_recreations_total', help: 'Times the store file was found deleted or replaced and written anew.', registers, collect() {
+    new Counter({ name: 'sworn_store_recreations_total', help: 'Times the store file was found deleted or replaced and written anew.', labelNames, registers, collect() {
       this.reset();
-      this.inc(health().recreations);
+      each((labels, h) => this.inc(labels, h.recreations));
     } });
-    new Gauge({ name: 'sworn_store_pending', help: 'Entries waiting in memory for the next store write.', registers, collect() {
-      this.set(health().pending);
+    new Gauge({ name: 'sworn_store_pending', help: 'Entries waiting in memory for the next store write.', labelNames, registers, collect() {
+      this.reset();
+      each((labels, h) => this.set(labels, h.pending));
     } });
-    new Gauge({ name: 'sworn_store_healthy', help: '1 when the last store write succeeded, 0 while failing or unavailable.', registers, collect() {
-      const state = health().state;
-      this.set(state === 'ok' || state === 'recreated' ? 1 : 0);
+    new Gauge({ name: 'sworn_store_healthy', help: '1 when the last store write succeeded, 0 while failing or unavailable.', labelNames, registers, collect() {
+      this.reset();
+      each((labels, h) => this.set(labels, h.state === 'ok' || h.state === 'recreated' ? 1 : 0));
     } });
-    new Gauge({ name: 'sworn_store_last_flush_age_seconds', help: 'Seconds since the last good store write (since start when none yet).', registers, collect() {
-      const h = health();
-      this.set(Math.max(0, (Date.now() - (h.lastGoodFlushAt ?? h.since)) / 1_000)); // the store keeps wall-clock times
+    new Gauge({ name: 'sworn_store_last_flush_age_seconds', help: 'Seconds since the last good store write (since start when none yet).', labelNames, registers, collect() {
+      this.reset();
+      each((labels, h) => this.set(labels, Math.max(0, (Date.now() - (h.lastGoodFlushAt ?? h.since)) / 1_000))); // the store keeps wall-clock times
     } });
   }
 
-  constructor() {
+  /** Reload outcomes: the spec in use stays when a reload fails. */
+  private reloadMetrics(): void {
+    const registers = [this.registry];
+    const labelNames = this.serviceLabel();
+    const each = (fn: (labels: Labels, r: ReloadState) => void) => {
+      for (const source of this.sources) if (source.reload) fn(this.labelled(source, {}), source.reload());
+    };
+    new Counter({ name: 'sworn_reloads_total', help: 'Reloads of the spec, consumer key maps and config (SIGHUP or --watch), by result.', labelNames: [...labelNames, 'result'], registers, collect() {
+      this.reset();
+      each((labels, r) => {
+        this.inc({ ...labels, result: 'success' }, r.succeeded);
+        this.inc({ ...labels, result: 'failure' }, r.failed);
+      });
+    } });
+    new Gauge({ name: 'sworn_reload_last_successful', help: '1 when the last reload succeeded (or none was tried), 0 when it failed and the previous spec is still in use.', labelNames, registers, collect() {
+      this.reset();
+      each((labels, r) => this.set(labels, r.lastError === undefined ? 1 : 0));
+    } });
+  }
+
+  private serviceLabel(): string[] {
+    return this.multiService ? ['service'] : [];
+  }
+
+  /**
+   * @param multiService several specs share the proxy: every sworn_ series carries a `service` label.
+   */
+  constructor(private readonly multiService = false) {
+    this.sloGauges();
+    this.storeMetrics();
+    this.reloadMetrics();
     collectDefaultMetrics({ register: this.registry, prefix: 'sworn_process_' });
-    this.requests = new Counter({ name: 'sworn_requests_total', help: 'Requests through the proxy, by operation, status class and consumer.', labelNames: ['operation', 'status_class', 'consumer'], registers: [this.registry] });
-    this.violations = new Counter({ name: 'sworn_violations_total', help: 'Contract violations, by operation, consumer, direction (request = consumer breach, response = provider breach) and code.', labelNames: ['operation', 'consumer', 'direction', 'code'], registers: [this.registry] });
-    this.refused = new Counter({ name: 'sworn_refused_requests_total', help: 'Requests the proxy answered itself before routing: malformed (the HTTP parser refused it), header-timeout, header-too-large, duplicate-host, duplicate-header (Content-Type or Authorization twice), transfer-coding, request-target, options-asterisk.', labelNames: ['reason'], registers: [this.registry] });
-    for (const reason of ['malformed', 'header-timeout', 'header-too-large', 'duplicate-host', 'duplicate-header', 'transfer-coding', 'request-target', 'options-asterisk']) this.refused.inc({ reason }, 0);
-    this.retries = new Counter({ name: 'sworn_upstream_retries_total', help: 'Idempotent requests sent once more, on a fresh connection, after the upstream dropped a pooled connection before answering.', labelNames: ['operation'], registers: [this.registry] });
-    this.duration = new Histogram({
-      name: 'sworn_request_duration_seconds',
-      help: 'From the first request byte received to the last response byte sent.',
-      labelNames: ['operation', 'status_class', 'consumer'],
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 0.8, 1, 2, 5, 10, 30],
-      registers: [this.registry],
+    this.derived('sworn_requests_total', 'Requests through the proxy, by operation, status class and consumer.', 'counter', () => {
+      const out: Sample[] = [];
+      for (const source of this.sources) for (const t of source.ledger.tallies()) {
+        t.classes.forEach((c, i) => {
+          if (c) out.push({ labels: this.labelled(source, { operation: t.operation, status_class: STATUS_CLASSES[i]!, consumer: t.consumer }), value: c.count });
+        });
+      }
+      return out;
+    });
+    this.derived('sworn_violations_total', 'Contract violations, by operation, consumer, direction (request = consumer breach, response = provider breach) and code.', 'counter', () => {
+      const out: Sample[] = [];
+      for (const source of this.sources) for (const t of source.ledger.tallies()) {
+        if (t.violations) for (const [key, value] of t.violations) {
+          const space = key.indexOf(' ');
+          out.push({ labels: this.labelled(source, { operation: t.operation, consumer: t.consumer, direction: key.slice(0, space), code: key.slice(space + 1) }), value });
+        }
+      }
+      return out;
+    });
+    this.derived('sworn_refused_requests_total', 'Requests the proxy answered itself before routing: malformed (the HTTP parser refused it), header-timeout, header-too-large, duplicate-host, duplicate-header (Content-Type or Authorization twice), transfer-coding, request-target, options-asterisk.', 'counter', () => {
+      const out: Sample[] = [];
+      for (const source of this.sources) {
+        const counts = source.ledger.refusedByReason();
+        for (const reason of new Set([...REFUSED_REASONS, ...counts.keys()])) out.push({ labels: this.labelled(source, { reason }), value: counts.get(reason) ?? 0 });
+      }
+      return out;
+    });
+    this.derived('sworn_upstream_retries_total', 'Idempotent requests sent once more, on a fresh connection, after the upstream dropped a pooled connection before answering.', 'counter', () => {
+      const out: Sample[] = [];
+      for (const source of this.sources) for (const [operation, value] of source.ledger.retriesByOperation()) out.push({ labels: this.labelled(source, { operation }), value });
+      return out;
+    });
+    const durationName = 'sworn_request_duration_seconds';
+    this.derived(durationName, 'From the first request byte received to the last response byte sent.', 'histogram', () => {
+      const out: Sample[] = [];
+      for (const source of this.sources) for (const t of source.ledger.tallies()) {
+        t.classes.forEach((c, i) => {
+          if (!c) return;
+          const labels = this.labelled(source, { operation: t.operation, status_class: STATUS_CLASSES[i]!, consumer: t.consumer });
+          let cumulative = 0;
+          DURATION_BUCKETS.forEach((le, b) => {
+            cumulative += c.buckets[b]!;
+            out.push({ metricName: `${durationName}_bucket`, labels: { le: String(le), ...labels }, value: cumulative });
+          });
+          out.push({ metricName: `${durationName}_bucket`, labels: { le: '+Inf', ...labels }, value: c.count });
+          out.push({ metricName: `${durationName}_sum`, labels, value: c.sum });
+          out.push({ metricName: `${durationName}_count`, labels, value: c.count });
+        });
+      }
+      return out;
     });
   }
 }

@@ -2,7 +2,7 @@ import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
 import { HOP_BY_HOP, headerTokens } from './headers.js';
-import { problemBody } from './problem.js';
+import { problemBody } from '../http/problem.js';
 
 /** What the proxy decided about an upgrade request after checking it like any request. */
 export type UpgradeVerdict =

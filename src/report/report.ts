@@ -1,6 +1,6 @@
 import { SwornError } from '../errors.js';
 import type { SloEngine, SloFigures } from '../engine/engine.js';
-import { ConformanceStats, type ConformanceReport } from '../proxy/stats.js';
+import { Ledger, type ConformanceReport } from '../ledger/ledger.js';
 import { parseDuration } from '../slo/duration.js';
 import type { Operation } from '../spec/operations.js';
 import type { Store } from '../store/store.js';
@@ -73,7 +73,7 @@ export function buildReport(input: ReportInput, given: ReportOptions = {}): Repo
   let base = options.since === undefined ? input.conformance : undefined;
   if (!base) {
     if (!input.store) throw new Error('buildReport needs live counters or a store');
-    const stats = new ConformanceStats(input.operations, input.spec);
+    const stats = new Ledger({ operations: input.operations, spec: input.spec });
     stats.restore(input.store.load(options.since === undefined ? {} : { since: options.since, until }));
     base = stats.report(new Date(until));
     if (options.since !== undefined) base.since = new Date(options.since).toISOString();

@@ -87,15 +87,15 @@ export class PendingWrites {
     else if (this.admit('unknownRoutes')) this.unknown.set(key, { method, path, hour, n });
   }
 
-  addUsage(consumer: string, operation: string, kind: string, name: string): void {
+  addUsage(consumer: string, operation: string, kind: string, name: string, n = 1): void {
     let byOperation = this.usage.get(consumer);
     if (!byOperation) this.usage.set(consumer, (byOperation = new Map()));
     let byName = byOperation.get(operation);
     if (!byName) byOperation.set(operation, (byName = new Map()));
     const key = kind === 'status' ? name : `${kind} ${name}`;
     const known = byName.get(key);
-    if (known) known.n++;
-    else if (this.admit('usage')) byName.set(key, { consumer, operation, kind, name, n: 1 });
+    if (known) known.n += n;
+    else if (this.admit('usage')) byName.set(key, { consumer, operation, kind, name, n });
   }
 
   addSample(sample: ViolationSample): void {

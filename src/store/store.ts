@@ -12,6 +12,14 @@ export interface StoredCounts {
   unknownRoutes: Array<{ method: string; path: string; count: number }>;
 }
 
+/** Counts by hour (epoch ms / 3,600,000), as a ledger hands them over at each flush. */
+export interface HourlyCounts {
+  requests: Array<{ operation: string; consumer: string; tier: string; hour: number; n: number }>;
+  violations: Array<{ operation: string; consumer: string; code: string; direction: string; hour: number; n: number; at: string }>;
+  unknownRoutes: Array<{ method: string; path: string; hour: number; n: number }>;
+  usage: Array<{ consumer: string; operation: string; kind: string; name: string; n: number }>;
+}
+
 export interface ViolationSample {
   operation: string;
   consumer: string;
@@ -78,6 +86,12 @@ export interface StoreOptions {
   maxPending?: number;
   /** Called from inside `flush()` when the file was recreated or opened late; what it throws is ignored. */
   onEvent?: (event: StoreEvent) => void;
+  /**
+   * Called first thing in every `flush()` (and so in `close()`): the owner of
+   * the counts hands over what changed (`addHourly`, `addSample`, `saveSlo`).
+   * What it throws is ignored.
+   */
+  beforeFlush?: () => void;
   /** SQLite's max_page_count on this connection (tests: makes writes fail with a real SQLITE_FULL). */
   maxPageCount?: number;
 }
@@ -113,6 +127,8 @@ export class Store {
   private readonly samplesPerCode: number;
   private readonly maxPageCount: number | undefined;
   private readonly onEvent: ((event: StoreEvent) => void) | undefined;
+  /** See StoreOptions.beforeFlush; may be set after construction (the ledger is made from what the store loads). */
+  beforeFlush: (() => void) | undefined;
   /** Every meta value, as last set or read (reads never need the file). */
   private readonly metaValues = new Map<string, string>();
   /** Meta values not written yet: written by the next flush. */
@@ -135,6 +151,7 @@ export class Store {
     this.pending = new PendingWrites(options.maxPending ?? DEFAULT_MAX_PENDING);
     this.maxPageCount = options.maxPageCount;
     this.onEvent = options.onEvent;
+    this.beforeFlush = options.beforeFlush;
     const since = new Date(options.now ?? Date.now()).toISOString();
     try {
       this.file = openStoreFile(path, this.maxPageCount === undefined ? {} : { maxPageCount: this.maxPageCount });
@@ -183,6 +200,14 @@ export class Store {
     const since = this.since();
     if (counts.since !== undefined && (since === undefined || Date.parse(counts.since) < Date.parse(since))) this.setMeta('since', counts.since);
     this.reseeded = true;
+  }
+
+  /** Hourly counts to add at the next flush (what a ledger counted since the last one); past `maxPending`, new rows are dropped and counted. */
+  addHourly(counts: HourlyCounts): void {
+    for (const r of counts.requests) this.pending.addRequests(r.operation, r.consumer, r.tier, r.hour, r.n);
+    for (const v of counts.violations) this.pending.addViolations(v.operation, v.consumer, v.code, v.direction, v.hour, v.n, v.at);
+    for (const u of counts.unknownRoutes) this.pending.addUnknown(u.method, u.path, u.hour, u.n);
+    for (const u of counts.usage) this.pending.addUsage(u.consumer, u.operation, u.kind, u.name, u.n);
   }
 
   /** Engine state to write at the next flush (the changed buckets; a later copy of a bucket replaces an earlier one still waiting). */
@@ -259,6 +284,11 @@ export class Store {
    */
   flush(clock?: number): FlushResult {
     if (this.closed) return { ok: false, error: new SwornError('SWORN_ERR_STORE', `the store ${this.path} is closed`) };
+    try {
+      this.beforeFlush?.();
+    } catch {
+      // the owner's trouble; what it handed over so far is written
+    }
     let recreated = false;
     if (this.file) {
       const change = fileChange(this.path, this.file);

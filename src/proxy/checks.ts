@@ -1,0 +1,111 @@
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import type { Reading } from '../router/index.js';
+import { validateRequest, validateResponse, type CompiledOperation } from '../validate/index.js';
+import type { Violation } from '../validate/violation.js';
+import type { Forwarded } from './forward.js';
+
+/** What the request checks read. */
+export interface RequestFacts {
+  operation: CompiledOperation;
+  params: Record<string, string>;
+  query: string;
+  headers: IncomingHttpHeaders;
+  /** undefined: the request had no body. */
+  body: Buffer | undefined;
+  bodyTooLarge: boolean;
+}
+
+/** The request's findings: path ambiguity first, then parameters, security and body. */
+export async function checkRequest(facts: RequestFacts, readings: Reading[], maxBody: number): Promise<Violation[]> {
+  const found = await validateRequest(facts.operation, { params: facts.params, query: facts.query, headers: facts.headers, body: facts.body, bodyTooLarge: facts.bodyTooLarge, maxDecoded: maxBody });
+  return readings.length > 0 ? [ambiguity(facts.operation, readings), ...found] : found;
+}
+
+/** The response's findings (status, headers, body). */
+export function checkResponse(operation: CompiledOperation, method: string, upstream: Forwarded, maxBody: number): Promise<Violation[]> {
+  const bodyless = method === 'HEAD' || upstream.status === 204 || upstream.status === 304;
+  return validateResponse(operation, { status: upstream.status, headers: upstream.headers, body: concat(upstream.chunks), bodyTooLarge: upstream.tooLarge, bodyless, maxDecoded: maxBody });
+}
+
+/** The finding for a path that only matches under a reading servers disagree on. */
+export function ambiguity(operation: CompiledOperation, readings: Reading[]): Violation {
+  return {
+    code: 'request-path-ambiguous',
+    operationId: operation.operation.id,
+    direction: 'request',
+    location: 'path',
+    pointer: operation.operation.path, // the template, not the path as sent (it may carry secret values)
+    keyword: null,
+    message: `the path matches ${operation.operation.id} only if the server reads it with ${readings.join(', ')}; servers disagree on that (see docs/proxy.md#paths)`,
+  };
+}
+
+export function unknownRouteFinding(method: string, path: string): Violation {
+  return { code: 'unknown-route', operationId: null, direction: 'request', location: 'route', pointer: path, keyword: null, message: `no operation matches ${method} ${path}; forwarded unchecked` };
+}
+
+/**
+ * In enforce mode, what refuses a request: every finding but a body too
+ * large to keep (forwarded unchecked, as documented); a body that cannot be
+ * decoded, or decodes past --max-body, is refused too (it would reach the
+ * upstream unchecked).
+ */
+export function blocks(v: Violation): boolean {
+  return v.code !== 'not-validated' || v.keyword === 'contentEncoding' || v.keyword === 'maxDecodedLength';
+}
+
+/** 401 when only credentials are missing, 415 / 413 when only the body's coding or decoded size stands in the way, else 400. */
+export function refusalStatus(violations: Violation[]): { status: number; title: string } {
+  if (violations.every((v) => v.code === 'request-security')) return { status: 401, title: 'Unauthorized' };
+  if (violations.every((v) => v.keyword === 'contentEncoding')) return { status: 415, title: 'Unsupported Media Type' };
+  if (violations.every((v) => v.keyword === 'maxDecodedLength')) return { status: 413, title: 'Content Too Large' };
+  return { status: 400, title: 'Bad Request' };
+}
+
+/**
+ * Which of the operation's optional inputs a consumer sent (`query:limit`,
+ * `header:x-trace`, `cookie:session`; path parameters are always sent), for
+ * usage-aware diffs. Runs after the response, off the client's path.
+ */
+export function parametersSent(operation: CompiledOperation, query: string, headers: IncomingHttpHeaders): string[] {
+  let queryKeys: Set<string> | undefined;
+  let cookieNames: Set<string> | undefined;
+  const sent: string[] = [];
+  for (const p of operation.params) {
+    let present = false;
+    if (p.in === 'query') {
+      queryKeys ??= new Set([...new URLSearchParams(query).keys()].map((k) => k.replace(/\[.*$/, '')));
+      present = queryKeys.has(p.name);
+    } else if (p.in === 'header') present = headers[p.name.toLowerCase()] !== undefined;
+    else if (p.in === 'cookie') {
+      cookieNames ??= new Set(String(headers.cookie ?? '').split(';').map((c) => c.split('=')[0]!.trim()).filter(Boolean));
+      present = cookieNames.has(p.name);
+    }
+    if (present) sent.push(`${p.in}:${p.in === 'header' ? p.name.toLowerCase() : p.name}`);
+  }
+  return sent;
+}
+
+/** Headers the checks read, which a client's `Connection` header may not strip on the way upstream. */
+const CHECKED_ALWAYS = ['host', 'content-type', 'content-length', 'content-encoding', 'authorization', 'cookie'];
+const CHECKED_DEFAULT: ReadonlySet<string> = new Set(CHECKED_ALWAYS);
+const checkedByOperation = new WeakMap<CompiledOperation, ReadonlySet<string>>();
+export function checkedHeaders(op: CompiledOperation | undefined): ReadonlySet<string> {
+  if (!op) return CHECKED_DEFAULT;
+  let set = checkedByOperation.get(op);
+  if (!set) {
+    const names = [...CHECKED_ALWAYS, ...op.params.filter((p) => p.in === 'header').map((p) => p.name)];
+    for (const alternative of op.security) for (const c of alternative) if (c.type === 'apiKey' && c.in === 'header' && c.name) names.push(c.name);
+    checkedByOperation.set(op, (set = new Set(names)));
+  }
+  return set;
+}
+
+export function concat(chunks: Buffer[]): Buffer {
+  return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+}
+
+/** Kept for upgrades: the request's checks without a body. */
+export function checkUpgradeRequest(operation: CompiledOperation, params: Record<string, string>, query: string, req: IncomingMessage, readings: Reading[], maxBody: number): Promise<Violation[]> {
+  return checkRequest({ operation, params, query, headers: req.headers, body: undefined, bodyTooLarge: false }, readings, maxBody);
+}
