@@ -1,11 +1,12 @@
-import { readFileSync } from 'node:fs';
-import { resolve as resolvePath } from 'node:path';
+import { readFileSync, watch } from 'node:fs';
+import { dirname, resolve as resolvePath } from 'node:path';
+import { closest } from 'fastest-levenshtein';
 import { Command, Option } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { SwornError } from '../errors.js';
 import { loadSpec } from '../spec/load-spec.js';
 import { parseDuration } from '../slo/duration.js';
-import { isLoopbackHost, startProxy, type RunningProxy } from '../proxy/proxy.js';
+import { isLoopbackHost, startProxy, type RunningProxy, type ServiceDefinition } from '../proxy/proxy.js';
 import type { CliIo } from './program.js';
 
 /** Every proxy setting: flag, SWORN_* variable and config-file key share one name. */
@@ -32,6 +33,7 @@ const SETTINGS = [
   { flag: 'drain-timeout', arg: '<duration>', help: 'how long SIGTERM waits for in-flight requests', default: '10s' },
   { flag: 'flush-interval', arg: '<duration>', help: 'how often counts and SLO state go to the store: the most a crash can lose', default: '1s' },
   { flag: 'jwt-unverified', help: 'read JWT claims without verifying signatures (development only)' },
+  { flag: 'watch', help: 'reload the specs, consumer key maps and config when their files change (SIGHUP reloads too)' },
   { flag: 'log-level', arg: '<level>', help: 'pino log level', default: 'info', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
 ] as const;
 
@@ -45,10 +47,12 @@ export function addProxyCommand(program: Command, io: CliIo, setExit: (code: num
     .command('proxy')
     .description('run the conformance proxy in front of a service: every exchange checked against the spec, violations reported per consumer')
     .argument('[spec]', 'OpenAPI 3.0/3.1 file (or `spec:` in the config file, or SWORN_SPEC)')
-    .addOption(new Option('--config <file>', 'YAML config file with the same settings (kebab-case keys)').env('SWORN_CONFIG'));
+    .addOption(new Option('--config <file>', 'YAML config file with the same settings (kebab-case keys), and `services:` for several specs').env('SWORN_CONFIG'))
+    .addOption(new Option('--spec <file>', 'a spec behind the proxy; repeat for several (each with its own --upstream, in the same order), routed by the path prefix of their servers').argParser(collect));
   for (const s of SETTINGS) {
     const option = new Option(`--${s.flag}${'arg' in s ? ` ${s.arg}` : ''}`, `${s.help}${'default' in s ? ` (default ${s.default})` : ''}`).env(envName(s.flag));
     if ('choices' in s) option.choices(s.choices as unknown as string[]);
+    if (s.flag === 'upstream') option.argParser(collect);
     command.addOption(option);
   }
   command.action(async (specArg: string | undefined, flags: Record<string, unknown>) => {
@@ -56,13 +60,16 @@ export function addProxyCommand(program: Command, io: CliIo, setExit: (code: num
   });
 }
 
+const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
+
 /** Flags beat SWORN_* variables, which beat the config file, which beats the defaults. */
 export function resolveSettings(flags: Record<string, unknown>, command: Command, configFile: Record<string, unknown>): Record<SettingName, string | boolean | undefined> {
   const out = {} as Record<SettingName, string | boolean | undefined>;
   for (const s of SETTINGS) {
     const key = camel(s.flag);
     const source = command.getOptionValueSource(key);
-    if (source === 'cli' || source === 'env') out[s.flag] = flags[key] as string | boolean;
+    const value = flags[key];
+    if (source === 'cli' || source === 'env') out[s.flag] = Array.isArray(value) ? value.join(',') : (value as string | boolean);
     else if (configFile[s.flag] !== undefined) out[s.flag] = typeof configFile[s.flag] === 'boolean' ? (configFile[s.flag] as boolean) : String(configFile[s.flag]);
     else out[s.flag] = 'default' in s ? s.default : undefined;
   }
@@ -79,9 +86,22 @@ function readConfig(path: string | undefined, cwd: string): Record<string, unkno
   }
   if (raw === null || raw === undefined) return {};
   if (typeof raw !== 'object' || Array.isArray(raw)) throw new SwornError('SWORN_ERR_CONFIG', `the config file ${path} must be a map of settings`, { hint: 'e.g. `upstream: http://127.0.0.1:8080` and `port: 8000`.' });
-  const known = new Set<string>(['spec', ...SETTINGS.map((s) => s.flag)]);
+  const known = ['spec', 'services', ...SETTINGS.map((s) => s.flag)];
   for (const key of Object.keys(raw)) {
-    if (!known.has(key)) throw new SwornError('SWORN_ERR_CONFIG', `unknown setting \`${key}\` in ${path}`, { hint: `Settings: ${[...known].join(', ')}.` });
+    if (!known.includes(key)) throw new SwornError('SWORN_ERR_CONFIG', `unknown setting \`${key}\` in ${path}`, { hint: `Did you mean \`${closest(key, known)}\`? Settings: ${known.join(', ')}.` });
+  }
+  const services = (raw as Record<string, unknown>).services;
+  if (services !== undefined) {
+    if (!Array.isArray(services) || services.length === 0) throw new SwornError('SWORN_ERR_CONFIG', `\`services\` in ${path} must be a list of specs`, { hint: 'e.g. `services: [{name: orders, spec: orders.yaml, upstream: http://127.0.0.1:8081}]`.' });
+    services.forEach((entry: unknown, i) => {
+      if (!entry || typeof entry !== 'object' || Array.isArray(entry)) throw new SwornError('SWORN_ERR_CONFIG', `services[${i}] in ${path} must be a map`, { hint: 'e.g. `{name: orders, spec: orders.yaml, upstream: http://127.0.0.1:8081}`.' });
+      for (const key of Object.keys(entry)) {
+        if (!SERVICE_KEYS.includes(key)) throw new SwornError('SWORN_ERR_CONFIG', `unknown key \`${key}\` in services[${i}] of ${path}`, { hint: `Did you mean \`${closest(key, SERVICE_KEYS)}\`? Keys: ${SERVICE_KEYS.join(', ')}.` });
+      }
+      const e = entry as Record<string, unknown>;
+      if (typeof e.spec !== 'string') throw new SwornError('SWORN_ERR_CONFIG', `services[${i}] in ${path} has no \`spec\``, { hint: 'Add `spec: <file>` (relative to the config file).' });
+      if (e.hosts !== undefined && !(Array.isArray(e.hosts) && e.hosts.every((h) => typeof h === 'string'))) throw new SwornError('SWORN_ERR_CONFIG', `services[${i}].hosts in ${path} must be a list of host names`, { hint: 'e.g. `hosts: [orders.example.com]`.' });
+    });
   }
   return raw as Record<string, unknown>;
 }
@@ -113,24 +133,76 @@ function parseMs(text: string, name: string): number {
   return d.ms;
 }
 
-async function runProxy(specArg: string | undefined, flags: Record<string, unknown>, command: Command, io: CliIo): Promise<number> {
-  const config = readConfig(flags.config as string | undefined, io.cwd);
-  const settings = resolveSettings(flags, command, config);
-  const specPath = specArg ?? io.env.SWORN_SPEC ?? (config.spec as string | undefined);
-  if (!specPath) throw new SwornError('SWORN_ERR_USAGE', 'no spec given', { hint: 'Run `sworn proxy specs/petstore.yaml --upstream http://127.0.0.1:8080` (or set `spec:` in the config file).' });
-  if (!settings.upstream) throw new SwornError('SWORN_ERR_USAGE', 'no upstream given', { hint: 'Add --upstream http://127.0.0.1:8080 (or SWORN_UPSTREAM, or `upstream:` in the config file).' });
-  const spec = await loadSpec(specPath, { cwd: io.cwd });
-  const adminPort = String(settings['admin-port']);
-  const useMock = settings.upstream === 'mock';
+const SERVICE_KEYS = ['name', 'spec', 'upstream', 'hosts', 'store', 'mock-fallback'];
+
+/** A spec behind the proxy as the command line or the config file names it (paths resolved). */
+interface PlannedService {
+  name?: string;
+  spec: string;
+  upstream: string;
+  hosts?: string[];
+  store?: string;
+  fallback: boolean;
+}
+
+/** The services the flags and the config file describe: `--spec` (repeated) with `--upstream` in the same order, or `services:`. */
+function planServices(specArg: string | undefined, flags: Record<string, unknown>, command: Command, config: Record<string, unknown>, settings: Record<SettingName, string | boolean | undefined>, io: CliIo, configDir: string): PlannedService[] {
   const fallback = settings['mock-fallback'] === true || settings['mock-fallback'] === 'true';
+  const upstreamSource = command.getOptionValueSource('upstream');
+  const flagUpstreams = upstreamSource === 'cli' || upstreamSource === 'env' ? (flags.upstream as string[]).flatMap((u) => u.split(',')).map((u) => u.trim()).filter(Boolean) : undefined;
+  const flagSpecs = [...(specArg ? [specArg] : []), ...((flags.spec as string[] | undefined) ?? [])];
+  if (flagSpecs.length === 0 && Array.isArray(config.services)) {
+    if (flagUpstreams) throw new SwornError('SWORN_ERR_USAGE', '--upstream cannot be combined with `services:` in the config file', { hint: 'Give each service its `upstream:` in the config file, or pass --spec and --upstream pairs instead.' });
+    return (config.services as Array<Record<string, unknown>>).map((e, i) => {
+      const upstream = typeof e.upstream === 'string' ? e.upstream : typeof config.upstream === 'string' ? config.upstream : undefined;
+      if (!upstream) throw new SwornError('SWORN_ERR_CONFIG', `services[${i}] has no \`upstream\``, { hint: 'Add `upstream: http://127.0.0.1:8080` (or `mock`) to it.' });
+      return {
+        ...(typeof e.name === 'string' ? { name: e.name } : {}),
+        spec: resolvePath(configDir, e.spec as string),
+        upstream,
+        ...(Array.isArray(e.hosts) ? { hosts: e.hosts as string[] } : {}),
+        ...(typeof e.store === 'string' ? { store: resolvePath(configDir, e.store) } : {}),
+        fallback: e['mock-fallback'] === undefined ? fallback : e['mock-fallback'] === true,
+      };
+    });
+  }
+  const specs = flagSpecs.length > 0 ? flagSpecs.map((f) => resolvePath(io.cwd, f)) : io.env.SWORN_SPEC ? [resolvePath(io.cwd, io.env.SWORN_SPEC)] : typeof config.spec === 'string' ? [resolvePath(configDir, config.spec)] : [];
+  if (specs.length === 0) throw new SwornError('SWORN_ERR_USAGE', 'no spec given', { hint: 'Run `sworn proxy specs/petstore.yaml --upstream http://127.0.0.1:8080` (or set `spec:` in the config file).' });
+  const upstreams = flagUpstreams ?? (settings.upstream ? [String(settings.upstream)] : []);
+  if (upstreams.length === 0) throw new SwornError('SWORN_ERR_USAGE', 'no upstream given', { hint: 'Add --upstream http://127.0.0.1:8080 (or SWORN_UPSTREAM, or `upstream:` in the config file).' });
+  if (upstreams.length !== 1 && upstreams.length !== specs.length) throw new SwornError('SWORN_ERR_USAGE', `${specs.length} specs but ${upstreams.length} upstreams`, { hint: 'Give one --upstream per --spec, in the same order (or one --upstream for all of them).' });
+  return specs.map((spec, i) => ({ spec, upstream: upstreams[upstreams.length === 1 ? 0 : i]!, fallback }));
+}
+
+async function runProxy(specArg: string | undefined, flags: Record<string, unknown>, command: Command, io: CliIo): Promise<number> {
+  const configPath = flags.config as string | undefined;
+  const configDir = configPath ? dirname(resolvePath(io.cwd, configPath)) : io.cwd;
+  const config = readConfig(configPath, io.cwd);
+  const settings = resolveSettings(flags, command, config);
+  const planned = planServices(specArg, flags, command, config, settings, io, configDir);
+  const specs = await Promise.all(planned.map((p) => loadSpec(p.spec, { cwd: io.cwd })));
+  const adminPort = String(settings['admin-port']);
   const seed = Number(settings['mock-seed']);
   if (!Number.isInteger(seed)) throw new SwornError('SWORN_ERR_CONFIG', `--mock-seed ${JSON.stringify(settings['mock-seed'])} is not a whole number`, { hint: 'Write e.g. --mock-seed 7.' });
   // prism-http is loaded only when the proxy serves a mock.
-  const mock = useMock || fallback ? await (await import('../mock/mock.js')).startMock({ spec, port: 0, adminPort: null, behave: settings['mock-behave'] as 'none' | 'slo', seed }) : undefined;
+  const mocks: Array<{ url: string; close(): Promise<void> }> = [];
+  const services: ServiceDefinition[] = [];
+  for (const [i, p] of planned.entries()) {
+    const useMock = p.upstream === 'mock';
+    const mock = useMock || p.fallback ? await (await import('../mock/mock.js')).startMock({ spec: specs[i]!, port: 0, adminPort: null, behave: settings['mock-behave'] as 'none' | 'slo', seed }) : undefined;
+    if (mock) mocks.push(mock);
+    services.push({
+      ...(p.name ? { name: p.name } : {}),
+      spec: specs[i]!,
+      upstream: useMock ? mock!.url : p.upstream,
+      ...(p.fallback && !useMock ? { fallback: mock!.url } : {}),
+      ...(p.hosts ? { hosts: p.hosts } : {}),
+      ...(p.store ? { store: p.store } : {}),
+    });
+  }
+  const closeMocks = () => Promise.all(mocks.map((m) => m.close()));
   const proxy = await startProxy({
-    spec,
-    upstream: useMock ? mock!.url : String(settings.upstream),
-    ...(fallback && !useMock ? { fallback: mock!.url } : {}),
+    services,
     port: parsePort(String(settings.port), 'port'),
     host: String(settings.host),
     adminPort: adminPort === 'off' ? null : parsePort(adminPort, 'admin-port'),
@@ -150,23 +222,91 @@ async function runProxy(specArg: string | undefined, flags: Record<string, unkno
     flushIntervalMs: parseMs(String(settings['flush-interval']), 'flush-interval'),
     jwtUnverified: settings['jwt-unverified'] === true || settings['jwt-unverified'] === 'true',
     logLevel: String(settings['log-level']),
+  }).catch(async (error: unknown) => {
+    await closeMocks();
+    throw error;
   });
   const adminHost = String(settings['admin-host']);
   if (proxy.adminUrl && !settings['admin-token'] && !isLoopbackHost(adminHost)) io.stderr.write(`warning: the admin server listens on ${adminHost} without a token: anyone who can reach it reads /report and /metrics. Add --admin-token (or SWORN_ADMIN_TOKEN), or keep --admin-host on 127.0.0.1.\n`);
-  io.stdout.write(`sworn proxy listening on ${proxy.url} -> ${useMock ? `in-process mock (behave ${String(settings['mock-behave'])})` : String(settings.upstream)}${fallback && !useMock ? ' (mock fallback)' : ''} · ${spec.title} ${spec.apiVersion}, ${proxy.operations.length} operations · ${settings.mode} mode · admin ${proxy.adminUrl ?? 'off'}\n`);
+  const describe = (p: PlannedService, i: number) => `${p.upstream === 'mock' ? `in-process mock (behave ${String(settings['mock-behave'])})` : p.upstream}${p.fallback && p.upstream !== 'mock' ? ' (mock fallback)' : ''} · ${specs[i]!.title} ${specs[i]!.apiVersion}, ${proxy.services[i]!.contract.operations.length} operations`;
+  if (planned.length === 1) io.stdout.write(`sworn proxy listening on ${proxy.url} -> ${describe(planned[0]!, 0)} · ${String(settings.mode)} mode · admin ${proxy.adminUrl ?? 'off'}\n`);
+  else {
+    io.stdout.write(`sworn proxy listening on ${proxy.url} · ${planned.length} services · ${String(settings.mode)} mode · admin ${proxy.adminUrl ?? 'off'}\n`);
+    planned.forEach((p, i) => {
+      const s = proxy.services[i]!;
+      io.stdout.write(`  ${s.name}: ${[...s.hosts].length > 0 ? `Host ${[...s.hosts].join(', ')} or ` : ''}paths under ${s.prefixes.map((x) => x || '/').join(', ')} -> ${describe(p, i)}\n`);
+    });
+  }
+
+  /** A reload reads the config file again: each service's spec (by name) may have moved; other settings need a restart. */
+  const reload = async (why: string) => {
+    let next: Map<string, string> | undefined;
+    let configError: Error | undefined;
+    try {
+      const fresh = readConfig(configPath, io.cwd);
+      const plan = planServices(specArg, flags, command, fresh, resolveSettings(flags, command, fresh), io, configDir);
+      next = new Map(plan.map((p, i) => [p.name ?? proxy.services[i]?.name ?? '', p.spec]));
+      const names = new Set(proxy.services.map((s) => s.name));
+      if (plan.length !== proxy.services.length || [...next.keys()].some((n) => !names.has(n))) io.stderr.write(`${why}: adding or removing services takes a restart; the services running are reloaded\n`);
+    } catch (error) {
+      configError = error as Error;
+    }
+    const result = await proxy.reload(async (service) => {
+      if (configError) throw configError;
+      return loadSpec(next?.get(service.name) ?? service.file, { cwd: io.cwd });
+    });
+    for (const r of result.services) io.stderr.write(r.ok ? `${why}: ${r.service} reloaded (${r.operations} operations)\n` : `${why}: ${r.service} not reloaded, the spec in force stays: ${r.error}\n`);
+  };
+  const watching = settings.watch === true || settings.watch === 'true' ? watchFiles(proxy, configPath ? resolvePath(io.cwd, configPath) : undefined, () => reload('change')) : undefined;
   return waitForSignal({ ...proxy, close: async () => {
+    watching?.close();
     await proxy.close();
-    await mock?.close();
-  } }, io);
+    await closeMocks();
+  } }, io, () => reload('SIGHUP'));
+}
+
+/**
+ * Watches the folders of the spec files, their consumer key maps and the
+ * config file; a change to a YAML or JSON file there reloads (debounced, so
+ * an editor's save is one reload).
+ */
+function watchFiles(proxy: RunningProxy, configFile: string | undefined, onChange: () => Promise<void>): { close(): void } {
+  const folders = new Set<string>();
+  for (const s of proxy.services) {
+    folders.add(dirname(s.contract.spec.file));
+    for (const m of s.contract.slo.consumers.identify) if (m.apiKey?.map) folders.add(dirname(resolvePath(dirname(s.contract.spec.file), m.apiKey.map)));
+  }
+  if (configFile) folders.add(dirname(configFile));
+  let timer: NodeJS.Timeout | undefined;
+  let running = Promise.resolve();
+  const changed = (name: string | null) => {
+    if (name && !/\.(ya?ml|json)$/i.test(name)) return;
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      running = running.then(onChange, onChange);
+    }, 200);
+  };
+  const watchers = [...folders].map((folder) => watch(folder, { persistent: false }, (_event, name) => changed(name)).on('error', () => undefined));
+  return {
+    close: () => {
+      clearTimeout(timer);
+      for (const w of watchers) w.close();
+    },
+  };
 }
 
 
-/** SIGTERM/SIGINT: stop accepting, drain, flush, exit 0. */
-function waitForSignal(proxy: RunningProxy, io: CliIo): Promise<number> {
+/** SIGTERM/SIGINT: stop accepting, drain, flush, exit 0. SIGHUP: reload. */
+function waitForSignal(proxy: RunningProxy, io: CliIo, reload: () => Promise<void>): Promise<number> {
   return new Promise((resolve) => {
+    const onHup = () => {
+      reload().catch((error: unknown) => io.stderr.write(`SIGHUP: reload failed: ${(error as Error).message}\n`));
+    };
+    process.on('SIGHUP', onHup);
     const stop = (signal: string) => {
       process.off('SIGTERM', onTerm);
       process.off('SIGINT', onInt);
+      process.off('SIGHUP', onHup);
       io.stderr.write(`${signal}: draining ${proxy.inFlight()} in-flight request(s), then flushing the store\n`);
       proxy.close().then(() => resolve(0), (error: unknown) => {
         io.stderr.write(`shutdown failed: ${(error as Error).message}\n`);

@@ -96,6 +96,9 @@ export interface ProxyOptions {
   fallback?: string;
 }
 
+/** A service's new spec at a reload; `undefined` leaves the service as it is. */
+export type SpecLoader = (service: { name: string; file: string }) => Promise<Spec | undefined>;
+
 /** What a reload did, per service. */
 export interface ReloadResult {
   ok: boolean;
@@ -116,11 +119,13 @@ export interface RunningProxy {
   /** The report `GET /report` serves (conformance and SLO figures) of the first service, or the one named. */
   report(options?: ReportOptions & { service?: string }): ReturnType<typeof buildReport>;
   /**
-   * Loads every service's spec file (and consumer key maps) again and puts
-   * them in force; a service whose spec fails keeps the one it has.
-   * `specs` (by service name) replaces loading from the files.
+   * Loads every service's spec (and consumer key maps) again and puts them
+   * in force; a service whose spec fails to load or compile keeps the one it
+   * has, and says why (log, `/readyz`, `sworn_reload_last_successful`).
+   * `load` gives a service's new spec (default: its spec file read again);
+   * `undefined` leaves the service as it is. Reloads never overlap.
    */
-  reload(specs?: Record<string, Spec>): Promise<ReloadResult>;
+  reload(load?: SpecLoader): Promise<ReloadResult>;
   /** Stop accepting, wait for in-flight requests (up to the drain deadline), flush the store, close. */
   close(): Promise<void>;
   /** Requests being handled now. */
@@ -255,7 +260,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   });
 
   let reloading: Promise<ReloadResult> = Promise.resolve({ ok: true, services: [] });
-  const reload = (specs?: Record<string, Spec>) => (reloading = reloading.then(() => reloadServices(services, logger, specs)));
+  const reload = (load?: SpecLoader) => (reloading = reloading.then(() => reloadServices(services, logger, load ?? ((s) => loadSpec(s.file)))));
 
   let closing: Promise<void> | undefined;
   const close = () => (closing ??= (async () => {
@@ -287,12 +292,12 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
 }
 
 /** One reload: every service's spec loaded anew (or given), compiled, put in force; failures keep the old contract. */
-async function reloadServices(services: Service[], logger: Logger, specs?: Record<string, Spec>): Promise<ReloadResult> {
+async function reloadServices(services: Service[], logger: Logger, load: SpecLoader): Promise<ReloadResult> {
   const results: ReloadResult['services'] = [];
   for (const s of services) {
     const at = new Date().toISOString();
     try {
-      const spec = specs?.[s.name] ?? (specs ? undefined : await loadSpec(s.contract.spec.file));
+      const spec = await load({ name: s.name, file: s.contract.spec.file });
       if (!spec) continue;
       s.reload(spec);
       s.reloads.succeeded++;
