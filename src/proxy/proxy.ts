@@ -1,36 +1,23 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isIPv4 } from 'node:net';
 import type { Logger } from 'pino';
-import { closest } from 'fastest-levenshtein';
-import { SwornError } from '../errors.js';
 import { loadSpec, type Spec } from '../spec/load-spec.js';
 import type { Operation } from '../spec/operations.js';
 import type { SloEngine } from '../engine/engine.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { Store } from '../store/store.js';
-import { reportWindow, type buildReport, type ReportOptions } from '../report/report.js';
+import type { buildReport, ReportOptions } from '../report/report.js';
 import { ProxyMetrics } from './metrics.js';
 import { createLogger, RateLimitedLog } from './log.js';
 import { startAdmin } from './admin.js';
 import { handleExchange, type PipelineSettings } from './exchange.js';
 import { admitUpgrade } from './upgrade.js';
 import { startServer } from './server.js';
-import { Service, serviceFor } from './service.js';
-import { parseUpstream } from './upstream.js';
+import { Service } from './service.js';
+import { reloadServices, serviceDefinitions, serviceFor, type ReloadResult, type ServiceDefinition, type SpecLoader } from './services.js';
+import { adminEndpoints } from './endpoints.js';
 
-/** One spec behind the proxy, with its own upstream, ledger and store. */
-export interface ServiceDefinition {
-  /** The ledger namespace: `service` label, `/report?service=`, store file. Default: from the spec file's name. */
-  name?: string;
-  spec: Spec;
-  upstream: string;
-  /** Requests whose Host is one of these go to this service (else: by the longest base path of its servers). */
-  hosts?: string[];
-  /** Where to send what the upstream answers 501 for or cannot be reached for (a running `sworn mock`). */
-  fallback?: string;
-  /** This service's store file (default: --store, or `<store>.<name>.db` beside it when several specs share the proxy). */
-  store?: string;
-}
+export type { ReloadResult, ServiceDefinition, SpecLoader } from './services.js';
 
 export interface ProxyOptions {
   /** One spec (with `upstream`), or `services` for several. */
@@ -94,15 +81,6 @@ export interface ProxyOptions {
    * refused or reset before an answer) are served from there instead.
    */
   fallback?: string;
-}
-
-/** A service's new spec at a reload; `undefined` leaves the service as it is. */
-export type SpecLoader = (service: { name: string; file: string }) => Promise<Spec | undefined>;
-
-/** What a reload did, per service. */
-export interface ReloadResult {
-  ok: boolean;
-  services: Array<{ service: string; ok: boolean; operations?: number; error?: string }>;
 }
 
 export interface RunningProxy {
@@ -215,43 +193,19 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     throw error;
   }
 
-  const named = (name: string | undefined): Service => {
-    if (name === undefined) return services[0]!;
-    const found = services.find((s) => s.name === name);
-    if (found) return found;
-    const guess = closest(name, services.map((s) => s.name));
-    throw new SwornError('SWORN_ERR_USAGE', `no service ${JSON.stringify(name)} behind this proxy`, { hint: `Did you mean service=${guess}? Services: ${services.map((s) => s.name).join(', ')}.` });
-  };
-  const report = (reportOptions: ReportOptions & { service?: string } = {}) => {
-    const { service, ...rest } = reportOptions;
-    return named(service).report(rest);
-  };
+  const endpoints = adminEndpoints(services, { several, now, storeRequired: options.storeRequired === true, accepting: () => server.accepting() });
+  const report = endpoints.report;
 
   if (options.adminPort !== null && !options.adminToken && !isLoopbackHost(options.adminHost ?? '127.0.0.1')) {
     logger.warn({ adminHost: options.adminHost }, 'the admin server listens beyond loopback without a token: anyone who can reach it reads /report and /metrics; set --admin-token');
   }
-  const storeOk = (s: Service) => ['ok', 'recreated'].includes(s.storeHealth().state);
   const admin = options.adminPort === null ? undefined : await startAdmin({
     port: options.adminPort ?? 9464,
     host: options.adminHost ?? '127.0.0.1',
     ...(options.adminToken ? { token: options.adminToken } : {}),
-    ready: () => {
-      const draining = !server.accepting();
-      const allStored = services.every(storeOk);
-      // The store's trouble is reported, not made the pod's: traffic flows on unless --store-required.
-      const ready = !draining && (allStored || options.storeRequired !== true);
-      const status = draining ? 'draining' : allStored ? 'ready' : 'degraded';
-      const one = (s: Service) => ({ store: s.storeHealth(), reload: s.reloads });
-      return { ready, body: several ? { status, services: Object.fromEntries(services.map((s) => [s.name, one(s)])) } : { status, ...one(services[0]!) } };
-    },
+    ready: endpoints.ready,
     metrics: () => metrics.registry,
-    report: (query) => {
-      const get = (name: string) => query.get(name) ?? undefined;
-      const window = reportWindow({ window: get('window'), since: get('since'), until: get('until') }, now());
-      const filters = { ...window, ...(query.has('consumer') ? { consumer: get('consumer') } : {}), ...(query.has('operation') ? { operation: get('operation') } : {}) };
-      if (several && !query.has('service')) return { services: Object.fromEntries(services.map((s) => [s.name, s.report(filters)])) };
-      return report({ ...filters, ...(query.has('service') ? { service: get('service') } : {}) });
-    },
+    report: endpoints.fromQuery,
   }).catch(async (error: unknown) => {
     await server.drain();
     clearInterval(flushTimer);
@@ -289,55 +243,6 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     close,
     inFlight: () => server.inFlight(),
   };
-}
-
-/** One reload: every service's spec loaded anew (or given), compiled, put in force; failures keep the old contract. */
-async function reloadServices(services: Service[], logger: Logger, load: SpecLoader): Promise<ReloadResult> {
-  const results: ReloadResult['services'] = [];
-  for (const s of services) {
-    const at = new Date().toISOString();
-    try {
-      const spec = await load({ name: s.name, file: s.contract.spec.file });
-      if (!spec) continue;
-      s.reload(spec);
-      s.reloads.succeeded++;
-      s.reloads.lastAt = at;
-      delete s.reloads.lastError;
-      results.push({ service: s.name, ok: true, operations: s.contract.operations.length });
-      logger.info({ service: s.name, operations: s.contract.operations.length, spec: spec.file }, 'reloaded the spec');
-    } catch (error) {
-      const message = error instanceof SwornError ? `${error.code}: ${error.message}` : (error as Error).message;
-      s.reloads.failed++;
-      s.reloads.lastAt = at;
-      s.reloads.lastError = message;
-      results.push({ service: s.name, ok: false, error: message });
-      logger.error({ service: s.name, err: error }, 'the spec could not be reloaded; the one in force stays');
-    }
-  }
-  return { ok: results.every((r) => r.ok), services: results };
-}
-
-/** The services the options describe, with names and store files settled; several must have distinct names. */
-function serviceDefinitions(options: ProxyOptions): Array<Required<Pick<ServiceDefinition, 'name' | 'spec' | 'upstream' | 'store'>> & ServiceDefinition> {
-  const store = options.store ?? 'sworn.db';
-  const given: ServiceDefinition[] = options.services ?? (options.spec ? [{ spec: options.spec, upstream: options.upstream ?? '', ...(options.fallback ? { fallback: options.fallback } : {}) }] : []);
-  if (given.length === 0) throw new SwornError('SWORN_ERR_USAGE', 'no spec given', { hint: 'Run `sworn proxy specs/petstore.yaml --upstream http://127.0.0.1:8080`.' });
-  const names = new Set<string>();
-  return given.map((d, i) => {
-    parseUpstream(d.upstream);
-    const name = d.name ?? (given.length === 1 ? 'default' : serviceName(d.spec, i));
-    if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/.test(name)) throw new SwornError('SWORN_ERR_CONFIG', `service name ${JSON.stringify(name)} is not a name`, { hint: 'Use letters, digits, `-`, `_` and `.`, e.g. `orders`.' });
-    if (names.has(name)) throw new SwornError('SWORN_ERR_CONFIG', `two services are named ${JSON.stringify(name)}`, { hint: 'Give each spec its own name (`name:` in the config file\'s services).' });
-    names.add(name);
-    const file = d.store ?? (given.length === 1 || store === ':memory:' ? store : store.replace(/(\.db)?$/, `.${name}.db`));
-    return { ...d, name, store: file };
-  });
-}
-
-/** `specs/orders.yaml` -> `orders`. */
-function serviceName(spec: Spec, index: number): string {
-  const base = (spec.file.split(/[\\/]/).pop() ?? '').replace(/\.(ya?ml|json)$/i, '').replace(/[^A-Za-z0-9_.-]/g, '-');
-  return /^[A-Za-z0-9]/.test(base) ? base : `service-${index + 1}`;
 }
 
 /** Whether an address (or `localhost`) is loopback: 127.0.0.0/8, ::1, ::ffff:127.x. A host name other than localhost is not. */

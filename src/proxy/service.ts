@@ -166,39 +166,3 @@ export class Service implements ServiceView {
 function prefixesOf(contract: Contract): string[] {
   return [...new Set(contract.operations.flatMap((o) => o.basePaths))].sort((a, b) => b.length - a.length);
 }
-
-/**
- * Which service a request is for: the one whose hosts name the request's
- * Host, else the one whose base path (from its spec's servers) is the
- * longest prefix of the path, else the first.
- */
-export function serviceFor(services: readonly Service[], host: string | undefined, url: string): Service {
-  if (services.length === 1) return services[0]!;
-  if (host) {
-    const name = host.replace(/:\d+$/, '').toLowerCase();
-    for (const s of services) if (s.hosts.has(name)) return s;
-  }
-  const path = pathOf(url);
-  let best: Service | undefined;
-  let bestLength = -1;
-  for (const s of services) {
-    for (const prefix of s.prefixes) {
-      if (prefix.length <= bestLength) break;
-      if (prefix === '' || path === prefix || path.startsWith(`${prefix}/`)) {
-        best = s;
-        bestLength = prefix.length;
-        break;
-      }
-    }
-  }
-  return best ?? services[0]!;
-}
-
-function pathOf(url: string): string {
-  if (url.startsWith('/')) return url.split('?')[0]!;
-  try {
-    return new URL(url).pathname; // absolute form
-  } catch {
-    return '/';
-  }
-}
