@@ -17,14 +17,25 @@ export interface RequestFacts {
 
 /** The request's findings: path ambiguity first, then parameters, security and body. */
 export async function checkRequest(facts: RequestFacts, readings: Reading[], maxBody: number): Promise<Violation[]> {
-  const found = await validateRequest(facts.operation, { params: facts.params, query: facts.query, headers: facts.headers, body: facts.body, bodyTooLarge: facts.bodyTooLarge, maxDecoded: maxBody });
-  return readings.length > 0 ? [ambiguity(facts.operation, readings), ...found] : found;
+  const op = facts.operation;
+  const found = op.broken !== undefined ? [uncompiled(op, 'request', op.broken)] : await validateRequest(op, { params: facts.params, query: facts.query, headers: facts.headers, body: facts.body, bodyTooLarge: facts.bodyTooLarge, maxDecoded: maxBody }).catch((error: Error) => [uncompiled(op, 'request', error.message)]);
+  return readings.length > 0 ? [ambiguity(op, readings), ...found] : found;
 }
 
 /** The response's findings (status, headers, body). */
-export function checkResponse(operation: CompiledOperation, method: string, upstream: Forwarded, maxBody: number): Promise<Violation[]> {
+export async function checkResponse(operation: CompiledOperation, method: string, upstream: Forwarded, maxBody: number): Promise<Violation[]> {
+  if (operation.broken !== undefined) return [uncompiled(operation, 'response', operation.broken)];
   const bodyless = method === 'HEAD' || upstream.status === 204 || upstream.status === 304;
-  return validateResponse(operation, { status: upstream.status, headers: upstream.headers, body: concat(upstream.chunks), bodyTooLarge: upstream.tooLarge, bodyless, maxDecoded: maxBody });
+  return validateResponse(operation, { status: upstream.status, headers: upstream.headers, body: concat(upstream.chunks), bodyTooLarge: upstream.tooLarge, bodyless, maxDecoded: maxBody }).catch((error: Error) => [uncompiled(operation, 'response', error.message)]);
+}
+
+/**
+ * A schema of the operation cannot be compiled (validators are compiled on
+ * first use; `sworn lint` finds such schemas before): nothing was checked.
+ * Enforce mode refuses the request rather than forward it unchecked.
+ */
+function uncompiled(operation: CompiledOperation, direction: 'request' | 'response', why: string): Violation {
+  return { code: 'not-validated', operationId: operation.operation.id, direction, location: 'body', pointer: '', keyword: 'schemaCompile', message: `not-validated: the operation's schemas cannot be compiled (${why.split('\n')[0]}); run \`sworn lint\`` };
 }
 
 /** The finding for a path that only matches under a reading servers disagree on. */
@@ -51,11 +62,12 @@ export function unknownRouteFinding(method: string, path: string): Violation {
  * upstream unchecked).
  */
 export function blocks(v: Violation): boolean {
-  return v.code !== 'not-validated' || v.keyword === 'contentEncoding' || v.keyword === 'maxDecodedLength';
+  return v.code !== 'not-validated' || v.keyword === 'contentEncoding' || v.keyword === 'maxDecodedLength' || v.keyword === 'schemaCompile';
 }
 
-/** 401 when only credentials are missing, 415 / 413 when only the body's coding or decoded size stands in the way, else 400. */
+/** 500 when the operation's schemas cannot be compiled, 401 when only credentials are missing, 415 / 413 when only the body's coding or decoded size stands in the way, else 400. */
 export function refusalStatus(violations: Violation[]): { status: number; title: string } {
+  if (violations.some((v) => v.keyword === 'schemaCompile')) return { status: 500, title: 'Internal Server Error' }; // the spec's fault, not the consumer's
   if (violations.every((v) => v.code === 'request-security')) return { status: 401, title: 'Unauthorized' };
   if (violations.every((v) => v.keyword === 'contentEncoding')) return { status: 415, title: 'Unsupported Media Type' };
   if (violations.every((v) => v.keyword === 'maxDecodedLength')) return { status: 413, title: 'Content Too Large' };

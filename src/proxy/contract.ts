@@ -4,7 +4,7 @@ import { listOperations, type Operation } from '../spec/operations.js';
 import { resolveSlos } from '../slo/resolve.js';
 import type { ResolvedSpecSlo } from '../slo/model.js';
 import { compileRouter, type Router } from '../router/index.js';
-import { allSecretNames, compileValidators, unsupportedPatterns, type CompiledOperation, type UnsupportedPattern } from '../validate/index.js';
+import { lazyValidators, type CompiledOperation, type UnsupportedPattern } from '../validate/index.js';
 import { ConsumerIdentifier } from './consumers.js';
 import { redactPath } from './redact.js';
 
@@ -41,18 +41,27 @@ export function compileContract(spec: Spec, options: ContractOptions = {}): Cont
   const operations = listOperations(spec);
   const slo = resolveSlos(spec, operations);
   const router = compileRouter(operations);
-  const compiled = compileValidators(spec, operations);
   const identifier = new ConsumerIdentifier(
     slo.consumers.identify.length > 0 ? slo.consumers : { ...slo.consumers, identify: [{ clientAddress: true }] },
     { baseDir: dirname(spec.file), ...(options.jwtUnverified ? { jwtUnverified: true } : {}) },
   );
   // Headers, query parameters and cookies that identify consumers are credentials too: never stored.
   const identificationSecrets = slo.consumers.identify.flatMap((m) => [m.apiKey?.header?.toLowerCase(), m.apiKey?.query, m.apiKey?.cookie, m.jwt?.header?.toLowerCase()]).filter((n): n is string => n !== undefined);
-  for (const op of compiled.values()) for (const name of identificationSecrets) op.secretNames.add(name);
-  const unknownRouteSecrets: ReadonlySet<string> = new Set([...allSecretNames(compiled), ...identificationSecrets]);
-  const validators = (operation: Operation) => compiled.get(operation)!;
-
-  const secretPathOperations = operations.filter((op) => compiled.get(op)!.params.some((p) => p.in === 'path' && p.secret));
+  // Each operation's validators are compiled when its first request comes (GitHub's 1,223 operations start in about a second).
+  const lazy = lazyValidators(spec, operations, { secretNames: identificationSecrets });
+  const unknownRouteSecrets: ReadonlySet<string> = new Set([...lazy.allSecretNames(), ...identificationSecrets]);
+  const broken = new Map<Operation, CompiledOperation>();
+  const validators = (operation: Operation): CompiledOperation => {
+    try {
+      return broken.get(operation) ?? lazy.get(operation);
+    } catch (error) {
+      // Routed, counted and redacted with every secret name; nothing checked, and enforce mode refuses.
+      const stub: CompiledOperation = { operation, params: [], body: undefined, responses: new Map(), security: [], secretNames: new Set(unknownRouteSecrets), broken: (error as Error).message };
+      broken.set(operation, stub);
+      return stub;
+    }
+  };
+  const secretPathOperations = lazy.secretPathOperations();
   const methods = [...new Set(operations.map((o) => o.method.toUpperCase()))];
   const redactUnknownPath = (path: string): string => {
     if (secretPathOperations.length === 0) return path;
@@ -66,5 +75,5 @@ export function compileContract(spec: Spec, options: ContractOptions = {}): Cont
     }
     return path;
   };
-  return { spec, operations, slo, router, identifier, validators, unknownRouteSecrets, declaredMethods: [...methods].sort().join(', '), unsupported: unsupportedPatterns(compiled), redactUnknownPath };
+  return { spec, operations, slo, router, identifier, validators, unknownRouteSecrets, declaredMethods: [...methods].sort().join(', '), unsupported: lazy.unsupportedPatterns(), redactUnknownPath };
 }

@@ -184,7 +184,8 @@ function refuse(ledger: Ledger, res: ServerResponse, refusal: Refusal & { header
 function refuseRequest(r: Recorder, res: ServerResponse, ex: Exchange, violations: Violation[], sample: () => object, blocking = violations, parameters?: string[]): void {
   const { status, title } = refusalStatus(blocking);
   const id = ex.operation!.operation.id;
-  sendProblem(res, status, title, `the request breaks the API contract of ${id} (${blocking.length} violation${blocking.length === 1 ? '' : 's'})`, { operationId: id, violations: violationList(blocking), requestId: requestIdOf(ex) });
+  const detail = status === 500 ? `the schemas of ${id} cannot be compiled, so the request is not checked and not forwarded (enforce mode); run \`sworn lint\`` : `the request breaks the API contract of ${id} (${blocking.length} violation${blocking.length === 1 ? '' : 's'})`;
+  sendProblem(res, status, title, detail, { operationId: id, violations: violationList(blocking), requestId: requestIdOf(ex) });
   record(r, ex, status, 'response', violations, { sample, ...(parameters && parameters.length > 0 ? { parameters } : {}) });
 }
 

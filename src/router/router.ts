@@ -57,14 +57,13 @@ interface RouteStore {
  * router.match('GET', '/v1/pets/42'); // { operation: showPetById, params: { petId: '42' } }
  */
 export function compileRouter(operations: Operation[]): Router {
-  const conflicts: RouteConflict[] = [];
-  const router = mount(operations, true, conflicts);
-  let caseless: FindMyWay.Instance<FindMyWay.HTTPVersion.V1> | undefined;
-  const find = (instance: FindMyWay.Instance<FindMyWay.HTTPVersion.V1>, method: string, path: string): RouteMatch | undefined => {
-    let found: ReturnType<typeof instance.find>;
+  const exact = new MethodRouters(operations, true);
+  let caseless: MethodRouters | undefined;
+  const find = (routers: MethodRouters, method: string, path: string): RouteMatch | undefined => {
+    let found: FindMyWay.FindResult<FindMyWay.HTTPVersion.V1> | null;
     try {
       // HEAD is GET without the body (RFC 9110 §9.3.2): a path that declares GET answers HEAD too.
-      found = instance.find(method as HTTPMethod, path) ?? (method === 'HEAD' ? instance.find('GET', path) : null);
+      found = routers.find(method, path) ?? (method === 'HEAD' ? routers.find('GET', path) : null);
     } catch {
       return undefined; // a path find-my-way cannot decode (malformed percent-encoding)
     }
@@ -77,9 +76,12 @@ export function compileRouter(operations: Operation[]): Router {
     });
     return { operation: store.operation, params };
   };
-  const match = (method: string, path: string) => find(router, method, path);
+  const match = (method: string, path: string) => find(exact, method, path);
   return {
-    conflicts,
+    /** Mounts every method's routes, to know (the first time it is read). */
+    get conflicts() {
+      return exact.conflicts();
+    },
     match,
     resolve(method, path) {
       const normalised = needsNormalising(path) ? normalisePath(path) : path;
@@ -90,7 +92,7 @@ export function compileRouter(operations: Operation[]): Router {
         const m = match(method, a.path);
         if (m) return { match: m, readings: a.readings };
       }
-      caseless ??= mount(operations, false, []);
+      caseless ??= new MethodRouters(operations, false);
       for (const a of [{ path: normalised, readings: [] as Reading[] }, ...alternatives]) {
         const m = find(caseless, method, a.path);
         // The caseless router lower-cases parameter values too: read them again from the path as sent.
@@ -126,21 +128,61 @@ function paramsAsSent(operation: Operation, path: string): Record<string, string
   return undefined;
 }
 
-function mount(operations: Operation[], caseSensitive: boolean, conflicts: RouteConflict[]): FindMyWay.Instance<FindMyWay.HTTPVersion.V1> {
-  const router = FindMyWay({ ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, caseSensitive, maxParamLength: 2048 });
-  for (const operation of operations) {
-    const { pattern, names } = toPattern(operation.path);
-    const store: RouteStore = { operation, names };
-    for (const base of operation.basePaths) {
-      const full = (base + pattern).replace(/^(?!\/)/, '/');
-      try {
-        router.on(operation.method.toUpperCase() as HTTPMethod, full, () => undefined, store);
-      } catch (error) {
-        conflicts.push({ operation, message: `${operation.method.toUpperCase()} ${base}${operation.path}: ${(error as Error).message}` });
+/**
+ * One find-my-way router per method, each mounted at the first request with
+ * that method: find-my-way keeps a tree per method anyway, so a method's
+ * routes match the same alone as among all (GitHub's 1,223 operations take
+ * ~150 ms to mount; a proxy's first GET mounts only the GETs).
+ */
+class MethodRouters {
+  private readonly routers = new Map<string, FindMyWay.Instance<FindMyWay.HTTPVersion.V1>>();
+  private readonly found = new Map<string, Array<RouteConflict & { order: number }>>();
+  private readonly byMethod = new Map<string, Array<{ operation: Operation; order: number }>>();
+
+  constructor(operations: Operation[], private readonly caseSensitive: boolean) {
+    operations.forEach((operation, order) => {
+      const method = operation.method.toUpperCase();
+      let list = this.byMethod.get(method);
+      if (!list) this.byMethod.set(method, (list = []));
+      list.push({ operation, order });
+    });
+  }
+
+  /** find-my-way's `find`; null for a method no operation has (no router made for it). */
+  find(method: string, path: string): FindMyWay.FindResult<FindMyWay.HTTPVersion.V1> | null {
+    const router = this.router(method);
+    return router ? router.find(method as HTTPMethod, path) : null;
+  }
+
+  /** The routes find-my-way refused, in the operations' order (every method mounted). */
+  conflicts(): RouteConflict[] {
+    for (const method of this.byMethod.keys()) this.router(method);
+    return [...this.found.values()].flat().sort((a, b) => a.order - b.order).map(({ operation, message }) => ({ operation, message }));
+  }
+
+  private router(method: string): FindMyWay.Instance<FindMyWay.HTTPVersion.V1> | undefined {
+    let router = this.routers.get(method);
+    if (router) return router;
+    const operations = this.byMethod.get(method);
+    if (!operations) return undefined;
+    router = FindMyWay({ ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, caseSensitive: this.caseSensitive, maxParamLength: 2048 });
+    const conflicts: Array<RouteConflict & { order: number }> = [];
+    for (const { operation, order } of operations) {
+      const { pattern, names } = toPattern(operation.path);
+      const store: RouteStore = { operation, names };
+      for (const base of operation.basePaths) {
+        const full = (base + pattern).replace(/^(?!\/)/, '/');
+        try {
+          router.on(method as HTTPMethod, full, () => undefined, store);
+        } catch (error) {
+          conflicts.push({ operation, order, message: `${method} ${base}${operation.path}: ${(error as Error).message}` });
+        }
       }
     }
+    this.routers.set(method, router);
+    this.found.set(method, conflicts);
+    return router;
   }
-  return router;
 }
 
 /** `/files/{name}.{ext}` -> `/files/:p0.:p1` (names kept aside so any OpenAPI name works). */

@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { resolve as resolvePath, relative, isAbsolute, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import $RefParser from '@apidevtools/json-schema-ref-parser';
 import type { OpenAPIV3, OpenAPIV3_1 } from 'openapi-types';
 import { SwornError, type SourceLocation } from '../errors.js';
 import { SourceFile } from './source-file.js';
@@ -69,14 +68,30 @@ export class Spec {
   /** The value at a pointer (`#/components/schemas/Pet` or `/components/...`), following `$ref`s on the way. */
   get(pointer: string): unknown {
     let node: unknown = this.document;
-    for (const segment of parsePointer(pointer)) {
+    for (const segment of this.segments(pointer)) {
       node = this.deref(node);
       if (node === null || typeof node !== 'object') return undefined;
       node = (node as Record<string, unknown>)[segment];
     }
     return node;
   }
+
+  private readonly pointers = new Map<string, readonly string[]>();
+
+  /** `parsePointer`, remembered (the document's pointers are bounded; a map past the limit is emptied). */
+  private segments(pointer: string): readonly string[] {
+    let segments = this.pointers.get(pointer);
+    if (!segments) {
+      segments = parsePointer(pointer);
+      if (this.pointers.size >= POINTER_CACHE_SIZE) this.pointers.clear();
+      this.pointers.set(pointer, segments);
+    }
+    return segments;
+  }
 }
+
+/** Parsed pointers, by text: a spec's `$ref`s are few and followed very often (every schema walk derefs). */
+const POINTER_CACHE_SIZE = 50_000;
 
 export function isRef(value: unknown): value is { $ref: string } {
   return value !== null && typeof value === 'object' && typeof (value as { $ref?: unknown }).$ref === 'string';
@@ -88,9 +103,9 @@ function displayPathOf(path: string, cwd: string): string {
 }
 
 async function readSource(path: string, cwd: string): Promise<SourceFile> {
-  let text: string;
+  let text: Buffer;
   try {
-    text = await readFile(path, 'utf8');
+    text = await readFile(path);
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
     throw new SwornError('SWORN_ERR_SPEC_NOT_FOUND', code === 'ENOENT' ? `no such file: ${displayPathOf(path, cwd)}` : `cannot read ${displayPathOf(path, cwd)} (${code ?? 'error'})`, {
@@ -117,7 +132,7 @@ export async function loadSpec(path: string, options: LoadSpecOptions = {}): Pro
   const sources = new Map<string, SourceFile>([[absolute, root]]);
   const origins = new WeakMap<object, { source: SourceFile; pointer: string }>();
 
-  if (hasExternalRef(document)) {
+  if (root.mayReferElsewhere() && hasExternalRef(document)) {
     await bundle(root, document, sources, options, cwd);
     for (const source of sources.values()) {
       if (source !== root) recordOrigins(source, source.value, '', origins);
@@ -261,13 +276,14 @@ async function bundleShielded(root: SourceFile, document: unknown, sources: Map<
       const path = file.url.startsWith('file:') ? fileURLToPath(file.url) : file.url;
       const known = sources.get(path);
       if (known) return known.value;
-      const text = typeof file.data === 'string' ? file.data : file.data.toString('utf8');
-      const source = SourceFile.parse(path, /^https?:/.test(path) ? path : displayPathOf(path, cwd), text);
+      const source = SourceFile.parse(path, /^https?:/.test(path) ? path : displayPathOf(path, cwd), file.data);
       sources.set(path, source);
       shieldLiteralRefs(source.value, shielded);
       return source.value;
     },
   };
+  // Loaded only for documents that refer to other files: most are one file.
+  const { default: $RefParser } = await import('@apidevtools/json-schema-ref-parser');
   try {
     await $RefParser.bundle(root.path, document as object, {
       continueOnError: true,

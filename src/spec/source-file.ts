@@ -1,4 +1,4 @@
-import { LineCounter, parseDocument, isMap, isSeq, isScalar, isPair, type Document, type Node as YamlNode } from 'yaml';
+import { LineCounter, parseDocument, isMap, isSeq, isScalar, isPair, visit, type Document, type Node as YamlNode } from 'yaml';
 import { parseTree, parse as parseJsonc, printParseErrorCode, type ParseError, type Node as JsonNode } from 'jsonc-parser';
 import { SwornError, type SourceLocation } from '../errors.js';
 import { parsePointer, toPointer } from './pointer.js';
@@ -7,12 +7,13 @@ import { parsePointer, toPointer } from './pointer.js';
  * One parsed file of a spec, with a way back from a JSON pointer to a line
  * and column. JSON files are parsed with `JSON.parse` (fast even for the 13 MB
  * GitHub description); their position index is built only when a position is
- * first asked for. YAML files keep the `yaml` library's document, which has
- * the ranges already.
+ * first asked for. A JSON file read as bytes keeps only the bytes: its text
+ * (26 MB in memory for GitHub's 13 MB, which has non-Latin-1 characters) is
+ * decoded again only when a position is asked for. YAML files keep the
+ * `yaml` library's document, which has the ranges already.
  */
 export class SourceFile {
   readonly path: string;
-  readonly text: string;
   readonly format: 'json' | 'yaml';
   readonly value: unknown;
   /** Where this file is shown to the user (relative to the working directory when shorter). */
@@ -20,24 +21,50 @@ export class SourceFile {
   private yamlDoc: Document | undefined;
   private jsonTree: JsonNode | undefined;
   private lineStarts: number[] | undefined;
+  private aliases: boolean | undefined;
+  private decoded: string | undefined;
+  private readonly bytes: Buffer | undefined;
+  private readonly pointersOnly: boolean;
 
-  private constructor(path: string, displayPath: string, text: string, format: 'json' | 'yaml', value: unknown, yamlDoc?: Document, lineCounter?: LineCounter) {
+  private constructor(path: string, displayPath: string, text: string | Buffer, format: 'json' | 'yaml', value: unknown, yamlDoc?: Document, lineCounter?: LineCounter, pointersOnly = false) {
     this.path = path;
     this.displayPath = displayPath;
-    this.text = text;
+    if (typeof text === 'string') this.decoded = text;
+    else this.bytes = text;
+    this.pointersOnly = pointersOnly;
     this.format = format;
     this.value = value;
     this.yamlDoc = yamlDoc;
     if (lineCounter) this.lineStarts = lineCounter.lineStarts;
   }
 
-  /** Parses `text`; syntax errors throw SWORN_ERR_SPEC_PARSE with the position. */
-  static parse(path: string, displayPath: string, text: string): SourceFile {
+  /** The file's text. */
+  get text(): string {
+    this.decoded ??= (this.bytes as Buffer).toString('utf8');
+    return this.decoded;
+  }
+
+  /**
+   * False when the text shows that every `$ref` in it is a JSON pointer into
+   * the file (`#…`): JSON without `\u` escapes (which could spell a key)
+   * where each `"$ref"` key is followed by a string starting with `#`. True
+   * otherwise (YAML, or a reference to look at): a quick look at the text
+   * that spares walking every object of a one-file document.
+   */
+  mayReferElsewhere(): boolean {
+    return !this.pointersOnly;
+  }
+
+  /** Parses `text` (or the file's bytes, UTF-8); syntax errors throw SWORN_ERR_SPEC_PARSE with the position. */
+  static parse(path: string, displayPath: string, source: string | Buffer): SourceFile {
+    const text = typeof source === 'string' ? source : source.toString('utf8');
     const trimmed = text.trimStart();
     const looksJson = path.endsWith('.json') || trimmed.startsWith('{') || trimmed.startsWith('[');
     if (looksJson) {
       try {
-        return new SourceFile(path, displayPath, text, 'json', JSON.parse(text));
+        const value: unknown = JSON.parse(text);
+        const pointersOnly = !text.includes('\\u') && !/"\$ref"\s*:\s*"(?!#)/.test(text);
+        return new SourceFile(path, displayPath, source, 'json', value, undefined, undefined, pointersOnly);
       } catch {
         // A .json file that is not JSON may still be YAML (JSON is a subset of YAML, not the reverse).
         if (path.endsWith('.json')) throw SourceFile.jsonSyntaxError(path, displayPath, text);
@@ -100,6 +127,26 @@ export class SourceFile {
       } else break;
     }
     return toPointer(segments);
+  }
+
+  /**
+   * True when the YAML has aliases (`*name`, merge keys `<<: *name`): the
+   * parsed value then shares objects between places. JSON never does.
+   */
+  hasAliases(): boolean {
+    if (this.aliases === undefined) {
+      let found = false;
+      if (this.yamlDoc) {
+        visit(this.yamlDoc, {
+          Alias: () => {
+            found = true;
+            return visit.BREAK;
+          },
+        });
+      }
+      this.aliases = found;
+    }
+    return this.aliases;
   }
 
   /** 1-based line and column of a character offset. */

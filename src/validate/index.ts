@@ -1,4 +1,4 @@
-export { compileValidators, unsupportedPatterns, allSecretNames, looksLikeCredential, CREDENTIAL_WORDS, CREDENTIAL_SUFFIXES, type CompiledOperation, type CompiledParam, type CompiledMedia, type CompiledResponse } from './compile.js';
+export { compileValidators, unsupportedPatterns, allSecretNames, lazyValidators, OperationValidators, type LazyValidatorsOptions, type ValidatorKind, looksLikeCredential, CREDENTIAL_WORDS, CREDENTIAL_SUFFIXES, type CompiledOperation, type CompiledParam, type CompiledMedia, type CompiledResponse } from './compile.js';
 export { validateRequest, validateResponse, responseFor, DEFAULT_MAX_DECODED, type RequestInput, type ResponseInput } from './check.js';
 export { SchemaCompiler } from './schemas.js';
 export { compilePattern, type UnsupportedPattern } from './pattern.js';

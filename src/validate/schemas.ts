@@ -4,7 +4,7 @@ import addFormatsImport from 'ajv-formats';
 import type { Ajv, ValidateFunction, ErrorObject, FuncKeywordDefinition, AnySchemaObject, SchemaObjCxt } from 'ajv';
 import { fromSchema } from '@openapi-contrib/openapi-schema-to-json-schema';
 import type { Spec } from '../spec/load-spec.js';
-import { parsePointer } from '../spec/pointer.js';
+import { LazyDocument, isTree, navigate, relaxRequired, walkObjects } from './document.js';
 import { linearRegExpEngine, type UnsupportedPattern } from './pattern.js';
 
 const AjvDraft07 = AjvImport as unknown as typeof import('ajv').default;
@@ -34,6 +34,11 @@ function addOpenApiFormats(ajv: Ajv): void {
  * Only own properties count (`ownProperties`): a body `{}` lacks a required
  * `constructor`. `uniqueItems` runs in one pass (`linearUniqueItems`), not
  * ajv's comparison of every pair.
+ *
+ * Nothing is compiled at construction: ajv reads the document through
+ * `LazyDocument`, which copies and converts a schema only when a validator
+ * first reaches it, so constructing costs next to nothing and memory grows
+ * with the schemas in use.
  */
 export class SchemaCompiler {
   private readonly request: Ajv;
@@ -41,10 +46,18 @@ export class SchemaCompiler {
   private readonly coercing: Ajv;
   private readonly cache = new Map<string, ValidateFunction>();
   private readonly unsupported = new Map<string, string>();
+  private readonly spec: Spec;
+  /** The documents ajv reads, made as used; undefined once compiling against the eager copies. */
+  private lazy: LazyDocument | undefined;
 
-  constructor(spec: Spec) {
-    const document = spec.document as unknown as Record<string, unknown>;
-    const base = spec.version === '3.0' ? convert30(structuredClone(document)) : structuredClone(document);
+  /**
+   * `lazy` (default true): schemas are copied and converted when a
+   * validator first needs them (`LazyDocument`), not all at construction;
+   * the validators are the same. A document that is not a tree (YAML
+   * aliases) is copied whole at once, as with `lazy: false`.
+   */
+  constructor(spec: Spec, options: { lazy?: boolean } = {}) {
+    this.spec = spec;
     const regExp = linearRegExpEngine(({ pattern, reason }) => this.unsupported.set(pattern, reason));
     const make = (options: { coerceTypes?: 'array' }) => {
       const common = { strict: false, allErrors: false, validateFormats: true, ownProperties: true, logger: false as const, code: { regExp }, ...options };
@@ -64,11 +77,28 @@ export class SchemaCompiler {
     forbid(this.request, 'readOnly');
     forbid(this.coercing, 'readOnly');
     forbid(this.response, 'writeOnly');
+    if (options.lazy !== false && isTree(spec)) {
+      const lazy = new LazyDocument(spec.document as unknown as Record<string, unknown>, spec.version === '3.0' ? convertSchema30 : undefined);
+      this.addDocuments(lazy.root('request'), lazy.root('response'));
+      lazy.reveal();
+      this.lazy = lazy;
+    } else this.addEagerDocuments();
+  }
+
+  /** The whole document copied, converted and relaxed at once, for each direction (the documents the lazy views stand for). */
+  private addEagerDocuments(): void {
+    const document = this.spec.document as unknown as Record<string, unknown>;
+    const base = this.spec.version === '3.0' ? convert30(structuredClone(document)) : structuredClone(document);
     // Requests and parameters read the same readOnly-relaxed copy (ajv does not change the schemas it is given).
-    const forRequests = relaxRequired(structuredClone(base), 'readOnly');
+    const forRequests = structuredClone(base);
+    relaxRequired(forRequests, 'readOnly', (segments) => navigate(forRequests, segments));
+    this.addDocuments(forRequests, relaxRequired(base, 'writeOnly', (segments) => navigate(base, segments)));
+  }
+
+  private addDocuments(forRequests: Record<string, unknown>, forResponses: Record<string, unknown>): void {
     this.request.addSchema(forRequests, DOC, undefined, false);
     this.coercing.addSchema(forRequests, DOC, undefined, false);
-    this.response.addSchema(relaxRequired(base, 'writeOnly'), DOC, undefined, false);
+    this.response.addSchema(forResponses, DOC, undefined, false);
   }
 
   /**
@@ -78,6 +108,21 @@ export class SchemaCompiler {
    */
   get unsupportedPatterns(): UnsupportedPattern[] {
     return [...this.unsupported].map(([pattern, reason]) => ({ pattern, reason }));
+  }
+
+  /** How many validators have been compiled (each kind and schema once). */
+  get compiledCount(): number {
+    return this.cache.size;
+  }
+
+  /** How many of the document's schemas have been copied for ajv so far (all of them when not lazy). */
+  get materializedSchemas(): number | 'all' {
+    return this.lazy ? this.lazy.materialized : 'all';
+  }
+
+  /** The ajv keywords of a direction's instance (`RULES.all`): what makes a schema more than always valid. */
+  keywords(kind: 'request' | 'response' | 'coercing'): Readonly<Record<string, unknown>> {
+    return this[kind].RULES.all;
   }
 
   /**
@@ -90,12 +135,36 @@ export class SchemaCompiler {
     const key = `${kind} ${ref}`;
     let validate = this.cache.get(key);
     if (!validate) {
-      const ajv = this[kind];
-      const target = ref.startsWith('#') ? `${DOC}${ref}` : ref;
-      validate = ajv.compile({ $ref: target });
+      validate = this.compile(kind, ref);
       this.cache.set(key, validate);
     }
     return validate;
+  }
+
+  private compile(kind: 'request' | 'response' | 'coercing', ref: string): ValidateFunction {
+    const ajv = this[kind];
+    const target = ref.startsWith('#') ? `${DOC}${ref}` : ref;
+    const lazy = this.lazy;
+    if (!lazy) return ajv.compile({ $ref: target });
+    lazy.reference(ref, 'a validator');
+    const known = this.unsupported.size;
+    let validate: ValidateFunction | undefined;
+    let failure: unknown;
+    try {
+      validate = ajv.compile({ $ref: target });
+    } catch (error) {
+      failure = error;
+    }
+    if (lazy.unsafe === undefined) {
+      if (validate) return validate;
+      throw failure;
+    }
+    // The views met what ajv would have registered from the whole document ($id, anchors): from now on, the eager copies.
+    for (const pattern of [...this.unsupported.keys()].slice(known)) this.unsupported.delete(pattern);
+    this.lazy = undefined;
+    for (const instance of [this.request, this.response, this.coercing]) instance.removeSchema(DOC);
+    this.addEagerDocuments();
+    return ajv.compile({ $ref: target });
   }
 }
 
@@ -225,6 +294,14 @@ function isPureRef(schema: unknown): schema is { $ref: string } {
  * `exclusiveMinimum`/`exclusiveMaximum` here.
  */
 function convert30(doc: Record<string, unknown>): Record<string, unknown> {
+  visitSchemas(doc, (holder, key) => {
+    holder[key] = convertSchema30(holder[key]);
+  });
+  return doc;
+}
+
+/** Draft-04 boolean `exclusiveMinimum`/`exclusiveMaximum` -> draft-07 numbers, at any depth. */
+function exclusiveBounds(schema: unknown): void {
   const bounds = (node: unknown, seen = new Set<unknown>()): void => {
     if (node === null || typeof node !== 'object' || seen.has(node)) return;
     seen.add(node);
@@ -239,33 +316,16 @@ function convert30(doc: Record<string, unknown>): Record<string, unknown> {
     }
     for (const [key, value] of Object.entries(s)) if (key !== 'example' && key !== 'enum' && key !== 'default' && key !== 'const') bounds(value, seen);
   };
-  const convert = (schema: unknown): unknown => {
-    if (schema === null || typeof schema !== 'object') return schema;
-    const converted = fromSchema(schema as never, { cloneSchema: false, supportPatternProperties: true, keepNotSupported: ['readOnly', 'writeOnly', 'discriminator', 'example'] } as never) as Record<string, unknown>;
-    delete converted.$schema;
-    bounds(converted);
-    return converted;
-  };
-  visitSchemas(doc, (holder, key) => {
-    holder[key] = convert(holder[key]);
-  });
-  return doc;
+  bounds(schema);
 }
 
-/**
- * Visits every object (not array) reachable from `roots` once, iteratively
- * (real documents are deep). `visit` returns the children to descend into.
- */
-function walkObjects(roots: unknown[], visit: (node: Record<string, unknown>) => Iterable<unknown>): void {
-  const stack: unknown[] = [...roots];
-  const seen = new Set<unknown>();
-  while (stack.length > 0) {
-    const node = stack.pop();
-    if (node === null || typeof node !== 'object' || seen.has(node)) continue;
-    seen.add(node);
-    if (Array.isArray(node)) stack.push(...node);
-    else for (const child of visit(node as Record<string, unknown>)) stack.push(child);
-  }
+/** One OpenAPI 3.0 Schema Object -> JSON Schema (draft 07), in place (see `convert30`). */
+export function convertSchema30(schema: unknown): unknown {
+  if (schema === null || typeof schema !== 'object') return schema;
+  const converted = fromSchema(schema as never, { cloneSchema: false, supportPatternProperties: true, keepNotSupported: ['readOnly', 'writeOnly', 'discriminator', 'example'] } as never) as Record<string, unknown>;
+  delete converted.$schema;
+  exclusiveBounds(converted);
+  return converted;
 }
 
 /**
@@ -285,31 +345,6 @@ function visitSchemas(doc: Record<string, unknown>, visit: (holder: Record<strin
     }
     return children;
   });
-}
-
-/**
- * In every object schema, drops from `required` the properties marked
- * readOnly (for requests) or writeOnly (for responses): OpenAPI says they
- * apply to one direction only.
- */
-function relaxRequired(doc: Record<string, unknown>, flag: 'readOnly' | 'writeOnly'): Record<string, unknown> {
-  const resolve = (value: unknown): Record<string, unknown> | undefined => {
-    let current = value;
-    for (let hops = 0; hops < 16 && current && typeof current === 'object' && typeof (current as { $ref?: unknown }).$ref === 'string'; hops++) {
-      const ref = (current as { $ref: string }).$ref;
-      if (!ref.startsWith('#/')) return undefined;
-      current = parsePointer(ref).reduce<unknown>((node, s) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[s] : undefined), doc);
-    }
-    return current && typeof current === 'object' ? (current as Record<string, unknown>) : undefined;
-  };
-  walkObjects([doc], (record) => {
-    if (Array.isArray(record.required) && record.properties && typeof record.properties === 'object') {
-      const properties = record.properties as Record<string, unknown>;
-      record.required = (record.required as string[]).filter((name) => resolve(properties[name])?.[flag] !== true);
-    }
-    return Object.values(record);
-  });
-  return doc;
 }
 
 /** A short, value-free description of the first ajv error. */

@@ -46,16 +46,20 @@ const METADATA = new Set(METADATA_WORDS);
 
 /** `X-API-Key` -> `['x', 'api', 'key']`; `sessionID` -> `['session', 'id']`. */
 export function nameWords(name: string): string[] {
-  return name
-    .split(/[^A-Za-z0-9]+/)
-    .flatMap((part) => part.split(/(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])/))
-    .filter((w) => w !== '')
-    .map((w) => w.toLowerCase());
+  const words: string[] = [];
+  for (const part of name.split(/[^A-Za-z0-9]+/)) {
+    if (part === '') continue;
+    // Only an upper-case letter starts a camelCase word: a part without one is one word (the common snake_case), no lookbehind split.
+    if (!/[A-Z]/.test(part)) words.push(part);
+    else for (const w of part.split(/(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])/)) if (w !== '') words.push(w.toLowerCase());
+  }
+  return words;
 }
 
 function isCredentialWord(word: string, plurals: boolean): boolean {
   if (WORDS.has(word)) return true;
-  const bare = word.replace(/(?<=[a-z])\d+$/, '');
+  const last = word.charCodeAt(word.length - 1);
+  const bare = last >= 48 && last <= 57 ? word.replace(/(?<=[a-z])\d+$/, '') : word; // trailing digits only
   const forms = plurals && bare.length > 2 && bare.endsWith('s') ? [bare, bare.slice(0, -1)] : [bare];
   return forms.some((form) => WORDS.has(form) || CREDENTIAL_SUFFIXES.some((suffix) => form.length > suffix.length && form.endsWith(suffix)));
 }
@@ -94,23 +98,45 @@ export function looksLikeCredential(name: string): boolean {
 
 type SchemaNode = Record<string, unknown>;
 
-function subschemas(s: SchemaNode, all: boolean): unknown[] {
-  const out: unknown[] = [];
-  for (const key of ['allOf', 'anyOf', 'oneOf', 'prefixItems']) if (Array.isArray(s[key])) out.push(...(s[key] as unknown[]));
-  for (const key of ['items', 'additionalItems', 'additionalProperties', 'unevaluatedProperties', 'unevaluatedItems', 'contains', 'then', 'else']) {
+/** How a keyword holds subschemas: a list, one (or a list), a map of them; `all` ones only for `collectSecretFields`. */
+const SUBSCHEMA_KEYS = new Map<string, { holds: 'list' | 'one' | 'map'; all: boolean }>([
+  ...['allOf', 'anyOf', 'oneOf', 'prefixItems'].map((key) => [key, { holds: 'list' as const, all: false }] as const),
+  ...['items', 'additionalItems', 'additionalProperties', 'unevaluatedProperties', 'unevaluatedItems', 'contains', 'then', 'else'].map((key) => [key, { holds: 'one' as const, all: false }] as const),
+  ...['patternProperties', 'x-patternProperties'].map((key) => [key, { holds: 'map' as const, all: false }] as const),
+  ...['properties', 'dependentSchemas'].map((key) => [key, { holds: 'map' as const, all: true }] as const),
+  ...['not', 'if'].map((key) => [key, { holds: 'one' as const, all: true }] as const),
+]);
+
+/**
+ * Pushes onto `stack` the subschemas of `s` that are objects (`all`: with
+ * `properties`, `dependentSchemas`, `not` and `if`). Reads only the keys
+ * `s` has: the walks that use it visit every reachable schema, whatever the
+ * order.
+ */
+function pushSubschemas(stack: unknown[], s: SchemaNode, all: boolean): void {
+  for (const key in s) {
+    const kind = SUBSCHEMA_KEYS.get(key);
+    if (kind === undefined || (kind.all && !all)) continue;
     const value = s[key];
-    if (Array.isArray(value)) out.push(...value);
-    else out.push(value);
+    if (value === null || typeof value !== 'object') continue;
+    if (Array.isArray(value)) {
+      if (kind.holds !== 'map') for (const item of value) if (item !== null && typeof item === 'object') stack.push(item);
+    } else if (kind.holds === 'map') {
+      for (const name in value) {
+        const item = (value as SchemaNode)[name];
+        if (item !== null && typeof item === 'object' && Object.hasOwn(value, name)) stack.push(item);
+      }
+    } else if (kind.holds === 'one') stack.push(value);
   }
-  for (const key of all ? ['patternProperties', 'x-patternProperties', 'properties', 'dependentSchemas'] : ['patternProperties', 'x-patternProperties']) {
-    const map = s[key];
-    if (map && typeof map === 'object' && !Array.isArray(map)) out.push(...Object.values(map));
-  }
-  if (all) out.push(s.not, s.if);
-  return out;
 }
 
 const secretSchemas = new WeakMap<object, boolean>();
+
+/** True when `pushSubschemas(…, s, false)` has nothing to push: the schema alone decides `isSecretSchema`. */
+function isLeaf(s: SchemaNode): boolean {
+  for (const key in s) if (SUBSCHEMA_KEYS.get(key)?.all === false) return false;
+  return true;
+}
 
 /**
  * True when values of this schema are secret: `format: password` or
@@ -122,6 +148,7 @@ const secretSchemas = new WeakMap<object, boolean>();
 export function isSecretSchema(spec: Spec, schema: unknown): boolean {
   const start = spec.deref(schema);
   if (start === null || typeof start !== 'object') return false;
+  if (!Array.isArray(start) && isLeaf(start as SchemaNode)) return (start as SchemaNode).format === 'password' || (start as SchemaNode).writeOnly === true; // most properties: nothing to walk
   const known = secretSchemas.get(start);
   if (known !== undefined) return known;
   const stack: unknown[] = [start];
@@ -132,7 +159,7 @@ export function isSecretSchema(spec: Spec, schema: unknown): boolean {
     if (s === null || typeof s !== 'object' || Array.isArray(s) || seen.has(s)) continue;
     seen.add(s);
     secret = s.format === 'password' || s.writeOnly === true;
-    stack.push(...subschemas(s, false));
+    pushSubschemas(stack, s, false);
   }
   secretSchemas.set(start, secret);
   return secret;
@@ -143,18 +170,19 @@ export function isSecretSchema(spec: Spec, schema: unknown): boolean {
  * `$ref`, properties, items, prefixItems, allOf/anyOf/oneOf, not,
  * additionalProperties, patternProperties…), whose value is secret
  * (`isSecretSchema`) or whose name looks like a credential. Iterative.
+ * Schemas in `seen` are skipped: one `seen` over many schemas walks each
+ * subschema once and adds the same names in all (the union).
  */
-export function collectSecretFields(spec: Spec, schema: unknown, names: Set<string>): void {
+export function collectSecretFields(spec: Spec, schema: unknown, names: Set<string>, seen = new Set<unknown>()): void {
   const stack: unknown[] = [schema];
-  const seen = new Set<unknown>();
   while (stack.length > 0) {
     const s = spec.deref(stack.pop()) as SchemaNode | undefined;
     if (s === null || typeof s !== 'object' || Array.isArray(s) || seen.has(s)) continue;
     seen.add(s);
     const properties = s.properties;
     if (properties && typeof properties === 'object' && !Array.isArray(properties)) {
-      for (const [name, prop] of Object.entries(properties)) if (looksLikeCredential(name) || isSecretSchema(spec, prop)) names.add(name);
+      for (const name of Object.keys(properties)) if (looksLikeCredential(name) || isSecretSchema(spec, (properties as SchemaNode)[name])) names.add(name);
     }
-    stack.push(...subschemas(s, true));
+    pushSubschemas(stack, s, true);
   }
 }

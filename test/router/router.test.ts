@@ -32,6 +32,23 @@ describe('compileRouter', () => {
     expect(router.match('HEAD', '/api/shapes')).toBeUndefined(); // POST only
   });
 
+  it('mounts each method at its first request, and reports conflicts in the operations\' order', async () => {
+    const { writeFileSync, mkdtempSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const file = join(mkdtempSync(join(tmpdir(), 'sworn-router-')), 'spec.yaml');
+    const op = (id: string) => `{operationId: ${id}, responses: {"200": {description: ok}}}`;
+    writeFileSync(file, `openapi: 3.1.0\ninfo: {title: t, version: "1"}\npaths:\n  /a/{x}:\n    get: ${op('ax')}\n  /b/{p}:\n    post: ${op('bp')}\n  /a/{y}:\n    get: ${op('ay')}\n    delete: ${op('day')}\n  /b/{q}:\n    post: ${op('bq')}\n`);
+    const router = compileRouter(listOperations(await loadSpec(file)));
+    expect(router.match('DELETE', '/a/1')).toMatchObject({ operation: { id: 'day' }, params: { y: '1' } });
+    expect(router.match('GET', '/a/1')).toMatchObject({ operation: { id: 'ax' }, params: { x: '1' } });
+    expect(router.match('PUT', '/a/1')).toBeUndefined();
+    expect(router.match('get', '/a/1')).toBeUndefined();
+    expect(router.conflicts.map((c) => c.operation.operationId)).toEqual(['ay', 'bq']);
+    expect(router.conflicts[0]!.message).toMatch(/^GET \/a\/\{y\}: /);
+    expect(router.match('POST', '/b/2')).toMatchObject({ operation: { id: 'bp' }, params: { p: '2' } });
+  });
+
   it('handles templates inside a segment and colons in static text', async () => {
     const { writeFileSync, mkdtempSync } = await import('node:fs');
     const { join } = await import('node:path');

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadSpec, listOperations } from '../../src/spec/index.js';
 import { fixture, GITHUB_SPEC, ROOT, rejection } from '../helpers.js';
@@ -51,6 +54,20 @@ describe('loadSpec', () => {
   it('loads GitHub Enterprise Cloud\'s description, whose examples contain literal $refs', async () => {
     const spec = await loadSpec(GITHUB_SPEC.replace('api.github.com.json', 'ghec.json'));
     expect(listOperations(spec).length).toBeGreaterThan(1200);
+  });
+
+  it('bundles external $refs of a JSON document, even when its text spells the key with escapes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sworn-json-refs-'));
+    writeFileSync(join(dir, 'schemas.json'), JSON.stringify({ Pet: { type: 'object', properties: { name: { type: 'string' } } } }));
+    const paths = (ref: string) => ({ '/pets': { get: { responses: { 200: { description: 'ok', content: { 'application/json': { schema: { $ref: ref } } } } } } } });
+    const plain = JSON.stringify({ openapi: '3.1.0', info: { title: 't', version: '1' }, paths: paths('./schemas.json#/Pet') }, null, 2);
+    for (const [name, text] of [['plain.json', plain], ['escaped.json', plain.replace('"$ref"', '"\\u0024ref"')], ['internal.json', JSON.stringify({ openapi: '3.1.0', info: { title: 't', version: '1' }, paths: paths('#/components/schemas/Pet'), components: { schemas: { Pet: { type: 'string' } } } })]] as const) {
+      writeFileSync(join(dir, name), text);
+      const spec = await loadSpec(join(dir, name));
+      const schema = spec.get('/paths/~1pets/get/responses/200/content/application~1json/schema') as { $ref: string };
+      expect(spec.deref(schema), name).toMatchObject({ type: name === 'internal.json' ? 'string' : 'object' });
+      expect(spec.sources.size, name).toBe(name === 'internal.json' ? 1 : 2);
+    }
   });
 
   it('reads JSON specs and OpenAPI 3.0', async () => {
