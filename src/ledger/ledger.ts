@@ -82,6 +82,8 @@ class Cell {
   liveViolations: Map<string, number> | undefined;
   /** Since this process started, by STATUS_CLASSES index: `sworn_requests_total` and the duration histogram. */
   classes: Array<ClassTally | undefined> = [];
+  /** Usage not yet handed to the store: status text, or `parameter in:name`, -> count. */
+  usage: Map<string, number> | undefined;
   /** The hour the pending counts belong to. */
   hour = -1;
   pending: Pending = { requests: 0, violations: undefined };
@@ -112,7 +114,6 @@ export class Ledger {
   private readonly retryCounts = new Map<string, number>();
   /** Unknown routes and usage not yet handed to the store. */
   private pendingUnknown = new Map<string, { method: string; path: string; hour: number; n: number }>();
-  private pendingUsage = new Map<string, { consumer: string; operation: string; kind: string; name: string; n: number }>();
   /** Hourly counts of cells whose hour changed before the store took them. */
   private spilled: HourlyCounts = emptyHourly();
   private samplesWaiting: ViolationSample[] = [];
@@ -191,8 +192,10 @@ export class Ledger {
     if (x.violations.length > 0) this.countViolations(c, pending, x);
     if (x.unknownRoute) this.countUnknown(x.unknownRoute.method, x.unknownRoute.path, hour);
     if (x.operationId !== undefined) {
-      this.countUsage(x.consumer, operation, 'status', STATUS_TEXT[x.status] ?? String(x.status));
-      if (x.parameters) for (const p of x.parameters) this.countUsage(x.consumer, operation, 'parameter', p);
+      const usage = (c.usage ??= new Map());
+      const status = STATUS_TEXT[x.status] ?? String(x.status);
+      usage.set(status, (usage.get(status) ?? 0) + 1);
+      if (x.parameters) for (const p of x.parameters) usage.set(`parameter ${p}`, (usage.get(`parameter ${p}`) ?? 0) + 1);
       this.engine?.record({ at: x.at, operationId: operation, consumer: x.consumer, tier: x.tier, status: x.status, durationMs: x.durationMs, outcome: x.outcome });
     }
   }
@@ -240,13 +243,6 @@ export class Ledger {
     else this.pendingUnknown.set(pendingKey, { method, path, hour, n: 1 });
   }
 
-  private countUsage(consumer: string, operation: string, kind: string, name: string): void {
-    const key = `${consumer}\0${operation}\0${kind}\0${name}`;
-    const waiting = this.pendingUsage.get(key);
-    if (waiting) waiting.n++;
-    else this.pendingUsage.set(key, { consumer, operation, kind, name, n: 1 });
-  }
-
   /** A request the proxy answered itself before routing (see `ConformanceReport.refused`). */
   refused(reason: string): void {
     this.refusedCounts.set(reason, (this.refusedCounts.get(reason) ?? 0) + 1);
@@ -267,12 +263,19 @@ export class Ledger {
     const counts = this.spilled;
     this.spilled = emptyHourly();
     for (const [operation, consumers] of this.cells) {
-      for (const [consumer, c] of consumers) if (c.pending.requests > 0 || c.pending.violations) this.spill(c, operation, consumer, counts);
+      for (const [consumer, c] of consumers) {
+        if (c.pending.requests > 0 || c.pending.violations) this.spill(c, operation, consumer, counts);
+        if (c.usage) {
+          for (const [key, n] of c.usage) {
+            const parameter = key.startsWith('parameter ');
+            counts.usage.push({ consumer, operation, kind: parameter ? 'parameter' : 'status', name: parameter ? key.slice('parameter '.length) : key, n });
+          }
+          c.usage = undefined;
+        }
+      }
     }
-    counts.unknownRoutes = [...this.pendingUnknown.values()];
-    counts.usage = [...this.pendingUsage.values()];
+    counts.unknownRoutes.push(...this.pendingUnknown.values());
     this.pendingUnknown = new Map();
-    this.pendingUsage = new Map();
     const samples = this.samplesWaiting;
     this.samplesWaiting = [];
     return { counts, samples };

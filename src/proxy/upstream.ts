@@ -23,6 +23,8 @@ export interface UpstreamOptions {
   fallback?: string;
 }
 
+const IS_501 = (status: number) => status === 501;
+
 /** Methods whose requests may be sent twice (RFC 9110 §9.2.2), when the body can be replayed. */
 const SAFE_TO_REPEAT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 
@@ -69,16 +71,28 @@ export class Upstream {
 
   /** Sends the request and streams (or holds) the answer; never throws. */
   async send(res: ServerResponse, request: Omit<ForwardOptions, 'deadlineMs' | 'retry' | 'divert'> & { operationId: string | undefined }): Promise<Sent> {
-    const { operationId, ...rest } = request;
-    const options: ForwardOptions = { ...rest, path: this.basePath + request.path, deadlineMs: this.timeoutMs };
     const replayable = request.body === null || Buffer.isBuffer(request.body);
-    const retry = replayable && SAFE_TO_REPEAT.has(request.method) ? this.retryFor(operationId) : undefined;
     // The mock fallback can only take requests whose body can be sent again.
     const fallback = replayable ? this.fallbackPool : undefined;
-    const viaFallback = () => forward(fallback!, res, { ...options, path: request.path });
+    // One options object per request, built once.
+    const options: ForwardOptions = {
+      path: this.basePath + request.path,
+      method: request.method,
+      headers: request.headers,
+      body: request.body,
+      keep: request.keep,
+      hold: request.hold,
+      outgoing: request.outgoing,
+      deadlineMs: this.timeoutMs,
+      ...(replayable && SAFE_TO_REPEAT.has(request.method) ? { retry: this.retryFor(request.operationId) } : {}),
+      ...(fallback ? { divert: IS_501 } : {}),
+    };
     try {
-      let upstream = await forward(replayable ? this.pool : this.uploadPool, res, { ...options, ...(retry ? { retry } : {}), ...(fallback ? { divert: (status: number) => status === 501 } : {}) }).catch((error: unknown) => {
-        if (fallback && unreachable(error)) return viaFallback();
+      if (!fallback) return { kind: 'answered', upstream: await forward(replayable ? this.pool : this.uploadPool, res, options) };
+      const { retry: _retry, divert: _divert, ...plain } = options; // the mock is asked once, and its 501 is an answer
+      const viaFallback = () => forward(fallback, res, { ...plain, path: request.path });
+      let upstream = await forward(this.pool, res, options).catch((error: unknown) => {
+        if (unreachable(error)) return viaFallback();
         throw error;
       });
       if (upstream.diverted) upstream = await viaFallback();
