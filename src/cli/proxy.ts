@@ -60,6 +60,7 @@ export function addProxyCommand(program: Command, io: CliIo, setExit: (code: num
   });
 }
 
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
 /** Flags beat SWORN_* variables, which beat the config file, which beats the defaults. */
@@ -228,7 +229,7 @@ async function runProxy(specArg: string | undefined, flags: Record<string, unkno
   });
   const adminHost = String(settings['admin-host']);
   if (proxy.adminUrl && !settings['admin-token'] && !isLoopbackHost(adminHost)) io.stderr.write(`warning: the admin server listens on ${adminHost} without a token: anyone who can reach it reads /report and /metrics. Add --admin-token (or SWORN_ADMIN_TOKEN), or keep --admin-host on 127.0.0.1.\n`);
-  const describe = (p: PlannedService, i: number) => `${p.upstream === 'mock' ? `in-process mock (behave ${String(settings['mock-behave'])})` : p.upstream}${p.fallback && p.upstream !== 'mock' ? ' (mock fallback)' : ''} · ${specs[i]!.title} ${specs[i]!.apiVersion}, ${proxy.services[i]!.contract.operations.length} operations`;
+  const describe = (p: PlannedService, i: number) => `${p.upstream === 'mock' ? `in-process mock (behave ${String(settings['mock-behave'])})` : p.upstream}${p.fallback && p.upstream !== 'mock' ? ' (mock fallback)' : ''} · ${specs[i]!.title} ${specs[i]!.apiVersion}, ${plural(proxy.services[i]!.contract.operations.length, 'operation')}`;
   if (planned.length === 1) io.stdout.write(`sworn proxy listening on ${proxy.url} -> ${describe(planned[0]!, 0)} · ${String(settings.mode)} mode · admin ${proxy.adminUrl ?? 'off'}\n`);
   else {
     io.stdout.write(`sworn proxy listening on ${proxy.url} · ${planned.length} services · ${String(settings.mode)} mode · admin ${proxy.adminUrl ?? 'off'}\n`);
@@ -255,7 +256,7 @@ async function runProxy(specArg: string | undefined, flags: Record<string, unkno
       if (configError) throw configError;
       return loadSpec(next?.get(service.name) ?? service.file, { cwd: io.cwd });
     });
-    for (const r of result.services) io.stderr.write(r.ok ? `${why}: ${r.service} reloaded (${r.operations} operations)\n` : `${why}: ${r.service} not reloaded, the spec in force stays: ${r.error}\n`);
+    for (const r of result.services) io.stderr.write(r.ok ? `${why}: ${r.service} reloaded (${plural(r.operations ?? 0, 'operation')})\n` : `${why}: ${r.service} not reloaded, the spec in force stays: ${r.error}\n`);
   };
   const watching = settings.watch === true || settings.watch === 'true' ? watchFiles(proxy, configPath ? resolvePath(io.cwd, configPath) : undefined, () => reload('change')) : undefined;
   return waitForSignal({ ...proxy, close: async () => {

@@ -225,7 +225,7 @@ describe('sworn proxy with several specs, SIGHUP and --watch (the command)', () 
     await until(() => lines.length >= 3, 'the service lines');
     expect(lines[0]).toMatch(/^sworn proxy listening on http:\/\/127\.0\.0\.1:\d+ · 2 services · observe mode · admin http:\/\/127\.0\.0\.1:\d+$/);
     expect(lines[1]).toBe(`  orders: paths under /orders/v1 -> ${a.url} · Orders 1.0.0, 2 operations`);
-    expect(lines[2]).toBe(`  billing: paths under /billing/v1 -> ${b.url} · Billing 2.0.0, 1 operations`);
+    expect(lines[2]).toBe(`  billing: paths under /billing/v1 -> ${b.url} · Billing 2.0.0, 1 operation`);
     expect((await call(`${url}/billing/v1/items`)).json()).toEqual([{ total: 1 }]);
     expect(b.seen.map((s) => s.url)).toEqual(['/billing/v1/items']);
   });
@@ -240,7 +240,7 @@ describe('sworn proxy with several specs, SIGHUP and --watch (the command)', () 
     writeFileSync(orders, readFileSync(orders, 'utf8').replace('operationId: getOrder', 'operationId: fetchOrder'));
     child!.kill('SIGHUP');
     await until(() => stderr.some((l) => l === 'SIGHUP: shop reloaded (2 operations)'), 'the reload');
-    expect(stderr).toContain('SIGHUP: billing reloaded (1 operations)');
+    expect(stderr).toContain('SIGHUP: billing reloaded (1 operation)');
     expect(await operationsOf(admin, 'shop')).toEqual(['listOrders', 'fetchOrder', 'getOrder']);
     writeFileSync(orders, 'openapi: [');
     child!.kill('SIGHUP');
