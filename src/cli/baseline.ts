@@ -5,7 +5,7 @@ import { parseDuration } from '../slo/duration.js';
 import { propose, formatMs, type Proposal } from '../baseline/propose.js';
 import { editSpec, unifiedDiff } from '../baseline/edit.js';
 import { openHistory } from './history.js';
-import { parseAt, type CliIo } from './program.js';
+import { collectStores, parseAt, type CliIo } from './program.js';
 
 /** `sworn baseline`: propose (and with --write, write) the promises the traffic shows each operation already keeps. */
 export function addBaselineCommand(program: Command, io: CliIo, setExit: (code: number) => void): void {
@@ -13,13 +13,13 @@ export function addBaselineCommand(program: Command, io: CliIo, setExit: (code: 
     .command('baseline')
     .description('adaptive SLOs: from observed traffic, propose for each operation the promise it already keeps and the next rung; --write edits the spec in place')
     .argument('<spec>', 'the OpenAPI file (YAML) to propose promises for')
-    .option('--store <file>', 'the proxy\'s store', 'sworn.db')
+    .option('--store <file>', 'the proxy\'s store (default sworn.db); repeat for every pod\'s store: their figures are merged exactly, the fleet\'s', collectStores)
     .option('--window <duration>', 'traffic window the proposal is based on', '28d')
     .option('--at <time>', 'ISO date-time the window ends at (default now)')
     .option('--min-events <n>', 'valid events an operation needs for a proposal', '100')
     .option('--write', 'edit the spec\'s x-slo blocks in place (comments and formatting kept); default: print a diff')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
-    .action(async (specPath: string, options: { store: string; window: string; at?: string; minEvents: string; write?: boolean; format: 'text' | 'json' }) => {
+    .action(async (specPath: string, options: { store?: string[]; window: string; at?: string; minEvents: string; write?: boolean; format: 'text' | 'json' }) => {
       const at = parseAt(options.at);
       const window = parseDuration(options.window);
       if (!window || window.ms <= 0) throw new SwornError('SWORN_ERR_USAGE', `--window ${JSON.stringify(options.window)} is not a duration`, { hint: 'Write e.g. --window 28d or 7d.' });

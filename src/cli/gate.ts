@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { SwornError } from '../errors.js';
 import { openHistory } from './history.js';
-import { parseAt, type CliIo } from './program.js';
+import { collectStores, parseAt, type CliIo } from './program.js';
 
 /** One operation's verdict under the error-budget policy. */
 export interface GateVerdict {
@@ -19,12 +19,12 @@ export function addGateCommand(program: Command, io: CliIo, setExit: (code: numb
   program
     .command('gate')
     .description('error-budget policy: exit 1 when an operation\'s remaining budget is below its budgetPolicy.freezeBelow (refuse to deploy)')
-    .option('--store <file>', 'the proxy\'s store', 'sworn.db')
+    .option('--store <file>', 'the proxy\'s store (default sworn.db); repeat for every pod\'s store: their figures are merged exactly, the fleet\'s', collectStores)
     .option('--spec <file>', 'the spec with the promises (default: the one the proxy recorded in the store)')
     .option('--operation <id>', 'only this operation')
     .option('--at <time>', 'ISO date-time to judge at (default now)')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
-    .action(async (options: { store: string; spec?: string; operation?: string; at?: string; format: 'text' | 'json' }) => {
+    .action(async (options: { store?: string[]; spec?: string; operation?: string; at?: string; format: 'text' | 'json' }) => {
       const at = parseAt(options.at);
       const history = await openHistory(options, io.cwd);
       try {

@@ -6,42 +6,75 @@ import { listOperations, type Operation } from '../spec/operations.js';
 import { resolveSlos } from '../slo/resolve.js';
 import type { ResolvedSpecSlo } from '../slo/model.js';
 import { SloEngine } from '../engine/engine.js';
-import { Store } from '../store/store.js';
+import { Store, type StoredCounts } from '../store/store.js';
 
-/** A proxy's store read back with the spec it checked: what `report`, `gate` and `baseline` work on. */
+/** What a report reads counts from: one store, or several merged. */
+export interface CountsSource {
+  load(range?: { since?: number; until?: number }): StoredCounts;
+}
+
+/** One or several proxies' stores read back with the spec they checked: what `report`, `gate` and `baseline` work on. */
 export interface History {
   spec: Spec;
   operations: Operation[];
   slo: ResolvedSpecSlo;
+  /** The SLO buckets and histograms of every store, merged (counts add, histograms merge). */
   engine: SloEngine;
-  store: Store;
+  /** The conformance counts of every store, added up. */
+  store: CountsSource;
   close(): void;
 }
 
 /**
- * Opens a store and its spec (`--spec`, else the spec the proxy recorded in
- * the store). The engine's buckets are read as the proxy last saw them (its
- * clock at the last flush), so windows ending at any later instant are exact.
+ * Opens one or several stores (a sidecar's each: every pod of a service has
+ * its own) and their spec (`--spec`, else the spec the proxies recorded,
+ * which must then be one). Their figures are merged exactly: request and
+ * violation counts add, SLO buckets add, latency histograms merge, so the
+ * figures are the whole fleet's, for rolling and calendar windows alike. The
+ * buckets are read as the proxies last saw them (the latest clock among
+ * their last flushes), so windows ending at any later instant are exact.
  */
-export async function openHistory(options: { store?: string; spec?: string }, cwd: string): Promise<History> {
-  const storePath = resolvePath(cwd, options.store ?? 'sworn.db');
-  if (!existsSync(storePath)) {
-    throw new SwornError('SWORN_ERR_STORE', `no store at ${options.store ?? 'sworn.db'}`, { hint: 'Run `sworn proxy` (it writes sworn.db in the working directory), or pass --store with the file it writes.' });
-  }
-  const store = new Store(storePath, { required: true });
+export async function openHistory(options: { store?: string | string[]; spec?: string }, cwd: string): Promise<History> {
+  const names = options.store === undefined ? ['sworn.db'] : Array.isArray(options.store) ? options.store : [options.store];
+  const stores: Store[] = [];
+  const closeAll = () => {
+    for (const s of stores) s.close();
+  };
   try {
-    const specPath = options.spec ?? store.meta('spec');
-    if (!specPath) throw new SwornError('SWORN_ERR_USAGE', `the store ${options.store ?? 'sworn.db'} does not say which spec it checked`, { hint: 'Add --spec <the spec the proxy ran with>.' });
+    for (const name of names) {
+      const path = resolvePath(cwd, name);
+      if (!existsSync(path)) throw new SwornError('SWORN_ERR_STORE', `no store at ${name}`, { hint: 'Run `sworn proxy` (it writes sworn.db in the working directory), or pass --store with the file it writes.' });
+      if (stores.some((s) => s.path === path)) throw new SwornError('SWORN_ERR_USAGE', `--store ${name} is given twice`, { hint: 'Each store counts once: name each pod\'s store once.' });
+      stores.push(new Store(path, { required: true }));
+    }
+    const specPath = options.spec ?? recordedSpec(stores, names);
     if (options.spec === undefined && !existsSync(specPath)) throw new SwornError('SWORN_ERR_SPEC_NOT_FOUND', `the spec the proxy checked, ${specPath}, is gone`, { hint: 'Add --spec <file> with the spec (or its current version).' });
     const spec = await loadSpec(specPath, { cwd });
     const operations = listOperations(spec);
     const slo = resolveSlos(spec, operations);
-    const lastClock = Number(store.meta('clock') ?? Date.now());
+    const lastClock = Math.max(...stores.map((s) => Number(s.meta('clock') ?? Date.now())));
     const engine = new SloEngine(slo, { now: () => lastClock });
-    engine.restore(store.loadSlo());
-    return { spec, operations, slo, engine, store, close: () => store.close() };
+    stores.forEach((s, i) => engine.restore(s.loadSlo(), { merge: i > 0 }));
+    const store: CountsSource = stores.length === 1 ? stores[0]! : { load: (range) => addCounts(stores.map((s) => s.load(range))) };
+    return { spec, operations, slo, engine, store, close: closeAll };
   } catch (error) {
-    store.close();
+    closeAll();
     throw error;
   }
+}
+
+/** The spec the stores' proxies checked: one, or an error naming them. */
+function recordedSpec(stores: Store[], names: string[]): string {
+  const specs = stores.map((s) => s.meta('spec'));
+  const missing = specs.findIndex((s) => !s);
+  if (missing >= 0) throw new SwornError('SWORN_ERR_USAGE', `the store ${names[missing]} does not say which spec it checked`, { hint: 'Add --spec <the spec the proxy ran with>.' });
+  const distinct = [...new Set(specs)];
+  if (distinct.length > 1) throw new SwornError('SWORN_ERR_USAGE', `the stores checked different specs: ${stores.map((_s, i) => `${names[i]} (${specs[i]})`).join(', ')}`, { hint: 'Add --spec <file> to judge them all against one spec (during a rollout, the newer one).' });
+  return distinct[0]!;
+}
+
+/** Counts of several stores as one: rows are added up by whoever reads them (a ledger restores by adding). */
+function addCounts(all: StoredCounts[]): StoredCounts {
+  const since = all.map((c) => c.since).filter((s): s is string => s !== undefined).sort()[0];
+  return { since, requests: all.flatMap((c) => c.requests), violations: all.flatMap((c) => c.violations), unknownRoutes: all.flatMap((c) => c.unknownRoutes) };
 }

@@ -102,3 +102,8 @@ export function parseAt(text: string | undefined): number {
   }
   return ms;
 }
+
+/** `--store a.db --store b.db`: every value, in order. */
+export function collectStores(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}

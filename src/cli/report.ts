@@ -7,7 +7,7 @@ import { formatReportJunit } from '../report/report-junit.js';
 import { formatReportHtml } from '../report/report-html.js';
 import { styleFor } from '../report/style.js';
 import { openHistory } from './history.js';
-import { parseAt, type CliIo } from './program.js';
+import { collectStores, parseAt, type CliIo } from './program.js';
 
 type Format = 'text' | 'json' | 'markdown' | 'junit' | 'html';
 
@@ -16,7 +16,7 @@ export function addReportCommand(program: Command, io: CliIo, setExit: (code: nu
   program
     .command('report')
     .description('report conformance and SLO figures (availability, error budget, latency, burn rates, alerts) per operation and consumer from a proxy\'s store')
-    .option('--store <file>', 'the proxy\'s store', 'sworn.db')
+    .option('--store <file>', 'the proxy\'s store (default sworn.db); repeat for every pod\'s store: their figures are merged exactly, the fleet\'s', collectStores)
     .option('--spec <file>', 'the spec with the promises (default: the one the proxy recorded in the store)')
     .option('--window <duration>', 'one window for every figure, ending at --at, e.g. 7d (default: each promise\'s own window)')
     .option('--since <time>', 'window start: ISO date-time, or a duration ago (e.g. 7d)')
@@ -27,7 +27,7 @@ export function addReportCommand(program: Command, io: CliIo, setExit: (code: nu
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'markdown', 'junit', 'html']).default('text'))
     .option('--output <file>', 'write the report here instead of standard output')
     .addOption(new Option('--fail-on <what>', 'exit 1 when an objective is missed (slo), a contract violation was seen (violations), or either (any)').choices(['slo', 'violations', 'any']))
-    .action(async (options: { store: string; spec?: string; window?: string; since?: string; until?: string; at?: string; consumer?: string; operation?: string; format: Format; output?: string; failOn?: FailOn }) => {
+    .action(async (options: { store?: string[]; spec?: string; window?: string; since?: string; until?: string; at?: string; consumer?: string; operation?: string; format: Format; output?: string; failOn?: FailOn }) => {
       const at = parseAt(options.at);
       const window = reportWindow({ window: options.window, since: options.since, until: options.until }, at);
       const history = await openHistory(options, io.cwd);

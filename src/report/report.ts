@@ -62,7 +62,8 @@ export interface ReportInput {
   engine: SloEngine;
   /** Live counters (the proxy); without them, the store's counts are read. */
   conformance?: ConformanceReport;
-  store?: Store;
+  /** The counts to read without live counters: a store, or several merged (`load` adds up their rows). */
+  store?: Pick<Store, 'load'>;
   now: number;
 }
 
