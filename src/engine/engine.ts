@@ -157,10 +157,10 @@ export class SloEngine {
     return { valid: counts.valid, good: counts.good, bad: counts.bad, percentiles: out };
   }
 
-  /** Classifies and counts one exchange. Operations without a promise are ignored. */
-  record(event: EngineEvent): void {
+  /** Classifies and counts one exchange, and says what it was (undefined: an operation the engine does not measure). */
+  record(event: EngineEvent): Classified | undefined {
     const op = this.operations.get(event.operationId);
-    if (!op) return;
+    if (!op) return undefined;
     const tier = op.tiers.get(event.tier);
     const tierPromise = tier?.promise ?? op.base;
     this.tierByConsumer.set(event.consumer, event.tier);
@@ -169,6 +169,24 @@ export class SloEngine {
     const classified = classify(event, op.base, op.baseSchedule, tierPromise, tier?.schedule ?? op.baseSchedule);
     series.record(event.at, classified);
     if (classified.kind === 'good') op.latency.record(event.at, event.consumer, event.durationMs);
+    return classified;
+  }
+
+  /**
+   * What the fleet counters of each promised operation are made of: the
+   * tiers consumers can be in, and the names of the threshold objectives of
+   * the operation's promise and of each tier's (in `Classified.fastBase` and
+   * `fastTier` order).
+   */
+  shape(defaultTier: string): Array<{ operationId: string; objectives: string[]; tiers: Array<{ tier: string; objectives: string[] }> }> {
+    const names = (p: ResolvedPromise) => p.latency.filter((o) => o.kind === 'threshold').map((o) => o.name);
+    const out: Array<{ operationId: string; objectives: string[]; tiers: Array<{ tier: string; objectives: string[] }> }> = [];
+    for (const [operationId, op] of this.operations) {
+      if (!op.promised) continue;
+      const tiers = [...new Set([...op.tiers.keys(), defaultTier])].map((tier) => ({ tier, objectives: names(op.tiers.get(tier)?.promise ?? op.base) }));
+      out.push({ operationId, objectives: names(op.base), tiers });
+    }
+    return out;
   }
 
   /**

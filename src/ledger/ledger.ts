@@ -1,5 +1,6 @@
 import type { Operation } from '../spec/operations.js';
 import type { SloEngine, EngineEvent } from '../engine/engine.js';
+import type { Classified } from '../engine/series.js';
 import type { HourlyCounts, StoredCounts, ViolationSample } from '../store/store.js';
 import type { Violation } from '../validate/violation.js';
 
@@ -89,6 +90,28 @@ class Cell {
   pending: Pending = { requests: 0, violations: undefined };
 }
 
+/** Outcomes of sworn's own classification, as `sworn_slo_events_total{outcome}` names them. */
+export const SLO_OUTCOMES = ['good', 'bad', 'excluded', 'maintenance_excluded'] as const;
+const OUTCOME_INDEX = { good: 0, bad: 1, excluded: 2, 'maintenance-excluded': 3 } as const;
+
+/**
+ * Since this process started, per operation and tier: what the engine made
+ * of each exchange, as counters that add up across pods (the fleet's
+ * figures are their sums). `operation` is judged against the operation's
+ * promise, `tier` against the tier's.
+ */
+export interface FleetTally {
+  outcomes: number[];
+  allowance: { operation: number; tier: number };
+  /** Good events within each threshold objective, by objective name. */
+  within: { operation: Map<string, number>; tier: Map<string, number> };
+}
+
+interface FleetShape {
+  objectives: string[];
+  tiers: Map<string, string[]>;
+}
+
 interface UnknownRoute {
   method: string;
   path: string;
@@ -117,6 +140,9 @@ export class Ledger {
   /** Hourly counts of cells whose hour changed before the store took them. */
   private spilled: HourlyCounts = emptyHourly();
   private samplesWaiting: ViolationSample[] = [];
+  /** operation -> tier -> tally; every promised operation x tier exists from the start, at zero. */
+  private readonly fleet = new Map<string, Map<string, FleetTally>>();
+  private fleetShape = new Map<string, FleetShape>();
   private since: string;
   /** The operations the report lists (the current spec's), then any others that have counts. */
   private operations: Operation[];
@@ -196,7 +222,8 @@ export class Ledger {
       const status = STATUS_TEXT[x.status] ?? String(x.status);
       usage.set(status, (usage.get(status) ?? 0) + 1);
       if (x.parameters) for (const p of x.parameters) usage.set(`parameter ${p}`, (usage.get(`parameter ${p}`) ?? 0) + 1);
-      this.engine?.record({ at: x.at, operationId: operation, consumer: x.consumer, tier: x.tier, status: x.status, durationMs: x.durationMs, outcome: x.outcome });
+      const classified = this.engine?.record({ at: x.at, operationId: operation, consumer: x.consumer, tier: x.tier, status: x.status, durationMs: x.durationMs, outcome: x.outcome });
+      if (classified) this.countFleet(operation, x.tier, classified);
     }
   }
 
@@ -221,6 +248,50 @@ export class Ledger {
         this.samplesWaiting.push({ operation: v.operationId ?? UNKNOWN_OPERATION, consumer: x.consumer, code: v.code, direction: v.direction, at: v.at ?? at, requestId: x.requestId ?? v.requestId ?? '', sample: { violation: v, ...sample } });
       }
     }
+  }
+
+  /**
+   * Creates the fleet counters of every promised operation and tier at zero
+   * (so Prometheus sees them before their first event); at a reload, adds
+   * the new ones and keeps the old (counters never go back).
+   */
+  shapeFleet(shape: Array<{ operationId: string; objectives: string[]; tiers: Array<{ tier: string; objectives: string[] }> }>): void {
+    this.fleetShape = new Map(shape.map((o) => [o.operationId, { objectives: o.objectives, tiers: new Map(o.tiers.map((t) => [t.tier, t.objectives])) }]));
+    for (const o of shape) for (const t of o.tiers) this.tallyOf(o.operationId, t.tier);
+  }
+
+  private tallyOf(operation: string, tier: string): FleetTally {
+    let byTier = this.fleet.get(operation);
+    if (!byTier) this.fleet.set(operation, (byTier = new Map()));
+    let tally = byTier.get(tier);
+    if (!tally) byTier.set(tier, (tally = { outcomes: [0, 0, 0, 0], allowance: { operation: 0, tier: 0 }, within: { operation: new Map(), tier: new Map() } }));
+    const shape = this.fleetShape.get(operation);
+    if (shape) {
+      for (const name of shape.objectives) if (!tally.within.operation.has(name)) tally.within.operation.set(name, 0);
+      for (const name of shape.tiers.get(tier) ?? shape.objectives) if (!tally.within.tier.has(name)) tally.within.tier.set(name, 0);
+    }
+    return tally;
+  }
+
+  private countFleet(operation: string, tier: string, c: Classified): void {
+    const tally = this.fleet.get(operation)?.get(tier) ?? this.tallyOf(operation, tier);
+    tally.outcomes[OUTCOME_INDEX[c.kind]]!++;
+    tally.allowance.operation += c.allowanceBase;
+    tally.allowance.tier += c.allowanceTier;
+    if (c.kind !== 'good') return;
+    const shape = this.fleetShape.get(operation);
+    if (!shape) return;
+    shape.objectives.forEach((name, i) => {
+      if (c.fastBase[i]) tally.within.operation.set(name, (tally.within.operation.get(name) ?? 0) + 1);
+    });
+    (shape.tiers.get(tier) ?? shape.objectives).forEach((name, i) => {
+      if (c.fastTier[i]) tally.within.tier.set(name, (tally.within.tier.get(name) ?? 0) + 1);
+    });
+  }
+
+  /** The fleet counters, for the metrics. */
+  fleetTallies(): ReadonlyMap<string, ReadonlyMap<string, FleetTally>> {
+    return this.fleet;
   }
 
   /**

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
-import { DURATION_BUCKETS, STATUS_CLASSES, type Ledger } from '../ledger/ledger.js';
+import { DURATION_BUCKETS, SLO_OUTCOMES, STATUS_CLASSES, type FleetTally, type Ledger } from '../ledger/ledger.js';
 import type { StoreHealth } from '../store/store.js';
 
 /** What the metrics read: a ledger, and the service label it gets when the proxy serves several specs. */
@@ -187,6 +187,23 @@ export class ProxyMetrics {
       for (const source of this.sources) for (const [operation, value] of source.ledger.retriesByOperation()) out.push({ labels: this.labelled(source, { operation }), value });
       return out;
     });
+    // The fleet counters: sworn's own verdicts, summable across pods (docs/proxy.md#metrics-that-add-up-across-pods).
+    const fleet = (each: (source: MetricSource, operation: string, tier: string, t: FleetTally, out: Sample[]) => void) => () => {
+      const out: Sample[] = [];
+      for (const source of this.sources) for (const [operation, byTier] of source.ledger.fleetTallies()) for (const [tier, t] of byTier) each(source, operation, tier, t, out);
+      return out;
+    };
+    this.derived('sworn_slo_events_total', 'Exchanges as sworn classified them against the promise of their operation and tier: good, bad, excluded (statuses and client aborts the promise excludes), maintenance_excluded. Sums across pods give the service.', 'counter', fleet((source, operation, tier, t, out) => {
+      SLO_OUTCOMES.forEach((outcome, i) => out.push({ labels: this.labelled(source, { operation, tier, outcome }), value: t.outcomes[i]! }));
+    }));
+    this.derived('sworn_slo_error_budget_allowance_total', 'Bad events the promise allows: + (1 - target in force at that instant) per valid event; remaining budget = 1 - sum(bad) / sum(allowance). promise="operation" judges against the operation\'s promise, promise="tier" against the tier\'s.', 'counter', fleet((source, operation, tier, t, out) => {
+      out.push({ labels: this.labelled(source, { operation, tier, promise: 'operation' }), value: t.allowance.operation });
+      out.push({ labels: this.labelled(source, { operation, tier, promise: 'tier' }), value: t.allowance.tier });
+    }));
+    this.derived('sworn_slo_latency_within_total', 'Good events within a threshold objective\'s latency, by objective; promise="operation" for the operation\'s objectives, promise="tier" for the tier\'s.', 'counter', fleet((source, operation, tier, t, out) => {
+      for (const [objective, value] of t.within.operation) out.push({ labels: this.labelled(source, { operation, tier, objective, promise: 'operation' }), value });
+      for (const [objective, value] of t.within.tier) out.push({ labels: this.labelled(source, { operation, tier, objective, promise: 'tier' }), value });
+    }));
     const durationName = 'sworn_request_duration_seconds';
     this.derived(durationName, 'From the first request byte received to the last response byte sent.', 'histogram', () => {
       const out: Sample[] = [];

@@ -72,6 +72,7 @@ export class Service implements ServiceView {
           logger.info({ store: this.store.path }, 'the store opened; merging what it holds with what was counted meanwhile');
           this.engine.restore(this.store.loadSlo(), { merge: true });
           this.ledger.restore(this.store.load());
+    this.ledger.shapeFleet(engine.shape(this.contract.slo.consumers.defaultTier ?? 'default'));
         }
         this.store.saveSlo(this.engine.takeSnapshot({ all: true }));
       },
@@ -83,6 +84,7 @@ export class Service implements ServiceView {
     if (options.spec.file) this.store.setMeta('spec', options.spec.file);
     this.ledger = new Ledger({ operations: this.contract.operations, spec: { title: options.spec.title, version: options.spec.apiVersion }, engine, since: Date.now() });
     this.ledger.restore(this.store.load());
+    this.ledger.shapeFleet(engine.shape(this.contract.slo.consumers.defaultTier ?? 'default'));
     // Every flush starts with what the ledger counted since the last one.
     this.store.beforeFlush = () => {
       const { counts, samples } = this.ledger.takeHourly();
@@ -132,6 +134,7 @@ export class Service implements ServiceView {
     engine.restore(old.takeSnapshot({ all: true }));
     contract.identifier.remember(this.ledger.consumers());
     this.ledger.describe(contract.operations, { title: spec.title, version: spec.apiVersion }, engine);
+    this.ledger.shapeFleet(engine.shape(contract.slo.consumers.defaultTier ?? 'default'));
     this.contract = contract;
     this.prefixes = prefixesOf(contract);
     if (spec.file) this.store.setMeta('spec', spec.file);

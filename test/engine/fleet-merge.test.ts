@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { request } from 'undici';
-import { proxyFor, startUpstream, tempDir, type Upstream } from '../proxy/harness.js';
+import { call, proxyFor, startUpstream, tempDir, type Upstream } from '../proxy/harness.js';
 import type { Report } from '../../src/report/report.js';
 import { cli, fixture } from '../helpers.js';
 import { BURST, END, START, expectOperationFigures, expected, random, round, type TraceEvent } from './oracle.js';
@@ -38,6 +38,21 @@ function fleetTrace(): Array<TraceEvent & { pod: number }> {
 }
 
 let clock = START;
+let before = '';
+let scraped: string[] = [];
+/** The sum over every pod's scrape of the series of `name` whose labels include `labels`. */
+const fleetSum = (name: string, labels: Record<string, string>) => {
+  let sum = 0;
+  for (const text of scraped) {
+    for (const line of text.split('\n')) {
+      const m = /^(\w+)\{([^}]*)\} (\S+)$/.exec(line);
+      if (!m || m[1] !== name) continue;
+      const have = Object.fromEntries([...m[2]!.matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1], x[2]]));
+      if (Object.entries(labels).every(([k, v]) => have[k] === v)) sum += Number(m[3]);
+    }
+  }
+  return sum;
+};
 let upstream: Upstream;
 const stores = [0, 1, 2].map(() => join(tempDir(), 'sworn.db'));
 const events = fleetTrace();
@@ -54,7 +69,8 @@ beforeAll(async () => {
     if (req.headers['x-test-reset']) return void req.socket.destroy();
     res.writeHead(Number(req.headers['x-test-status']), { 'content-type': 'application/json' }).end('[]');
   });
-  const proxies = await Promise.all(stores.map((store) => proxyFor(upstream.url, { specFile: fixture('engine-proxy-spec.yaml'), store, clock: () => clock, adminPort: null })));
+  const proxies = await Promise.all(stores.map((store) => proxyFor(upstream.url, { specFile: fixture('engine-proxy-spec.yaml'), store, clock: () => clock, adminPort: 0 })));
+  before = (await call(`${proxies[0]!.adminUrl}/metrics`)).text;
   for (const e of events) {
     clock = e.at;
     const key = KEYS[e.consumer];
@@ -64,6 +80,7 @@ beforeAll(async () => {
     await res.body.dump();
   }
   clock = END;
+  scraped = await Promise.all(proxies.map(async (p) => (await call(`${p.adminUrl}/metrics`)).text));
   for (const p of proxies) await p.close();
 }, 180_000);
 
@@ -119,5 +136,28 @@ describe('the figures of a service on three pods, from their three stores', () =
     const mixed = await cli(['report', '--store', stores[0]!, '--store', other]);
     expect([mixed.code, mixed.stderr]).toEqual([2, expect.stringContaining('the stores checked different specs')]);
     expect(mixed.stderr).toContain('Add --spec <file>');
+  });
+});
+
+describe('the fleet counters on /metrics (sworn_slo_*_total), summed over the three pods', () => {
+  it('exist at zero before the first exchange, for every tier and objective', () => {
+    for (const tier of ['free', 'gold']) {
+      for (const outcome of ['good', 'bad', 'excluded', 'maintenance_excluded']) expect(before).toContain(`sworn_slo_events_total{operation="listOrders",tier="${tier}",outcome="${outcome}"} 0`);
+      expect(before).toContain(`sworn_slo_error_budget_allowance_total{operation="listOrders",tier="${tier}",promise="operation"} 0`);
+      expect(before).toContain(`sworn_slo_latency_within_total{operation="listOrders",tier="${tier}",objective="fast",promise="tier"} 0`);
+    }
+  });
+
+  it('add up to the service\'s figures: outcomes, budget allowance (maintenance targets included) and latency within threshold', () => {
+    const all = expected(events, { target: 99, fast: 300 });
+    const outcome = (o: string) => fleetSum('sworn_slo_events_total', { operation: 'listOrders', outcome: o });
+    expect([outcome('good'), outcome('bad'), outcome('excluded'), outcome('maintenance_excluded')]).toEqual([all.good, all.bad, all.excluded, all.maintenanceExcluded]);
+    expect(fleetSum('sworn_slo_error_budget_allowance_total', { operation: 'listOrders', promise: 'operation' })).toBeCloseTo(all.allowance, 6);
+    expect(fleetSum('sworn_slo_latency_within_total', { operation: 'listOrders', objective: 'fast', promise: 'operation' })).toBe(all.fast);
+    // Against the gold tier's own promise (99.9, fast within 200 ms): acme is the gold consumer.
+    const gold = expected(events, { consumer: 'acme', target: 99.9, fast: 200 });
+    expect(fleetSum('sworn_slo_events_total', { operation: 'listOrders', tier: 'gold', outcome: 'bad' })).toBe(gold.bad);
+    expect(fleetSum('sworn_slo_error_budget_allowance_total', { operation: 'listOrders', tier: 'gold', promise: 'tier' })).toBeCloseTo(gold.allowance, 6);
+    expect(fleetSum('sworn_slo_latency_within_total', { operation: 'listOrders', tier: 'gold', objective: 'fast', promise: 'tier' })).toBe(gold.fast);
   });
 });
