@@ -33,6 +33,7 @@ const SETTINGS = [
   { flag: 'drain-timeout', arg: '<duration>', help: 'how long SIGTERM waits for in-flight requests', default: '10s' },
   { flag: 'flush-interval', arg: '<duration>', help: 'how often counts and SLO state go to the store: the most a crash can lose', default: '1s' },
   { flag: 'jwt-unverified', help: 'read JWT claims without verifying signatures (development only)' },
+  { flag: 'metrics-consumers', arg: '<n>', help: 'consumers with a consumer label of their own on /metrics (the busiest, placed once); the rest are summed as "other"', default: '10' },
   { flag: 'watch', help: 'reload the specs, consumer key maps and config when their files change (SIGHUP reloads too)' },
   { flag: 'log-level', arg: '<level>', help: 'pino log level', default: 'info', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
 ] as const;
@@ -218,6 +219,7 @@ async function runProxy(specArg: string | undefined, flags: Record<string, unkno
     headerTimeoutMs: parseMs(String(settings['header-timeout']), 'header-timeout'),
     bodyTimeoutMs: parseMs(String(settings['body-timeout']), 'body-timeout'),
     upstreamConnections: parseCount(String(settings['upstream-connections']), 'upstream-connections'),
+    metricsConsumers: parseCount(String(settings['metrics-consumers']), 'metrics-consumers'),
     storeRequired: settings['store-required'] === true || settings['store-required'] === 'true',
     drainTimeoutMs: parseMs(String(settings['drain-timeout']), 'drain-timeout'),
     flushIntervalMs: parseMs(String(settings['flush-interval']), 'flush-interval'),

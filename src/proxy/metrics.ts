@@ -1,5 +1,5 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
-import { DURATION_BUCKETS, SLO_OUTCOMES, STATUS_CLASSES, type FleetTally, type Ledger } from '../ledger/ledger.js';
+import { DURATION_BUCKETS, SLO_OUTCOMES, STATUS_CLASSES, type ClassTally, type FleetTally, type Ledger } from '../ledger/ledger.js';
 import type { StoreHealth } from '../store/store.js';
 
 /** What the metrics read: a ledger, and the service label it gets when the proxy serves several specs. */
@@ -20,6 +20,10 @@ export interface ReloadState {
   lastAt?: string;
 }
 
+/** Consumers with a label of their own on /metrics by default (`--metrics-consumers`). */
+export const DEFAULT_METRICS_CONSUMERS = 10;
+const OTHER_CONSUMER = 'other';
+
 const REFUSED_REASONS = ['malformed', 'header-timeout', 'header-too-large', 'duplicate-host', 'duplicate-header', 'transfer-coding', 'request-target', 'options-asterisk'];
 
 type Labels = Record<string, string>;
@@ -33,6 +37,46 @@ type Sample = { labels: Labels; value: number; metricName?: string };
 export class ProxyMetrics {
   readonly registry = new Registry();
   private readonly sources: MetricSource[] = [];
+
+  /** Per source: the consumers that keep their own label, placed once and for good (so no series ever goes back). */
+  private readonly namedConsumers = new Map<MetricSource, Set<string>>();
+
+  /**
+   * The ledger's live tallies with consumer labels bounded: the first
+   * `labelledConsumers` consumers seen at a scrape (busiest first) keep
+   * their name for the process's life; every other one is summed into
+   * `consumer="other"`, which therefore only grows. Cardinality stays
+   * operations x status classes x (N + 1), whatever the traffic.
+   */
+  private boundedTallies(source: MetricSource): Array<{ operation: string; consumer: string; classes: Array<ClassTally | undefined>; violations: Map<string, number> | undefined }> {
+    let named = this.namedConsumers.get(source);
+    if (!named) this.namedConsumers.set(source, (named = new Set()));
+    const all = [...source.ledger.tallies()];
+    if (named.size < this.labelledConsumers) {
+      const volume = new Map<string, number>();
+      for (const t of all) volume.set(t.consumer, (volume.get(t.consumer) ?? 0) + t.classes.reduce((n, c) => n + (c?.count ?? 0), 0));
+      for (const [consumer] of [...volume].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))) {
+        if (named.size >= this.labelledConsumers) break;
+        if (consumer !== OTHER_CONSUMER) named.add(consumer);
+      }
+    }
+    const merged = new Map<string, { operation: string; consumer: string; classes: Array<ClassTally | undefined>; violations: Map<string, number> | undefined }>();
+    for (const t of all) {
+      const consumer = named.has(t.consumer) ? t.consumer : OTHER_CONSUMER;
+      const key = `${t.operation}\0${consumer}`;
+      let m = merged.get(key);
+      if (!m) merged.set(key, (m = { operation: t.operation, consumer, classes: [], violations: undefined }));
+      t.classes.forEach((c, i) => {
+        if (!c) return;
+        const into = (m!.classes[i] ??= { count: 0, sum: 0, buckets: new Array<number>(c.buckets.length).fill(0) });
+        into.count += c.count;
+        into.sum += c.sum;
+        c.buckets.forEach((n, b) => (into.buckets[b]! += n));
+      });
+      if (t.violations) for (const [k, n] of t.violations) (m.violations ??= new Map()).set(k, (m.violations.get(k) ?? 0) + n);
+    }
+    return [...merged.values()];
+  }
 
   /** Exports a ledger's figures (call once per service). */
   watchLedger(source: MetricSource): void {
@@ -149,15 +193,16 @@ export class ProxyMetrics {
 
   /**
    * @param multiService several specs share the proxy: every sworn_ series carries a `service` label.
+   * @param labelledConsumers consumers that get their own `consumer` label (`--metrics-consumers`); the rest count as `other`.
    */
-  constructor(private readonly multiService = false) {
+  constructor(private readonly multiService = false, private readonly labelledConsumers = DEFAULT_METRICS_CONSUMERS) {
     this.sloGauges();
     this.storeMetrics();
     this.reloadMetrics();
     collectDefaultMetrics({ register: this.registry, prefix: 'sworn_process_' });
     this.derived('sworn_requests_total', 'Requests through the proxy, by operation, status class and consumer.', 'counter', () => {
       const out: Sample[] = [];
-      for (const source of this.sources) for (const t of source.ledger.tallies()) {
+      for (const source of this.sources) for (const t of this.boundedTallies(source)) {
         t.classes.forEach((c, i) => {
           if (c) out.push({ labels: this.labelled(source, { operation: t.operation, status_class: STATUS_CLASSES[i]!, consumer: t.consumer }), value: c.count });
         });
@@ -166,7 +211,7 @@ export class ProxyMetrics {
     });
     this.derived('sworn_violations_total', 'Contract violations, by operation, consumer, direction (request = consumer breach, response = provider breach) and code.', 'counter', () => {
       const out: Sample[] = [];
-      for (const source of this.sources) for (const t of source.ledger.tallies()) {
+      for (const source of this.sources) for (const t of this.boundedTallies(source)) {
         if (t.violations) for (const [key, value] of t.violations) {
           const space = key.indexOf(' ');
           out.push({ labels: this.labelled(source, { operation: t.operation, consumer: t.consumer, direction: key.slice(0, space), code: key.slice(space + 1) }), value });
@@ -207,7 +252,7 @@ export class ProxyMetrics {
     const durationName = 'sworn_request_duration_seconds';
     this.derived(durationName, 'From the first request byte received to the last response byte sent.', 'histogram', () => {
       const out: Sample[] = [];
-      for (const source of this.sources) for (const t of source.ledger.tallies()) {
+      for (const source of this.sources) for (const t of this.boundedTallies(source)) {
         t.classes.forEach((c, i) => {
           if (!c) return;
           const labels = this.labelled(source, { operation: t.operation, status_class: STATUS_CLASSES[i]!, consumer: t.consumer });

@@ -67,6 +67,8 @@ export interface ProxyOptions {
   jwtUnverified?: boolean;
   logger?: Logger;
   logLevel?: string;
+  /** Consumers that get a `consumer` label of their own on /metrics (default 10); the rest are summed as `other`. */
+  metricsConsumers?: number;
   /** Violation log lines per second at most (default 20); the rest are counted in one summary line. */
   violationLogsPerSecond?: number;
   /**
@@ -162,7 +164,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     await closeServices();
     throw error;
   }
-  const metrics = new ProxyMetrics(several);
+  const metrics = new ProxyMetrics(several, options.metricsConsumers);
   for (const s of services) metrics.watchLedger({ ledger: s.ledger, store: () => s.storeHealth(), reload: () => s.reloads, ...(several ? { service: s.name } : {}) });
   const flushTimer = setInterval(() => {
     for (const s of services) s.upkeep();
