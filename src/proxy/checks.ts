@@ -1,4 +1,4 @@
-import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Reading } from '../router/index.js';
 import { validateRequest, validateResponse, type CompiledOperation } from '../validate/index.js';
 import type { Violation } from '../validate/violation.js';
@@ -115,9 +115,4 @@ export function checkedHeaders(op: CompiledOperation | undefined): ReadonlySet<s
 
 export function concat(chunks: Buffer[]): Buffer {
   return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
-}
-
-/** Kept for upgrades: the request's checks without a body. */
-export function checkUpgradeRequest(operation: CompiledOperation, params: Record<string, string>, query: string, req: IncomingMessage, readings: Reading[], maxBody: number): Promise<Violation[]> {
-  return checkRequest({ operation, params, query, headers: req.headers, body: undefined, bodyTooLarge: false }, readings, maxBody);
 }

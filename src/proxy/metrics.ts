@@ -27,6 +27,7 @@ const OTHER_CONSUMER = 'other';
 const REFUSED_REASONS = ['malformed', 'header-timeout', 'header-too-large', 'duplicate-host', 'duplicate-header', 'transfer-coding', 'request-target', 'options-asterisk'];
 
 type Labels = Record<string, string>;
+type BoundedTally = { operation: string; consumer: string; classes: Array<ClassTally | undefined>; violations: Map<string, number> | undefined };
 type Sample = { labels: Labels; value: number; metricName?: string };
 
 /**
@@ -48,7 +49,19 @@ export class ProxyMetrics {
    * `consumer="other"`, which therefore only grows. Cardinality stays
    * operations x status classes x (N + 1), whatever the traffic.
    */
-  private boundedTallies(source: MetricSource): Array<{ operation: string; consumer: string; classes: Array<ClassTally | undefined>; violations: Map<string, number> | undefined }> {
+  private boundedTallies(source: MetricSource): BoundedTally[] {
+    // Three metrics read these in one scrape: computed once per scrape (the cache is cleared once the scrape's turn is over).
+    const cached = this.scrapeCache.get(source);
+    if (cached) return cached;
+    if (this.scrapeCache.size === 0) setImmediate(() => this.scrapeCache.clear());
+    const tallies = this.computeBounded(source);
+    this.scrapeCache.set(source, tallies);
+    return tallies;
+  }
+
+  private readonly scrapeCache = new Map<MetricSource, BoundedTally[]>();
+
+  private computeBounded(source: MetricSource): BoundedTally[] {
     let named = this.namedConsumers.get(source);
     if (!named) this.namedConsumers.set(source, (named = new Set()));
     const all = [...source.ledger.tallies()];
@@ -60,7 +73,7 @@ export class ProxyMetrics {
         if (consumer !== OTHER_CONSUMER) named.add(consumer);
       }
     }
-    const merged = new Map<string, { operation: string; consumer: string; classes: Array<ClassTally | undefined>; violations: Map<string, number> | undefined }>();
+    const merged = new Map<string, BoundedTally>();
     for (const t of all) {
       const consumer = named.has(t.consumer) ? t.consumer : OTHER_CONSUMER;
       const key = `${t.operation}\0${consumer}`;

@@ -74,8 +74,8 @@ export async function startServer(o: ServerOptions): Promise<ProxyServer> {
   const address = server.address() as AddressInfo;
   const url = `http://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`;
 
-  let draininig: Promise<void> | undefined;
-  const drain = () => (draininig ??= (async () => {
+  let drainOnce: Promise<void> | undefined;
+  const drain = () => (drainOnce ??= (async () => {
     draining = true;
     server.close();
     server.closeIdleConnections();
