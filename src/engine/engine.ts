@@ -190,6 +190,65 @@ export class SloEngine {
   }
 
   /**
+   * The duration histogram's bucket edges in seconds: `defaults` plus every
+   * threshold and percentile maximum of every promise (operations' and
+   * tiers'), so each objective can be decided at a bucket edge.
+   */
+  durationEdges(defaults: readonly number[]): number[] {
+    const edges = new Set<number>(defaults);
+    for (const op of this.operations.values()) {
+      if (!op.promised) continue;
+      for (const p of [op.base, ...[...op.tiers.values()].map((t) => t.promise)]) {
+        for (const o of p.latency) edges.add((o.kind === 'threshold' ? o.threshold.ms : o.max.ms) / 1_000);
+      }
+    }
+    return [...edges].sort((a, b) => a - b);
+  }
+
+  /**
+   * What each promised operation promises, per tier the metrics know
+   * (`sworn_slo_objective_info`): availability, threshold and percentile
+   * objectives with their targets, and the window.
+   */
+  objectiveInfo(defaultTier: string): Array<{ operationId: string; tier: string; objective: string; kind: 'availability' | 'threshold' | 'percentile'; target: number; threshold?: number; window: string }> {
+    const out: ReturnType<SloEngine['objectiveInfo']> = [];
+    for (const [operationId, op] of this.operations) {
+      if (!op.promised) continue;
+      for (const tier of new Set([...op.tiers.keys(), defaultTier])) {
+        const p = op.tiers.get(tier)?.promise ?? op.base;
+        const window = p.window.kind === 'rolling' ? p.window.duration.text : `calendar ${p.window.unit} ${p.window.timeZone}`;
+        if (p.availability) out.push({ operationId, tier, objective: 'availability', kind: 'availability', target: p.availability.target, window });
+        for (const o of p.latency) {
+          if (o.kind === 'threshold') out.push({ operationId, tier, objective: o.name, kind: 'threshold', target: o.target, threshold: o.threshold.ms / 1_000, window });
+          else out.push({ operationId, tier, objective: o.name, kind: 'percentile', target: o.percentile, threshold: o.max.ms / 1_000, window });
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The maintenance windows of each operation's own promise and whether
+   * each is active at `at` (evaluated in its own time zone), with the
+   * aspects of its effect: `sworn_slo_maintenance_active`.
+   */
+  maintenanceAt(at: number = this.now()): Array<{ operationId: string; window: string; effects: Array<'exclude' | 'availability' | 'suppress_alerts'>; active: boolean }> {
+    const out: ReturnType<SloEngine['maintenanceAt']> = [];
+    for (const [operationId, op] of this.operations) {
+      if (!op.promised || op.base.maintenance.length === 0) continue;
+      const active = new Set(op.baseSchedule.activeAt(at).map((o) => o.name));
+      for (const m of op.base.maintenance) {
+        const effects: Array<'exclude' | 'availability' | 'suppress_alerts'> = [];
+        if (m.effect.exclude) effects.push('exclude');
+        if (m.effect.availability !== undefined) effects.push('availability');
+        if (m.effect.suppressAlerts) effects.push('suppress_alerts');
+        out.push({ operationId, window: m.name, effects, active: active.has(m.name) });
+      }
+    }
+    return out;
+  }
+
+  /**
    * Figures for an operation (all consumers, judged against the operation's
    * own promise) or one consumer (judged against its tier's promise), over
    * the promise's window at `at` or an explicit [since, until).

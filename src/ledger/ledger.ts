@@ -51,18 +51,32 @@ export const UNKNOWN_OPERATION = '(unknown)';
 /** Status classes as exported to Prometheus; an exchange the client left is `aborted`. */
 export const STATUS_CLASSES = ['aborted', '1xx', '2xx', '3xx', '4xx', '5xx'] as const;
 /** Upper bounds (seconds) of `sworn_request_duration_seconds`. */
-export const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 0.8, 1, 2, 5, 10, 30] as const;
+/**
+ * Default bucket edges (seconds) of `sworn_request_duration_seconds`; the
+ * spec's thresholds and percentile maxima are added to them.
+ */
+export const DURATION_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
 
 const HOUR = 3_600_000;
 const STATUS_TEXT = Array.from({ length: 600 }, (_v, i) => String(i));
 
 /** Requests and durations of one status class since this process started (what Prometheus scrapes). */
-export interface ClassTally {
+/** Durations of good events of one operation since this process started (`sworn_request_duration_seconds`). */
+export interface DurationTally {
   count: number;
   sum: number;
-  /** Per bucket (not cumulative); the last slot is +Inf. */
+  /** Per bucket of `edges` (not cumulative); the last slot is +Inf. */
   buckets: number[];
 }
+
+/** One consumer's classified events since this process started, by tier: against its tier's promise. */
+export interface ConsumerTally {
+  outcomes: number[];
+  allowance: number;
+}
+
+/** What the fleet counters are made of, per promised operation (`SloEngine.shape`). */
+export type FleetShapeInput = Array<{ operationId: string; objectives: string[]; tiers: Array<{ tier: string; objectives: string[] }> }>;
 
 interface Pending {
   requests: number;
@@ -81,8 +95,8 @@ class Cell {
   directed = new Map<string, number>();
   /** Since this process started, by `direction code`: `sworn_violations_total`. */
   liveViolations: Map<string, number> | undefined;
-  /** Since this process started, by STATUS_CLASSES index: `sworn_requests_total` and the duration histogram. */
-  classes: Array<ClassTally | undefined> = [];
+  /** Since this process started, exchanges by STATUS_CLASSES index: `sworn_requests_total`. */
+  classes: number[] = [];
   /** Usage not yet handed to the store: status text, or `parameter in:name`, -> count. */
   usage: Map<string, number> | undefined;
   /** The hour the pending counts belong to. */
@@ -207,13 +221,7 @@ export class Ledger {
     pending.requests++;
 
     const classIndex = x.outcome === 'client-abort' ? 0 : Math.min(5, Math.max(1, Math.floor(x.status / 100)));
-    const tally = (c.classes[classIndex] ??= { count: 0, sum: 0, buckets: new Array<number>(DURATION_BUCKETS.length + 1).fill(0) });
-    const seconds = x.durationMs / 1_000;
-    tally.count++;
-    tally.sum += seconds;
-    let b = 0;
-    while (b < DURATION_BUCKETS.length && seconds > DURATION_BUCKETS[b]!) b++;
-    tally.buckets[b]!++;
+    c.classes[classIndex] = (c.classes[classIndex] ?? 0) + 1;
 
     if (x.violations.length > 0) this.countViolations(c, pending, x);
     if (x.unknownRoute) this.countUnknown(x.unknownRoute.method, x.unknownRoute.path, hour);
@@ -223,7 +231,7 @@ export class Ledger {
       usage.set(status, (usage.get(status) ?? 0) + 1);
       if (x.parameters) for (const p of x.parameters) usage.set(`parameter ${p}`, (usage.get(`parameter ${p}`) ?? 0) + 1);
       const classified = this.engine?.record({ at: x.at, operationId: operation, consumer: x.consumer, tier: x.tier, status: x.status, durationMs: x.durationMs, outcome: x.outcome });
-      if (classified) this.countFleet(operation, x.tier, classified);
+      if (classified) this.countFleet(operation, x.consumer, x.tier, classified);
     }
   }
 
@@ -255,9 +263,29 @@ export class Ledger {
    * (so Prometheus sees them before their first event); at a reload, adds
    * the new ones and keeps the old (counters never go back).
    */
-  shapeFleet(shape: Array<{ operationId: string; objectives: string[]; tiers: Array<{ tier: string; objectives: string[] }> }>): void {
+  shapeFleet(shape: FleetShapeInput, edges: readonly number[] = DURATION_BUCKETS): void {
     this.fleetShape = new Map(shape.map((o) => [o.operationId, { objectives: o.objectives, tiers: new Map(o.tiers.map((t) => [t.tier, t.objectives])) }]));
-    for (const o of shape) for (const t of o.tiers) this.tallyOf(o.operationId, t.tier);
+    // Bucket edges are placed once: a histogram whose edges moved would make Prometheus see buckets appear mid-count.
+    this.durationEdges ??= [...edges];
+    for (const o of shape) {
+      for (const t of o.tiers) this.tallyOf(o.operationId, t.tier);
+      this.durationOf(o.operationId);
+    }
+  }
+
+  /** The duration histogram's bucket edges (seconds), fixed for the process's life. */
+  get edges(): readonly number[] {
+    return (this.durationEdges ??= [...DURATION_BUCKETS]);
+  }
+
+  private durationEdges: number[] | undefined;
+  private readonly durations = new Map<string, DurationTally>();
+  private readonly consumerFleet = new Map<string, Map<string, ConsumerTally>>();
+
+  private durationOf(operation: string): DurationTally {
+    let d = this.durations.get(operation);
+    if (!d) this.durations.set(operation, (d = { count: 0, sum: 0, buckets: new Array<number>(this.edges.length + 1).fill(0) }));
+    return d;
   }
 
   private tallyOf(operation: string, tier: string): FleetTally {
@@ -273,12 +301,27 @@ export class Ledger {
     return tally;
   }
 
-  private countFleet(operation: string, tier: string, c: Classified): void {
+  private countFleet(operation: string, consumer: string, tier: string, c: Classified): void {
     const tally = this.fleet.get(operation)?.get(tier) ?? this.tallyOf(operation, tier);
-    tally.outcomes[OUTCOME_INDEX[c.kind]]!++;
+    const outcome = OUTCOME_INDEX[c.kind];
+    tally.outcomes[outcome]!++;
     tally.allowance.operation += c.allowanceBase;
     tally.allowance.tier += c.allowanceTier;
+    let byTier = this.consumerFleet.get(consumer);
+    if (!byTier) this.consumerFleet.set(consumer, (byTier = new Map()));
+    let mine = byTier.get(tier);
+    if (!mine) byTier.set(tier, (mine = { outcomes: [0, 0, 0, 0], allowance: 0 }));
+    mine.outcomes[outcome]!++;
+    mine.allowance += c.allowanceTier;
     if (c.kind !== 'good') return;
+    const d = this.durations.get(operation) ?? this.durationOf(operation);
+    const seconds = c.durationMs / 1_000;
+    const edges = this.edges;
+    d.count++;
+    d.sum += seconds;
+    let b = 0;
+    while (b < edges.length && seconds > edges[b]!) b++;
+    d.buckets[b]!++;
     const shape = this.fleetShape.get(operation);
     if (!shape) return;
     shape.objectives.forEach((name, i) => {
@@ -292,6 +335,16 @@ export class Ledger {
   /** The fleet counters, for the metrics. */
   fleetTallies(): ReadonlyMap<string, ReadonlyMap<string, FleetTally>> {
     return this.fleet;
+  }
+
+  /** Durations of good events per operation, bucketed at `edges`. */
+  durationTallies(): ReadonlyMap<string, DurationTally> {
+    return this.durations;
+  }
+
+  /** Every consumer's classified events by tier (this process's). */
+  consumerTallies(): ReadonlyMap<string, ReadonlyMap<string, ConsumerTally>> {
+    return this.consumerFleet;
   }
 
   /**
@@ -398,7 +451,7 @@ export class Ledger {
   }
 
   /** For the metrics: every cell's live tallies (this process's exchanges). */
-  *tallies(): Generator<{ operation: string; consumer: string; classes: ReadonlyArray<ClassTally | undefined>; violations: ReadonlyMap<string, number> | undefined }> {
+  *tallies(): Generator<{ operation: string; consumer: string; classes: ReadonlyArray<number | undefined>; violations: ReadonlyMap<string, number> | undefined }> {
     for (const [operation, consumers] of this.cells) for (const [consumer, c] of consumers) {
       if (c.classes.length > 0 || c.liveViolations) yield { operation, consumer, classes: c.classes, violations: c.liveViolations };
     }

@@ -1,12 +1,14 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
-import { DURATION_BUCKETS, SLO_OUTCOMES, STATUS_CLASSES, type ClassTally, type FleetTally, type Ledger } from '../ledger/ledger.js';
+import { SLO_OUTCOMES, STATUS_CLASSES, type FleetTally, type Ledger } from '../ledger/ledger.js';
 import type { StoreHealth } from '../store/store.js';
 
-/** What the metrics read: a ledger, and the service label it gets when the proxy serves several specs. */
+/** What the metrics read of one service: its ledger, its `service` label, its store's and reloads' health. */
 export interface MetricSource {
   ledger: Ledger;
-  /** Set when several specs share the proxy: every sworn_ series then carries `service`. */
-  service?: string;
+  /** The `service` label every sworn_ series carries (the spec's x-slo service, else its name). */
+  service: () => string;
+  /** The tier of consumers no rule places. */
+  defaultTier: () => string;
   store?: () => StoreHealth;
   reload?: () => ReloadState;
 }
@@ -27,8 +29,10 @@ const OTHER_CONSUMER = 'other';
 const REFUSED_REASONS = ['malformed', 'header-timeout', 'header-too-large', 'duplicate-host', 'duplicate-header', 'transfer-coding', 'request-target', 'options-asterisk'];
 
 type Labels = Record<string, string>;
-type BoundedTally = { operation: string; consumer: string; classes: Array<ClassTally | undefined>; violations: Map<string, number> | undefined };
+type BoundedTally = { operation: string; consumer: string; violations: Map<string, number> | undefined };
 type Sample = { labels: Labels; value: number; metricName?: string };
+/** Per scrape and source: the consumers with a label of their own, and the cells' violations so labelled. */
+type Bounded = { named: ReadonlySet<string>; tallies: BoundedTally[] };
 
 /**
  * Prometheus metrics of the proxy (`GET /metrics` on the admin port). The
@@ -43,31 +47,31 @@ export class ProxyMetrics {
   private readonly namedConsumers = new Map<MetricSource, Set<string>>();
 
   /**
-   * The ledger's live tallies with consumer labels bounded: the first
-   * `labelledConsumers` consumers seen at a scrape (busiest first) keep
-   * their name for the process's life; every other one is summed into
-   * `consumer="other"`, which therefore only grows. Cardinality stays
-   * operations x status classes x (N + 1), whatever the traffic.
+   * The consumers with a label of their own: the first `labelledConsumers`
+   * seen at a scrape (busiest first) keep their name for the process's life;
+   * every other one is summed into `consumer="other"`, which therefore only
+   * grows. Only consumer-level series and violations carry the label, so
+   * cardinality stays (N + 1) x tiers x outcomes, whatever the traffic.
    */
-  private boundedTallies(source: MetricSource): BoundedTally[] {
-    // Three metrics read these in one scrape: computed once per scrape (the cache is cleared once the scrape's turn is over).
+  private bounded(source: MetricSource): Bounded {
+    // Several metrics read these in one scrape: computed once per scrape (the cache is cleared once the scrape's turn is over).
     const cached = this.scrapeCache.get(source);
     if (cached) return cached;
     if (this.scrapeCache.size === 0) setImmediate(() => this.scrapeCache.clear());
-    const tallies = this.computeBounded(source);
-    this.scrapeCache.set(source, tallies);
-    return tallies;
+    const bounded = this.computeBounded(source);
+    this.scrapeCache.set(source, bounded);
+    return bounded;
   }
 
-  private readonly scrapeCache = new Map<MetricSource, BoundedTally[]>();
+  private readonly scrapeCache = new Map<MetricSource, Bounded>();
 
-  private computeBounded(source: MetricSource): BoundedTally[] {
+  private computeBounded(source: MetricSource): Bounded {
     let named = this.namedConsumers.get(source);
     if (!named) this.namedConsumers.set(source, (named = new Set()));
     const all = [...source.ledger.tallies()];
     if (named.size < this.labelledConsumers) {
       const volume = new Map<string, number>();
-      for (const t of all) volume.set(t.consumer, (volume.get(t.consumer) ?? 0) + t.classes.reduce((n, c) => n + (c?.count ?? 0), 0));
+      for (const t of all) volume.set(t.consumer, (volume.get(t.consumer) ?? 0) + t.classes.reduce<number>((n, c) => n + (c ?? 0), 0));
       for (const [consumer] of [...volume].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))) {
         if (named.size >= this.labelledConsumers) break;
         if (consumer !== OTHER_CONSUMER) named.add(consumer);
@@ -75,20 +79,14 @@ export class ProxyMetrics {
     }
     const merged = new Map<string, BoundedTally>();
     for (const t of all) {
+      if (!t.violations) continue;
       const consumer = named.has(t.consumer) ? t.consumer : OTHER_CONSUMER;
       const key = `${t.operation}\0${consumer}`;
       let m = merged.get(key);
-      if (!m) merged.set(key, (m = { operation: t.operation, consumer, classes: [], violations: undefined }));
-      t.classes.forEach((c, i) => {
-        if (!c) return;
-        const into = (m!.classes[i] ??= { count: 0, sum: 0, buckets: new Array<number>(c.buckets.length).fill(0) });
-        into.count += c.count;
-        into.sum += c.sum;
-        c.buckets.forEach((n, b) => (into.buckets[b]! += n));
-      });
-      if (t.violations) for (const [k, n] of t.violations) (m.violations ??= new Map()).set(k, (m.violations.get(k) ?? 0) + n);
+      if (!m) merged.set(key, (m = { operation: t.operation, consumer, violations: undefined }));
+      for (const [k, n] of t.violations) (m.violations ??= new Map()).set(k, (m.violations.get(k) ?? 0) + n);
     }
-    return [...merged.values()];
+    return { named, tallies: [...merged.values()] };
   }
 
   /** Exports a ledger's figures (call once per service). */
@@ -97,13 +95,13 @@ export class ProxyMetrics {
   }
 
   /** A metric whose samples are computed at scrape time. */
-  private derived(name: string, help: string, type: 'counter' | 'histogram', samples: () => Sample[]): void {
+  private derived(name: string, help: string, type: 'counter' | 'gauge' | 'histogram', samples: () => Sample[]): void {
     const get = async () => ({ name, help, type, aggregator: 'sum' as const, values: samples() });
     this.registry.registerMetric({ name, help, type, aggregator: 'sum', get, reset() {} } as unknown as Metric);
   }
 
   private labelled(source: MetricSource, labels: Labels): Labels {
-    return source.service === undefined ? labels : { service: source.service, ...labels };
+    return { service: source.service(), ...labels };
   }
 
   /**
@@ -201,30 +199,35 @@ export class ProxyMetrics {
   }
 
   private serviceLabel(): string[] {
-    return this.multiService ? ['service'] : [];
+    return ['service'];
   }
 
-  /**
-   * @param multiService several specs share the proxy: every sworn_ series carries a `service` label.
-   * @param labelledConsumers consumers that get their own `consumer` label (`--metrics-consumers`); the rest count as `other`.
-   */
-  constructor(private readonly multiService = false, private readonly labelledConsumers = DEFAULT_METRICS_CONSUMERS) {
+  /** @param labelledConsumers consumers that get their own `consumer` label (`--metrics-consumers`); the rest count as `other`. */
+  constructor(private readonly labelledConsumers = DEFAULT_METRICS_CONSUMERS) {
     this.sloGauges();
     this.storeMetrics();
     this.reloadMetrics();
     collectDefaultMetrics({ register: this.registry, prefix: 'sworn_process_' });
-    this.derived('sworn_requests_total', 'Requests through the proxy, by operation, status class and consumer.', 'counter', () => {
+    this.derived('sworn_requests_total', 'Requests through the proxy, by operation and status class (1xx for client aborts); operation="(unknown)" for paths the spec does not describe.', 'counter', () => {
       const out: Sample[] = [];
-      for (const source of this.sources) for (const t of this.boundedTallies(source)) {
-        t.classes.forEach((c, i) => {
-          if (c) out.push({ labels: this.labelled(source, { operation: t.operation, status_class: STATUS_CLASSES[i]!, consumer: t.consumer }), value: c.count });
+      for (const source of this.sources) {
+        const byOperation = new Map<string, number[]>();
+        for (const t of source.ledger.tallies()) {
+          let classes = byOperation.get(t.operation);
+          if (!classes) byOperation.set(t.operation, (classes = []));
+          t.classes.forEach((n, i) => {
+            if (n) classes![i] = (classes![i] ?? 0) + n;
+          });
+        }
+        for (const [operation, classes] of byOperation) classes.forEach((n, i) => {
+          if (n !== undefined) out.push({ labels: this.labelled(source, { operation, status_class: STATUS_CLASSES[i]! }), value: n });
         });
       }
       return out;
     });
     this.derived('sworn_violations_total', 'Contract violations, by operation, consumer, direction (request = consumer breach, response = provider breach) and code.', 'counter', () => {
       const out: Sample[] = [];
-      for (const source of this.sources) for (const t of this.boundedTallies(source)) {
+      for (const source of this.sources) for (const t of this.bounded(source).tallies) {
         if (t.violations) for (const [key, value] of t.violations) {
           const space = key.indexOf(' ');
           out.push({ labels: this.labelled(source, { operation: t.operation, consumer: t.consumer, direction: key.slice(0, space), code: key.slice(space + 1) }), value });
@@ -262,24 +265,73 @@ export class ProxyMetrics {
       for (const [objective, value] of t.within.operation) out.push({ labels: this.labelled(source, { operation, tier, objective, promise: 'operation' }), value });
       for (const [objective, value] of t.within.tier) out.push({ labels: this.labelled(source, { operation, tier, objective, promise: 'tier' }), value });
     }));
-    const durationName = 'sworn_request_duration_seconds';
-    this.derived(durationName, 'From the first request byte received to the last response byte sent.', 'histogram', () => {
+    this.derived('sworn_consumer_events_total', 'Exchanges as sworn classified them against the promise of the consumer\'s tier, for the busiest consumers (--metrics-consumers) and consumer="other" for the rest.', 'counter', () => {
       const out: Sample[] = [];
-      for (const source of this.sources) for (const t of this.boundedTallies(source)) {
-        t.classes.forEach((c, i) => {
-          if (!c) return;
-          const labels = this.labelled(source, { operation: t.operation, status_class: STATUS_CLASSES[i]!, consumer: t.consumer });
-          let cumulative = 0;
-          DURATION_BUCKETS.forEach((le, b) => {
-            cumulative += c.buckets[b]!;
-            out.push({ metricName: `${durationName}_bucket`, labels: { le: String(le), ...labels }, value: cumulative });
-          });
-          out.push({ metricName: `${durationName}_bucket`, labels: { le: '+Inf', ...labels }, value: c.count });
-          out.push({ metricName: `${durationName}_sum`, labels, value: c.sum });
-          out.push({ metricName: `${durationName}_count`, labels, value: c.count });
-        });
+      for (const source of this.sources) for (const [consumer, tier, outcomes] of this.consumerRows(source, (t) => t.outcomes)) {
+        SLO_OUTCOMES.forEach((outcome, i) => out.push({ labels: this.labelled(source, { consumer, tier, outcome }), value: outcomes[i]! }));
       }
       return out;
     });
+    this.derived('sworn_consumer_error_budget_allowance_total', 'Bad events the consumer\'s tier promise allows: + (1 - target in force) per valid event of the consumer.', 'counter', () => {
+      const out: Sample[] = [];
+      for (const source of this.sources) for (const [consumer, tier, allowance] of this.consumerRows(source, (t) => [t.allowance])) out.push({ labels: this.labelled(source, { consumer, tier }), value: allowance[0]! });
+      return out;
+    });
+    this.derived('sworn_slo_objective_info', 'What each operation promises, per tier: objective, kind (availability, threshold, percentile), target (percent; for percentile objectives the percentile), threshold (seconds; the max for percentile objectives) and window. Always 1.', 'gauge', () => {
+      const out: Sample[] = [];
+      for (const source of this.sources) {
+        const engine = source.ledger.engine;
+        if (!engine) continue;
+        for (const o of engine.objectiveInfo(source.defaultTier())) {
+          out.push({ labels: this.labelled(source, { operation: o.operationId, tier: o.tier, objective: o.objective, kind: o.kind, target: String(o.target), threshold: o.threshold === undefined ? '' : String(o.threshold), window: o.window }), value: 1 });
+        }
+      }
+      return out;
+    });
+    this.derived('sworn_slo_maintenance_active', '1 while the operation\'s maintenance window is active (in its own time zone), 0 otherwise; one series per aspect of its effect: exclude, availability (a relaxed target), suppress_alerts.', 'gauge', () => {
+      const out: Sample[] = [];
+      for (const source of this.sources) {
+        const engine = source.ledger.engine;
+        if (!engine) continue;
+        for (const m of engine.maintenanceAt()) for (const effect of m.effects) out.push({ labels: this.labelled(source, { operation: m.operationId, window: m.window, effect }), value: m.active ? 1 : 0 });
+      }
+      return out;
+    });
+    const durationName = 'sworn_request_duration_seconds';
+    this.derived(durationName, 'Durations of good events (what latency objectives judge), first request byte received to last response byte sent; bucket edges include every threshold and percentile max of the spec.', 'histogram', () => {
+      const out: Sample[] = [];
+      for (const source of this.sources) {
+        const edges = source.ledger.edges.map(String);
+        for (const [operation, d] of source.ledger.durationTallies()) {
+          const labels = this.labelled(source, { operation });
+          let cumulative = 0;
+          edges.forEach((le, b) => {
+            cumulative += d.buckets[b]!;
+            out.push({ metricName: `${durationName}_bucket`, labels: { le, ...labels }, value: cumulative });
+          });
+          out.push({ metricName: `${durationName}_bucket`, labels: { le: '+Inf', ...labels }, value: d.count });
+          out.push({ metricName: `${durationName}_sum`, labels, value: d.sum });
+          out.push({ metricName: `${durationName}_count`, labels, value: d.count });
+        }
+      }
+      return out;
+    });
+  }
+
+  /** Consumer-level rows with the consumer label bounded: [consumer or other, tier, values summed]. */
+  private consumerRows(source: MetricSource, values: (t: { outcomes: number[]; allowance: number }) => number[]): Array<[string, string, number[]]> {
+    const { named } = this.bounded(source);
+    const rows = new Map<string, [string, string, number[]]>();
+    for (const [consumer, byTier] of source.ledger.consumerTallies()) {
+      const label = named.has(consumer) ? consumer : OTHER_CONSUMER;
+      for (const [tier, t] of byTier) {
+        const key = `${label}\0${tier}`;
+        const v = values(t);
+        const row = rows.get(key);
+        if (row) v.forEach((n, i) => (row[2][i] = row[2][i]! + n));
+        else rows.set(key, [label, tier, [...v]]);
+      }
+    }
+    return [...rows.values()];
   }
 }

@@ -164,8 +164,8 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     await closeServices();
     throw error;
   }
-  const metrics = new ProxyMetrics(several, options.metricsConsumers);
-  for (const s of services) metrics.watchLedger({ ledger: s.ledger, store: () => s.storeHealth(), reload: () => s.reloads, ...(several ? { service: s.name } : {}) });
+  const metrics = new ProxyMetrics(options.metricsConsumers);
+  for (const s of services) metrics.watchLedger({ ledger: s.ledger, service: () => s.metricName, defaultTier: () => s.defaultTier(), store: () => s.storeHealth(), reload: () => s.reloads });
   const flushTimer = setInterval(() => {
     for (const s of services) s.upkeep();
   }, flushIntervalMs);

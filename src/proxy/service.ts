@@ -2,7 +2,8 @@ import type { Logger } from 'pino';
 import { SwornError } from '../errors.js';
 import type { Spec } from '../spec/load-spec.js';
 import { SloEngine } from '../engine/engine.js';
-import { Ledger } from '../ledger/ledger.js';
+import { DURATION_BUCKETS, Ledger } from '../ledger/ledger.js';
+import { metricServiceName } from '../slo/naming.js';
 import { Store, type StoreHealth } from '../store/store.js';
 import { buildReport, type ReportOptions } from '../report/report.js';
 import { compileContract, type Contract, type ContractOptions } from './contract.js';
@@ -72,7 +73,7 @@ export class Service implements ServiceView {
           logger.info({ store: this.store.path }, 'the store opened; merging what it holds with what was counted meanwhile');
           this.engine.restore(this.store.loadSlo(), { merge: true });
           this.ledger.restore(this.store.load());
-    this.ledger.shapeFleet(engine.shape(this.contract.slo.consumers.defaultTier ?? 'default'));
+    this.shapeMetrics(this.engine, this.contract);
         }
         this.store.saveSlo(this.engine.takeSnapshot({ all: true }));
       },
@@ -84,7 +85,7 @@ export class Service implements ServiceView {
     if (options.spec.file) this.store.setMeta('spec', options.spec.file);
     this.ledger = new Ledger({ operations: this.contract.operations, spec: { title: options.spec.title, version: options.spec.apiVersion }, engine, since: Date.now() });
     this.ledger.restore(this.store.load());
-    this.ledger.shapeFleet(engine.shape(this.contract.slo.consumers.defaultTier ?? 'default'));
+    this.shapeMetrics(engine, this.contract);
     // Every flush starts with what the ledger counted since the last one.
     this.store.beforeFlush = () => {
       const { counts, samples } = this.ledger.takeHourly();
@@ -134,11 +135,25 @@ export class Service implements ServiceView {
     engine.restore(old.takeSnapshot({ all: true }));
     contract.identifier.remember(this.ledger.consumers());
     this.ledger.describe(contract.operations, { title: spec.title, version: spec.apiVersion }, engine);
-    this.ledger.shapeFleet(engine.shape(contract.slo.consumers.defaultTier ?? 'default'));
+    this.shapeMetrics(engine, contract);
     this.contract = contract;
     this.prefixes = prefixesOf(contract);
     if (spec.file) this.store.setMeta('spec', spec.file);
     if (contract.unsupported.length > 0) this.options.logger.warn({ service: this.name, count: contract.unsupported.length }, `${contract.unsupported.length} schema pattern(s) cannot run in linear time and are not checked`);
+  }
+
+  /** The fleet counters of every promised operation and tier, created at zero; the duration histogram's edges from the promises. */
+  private shapeMetrics(engine: SloEngine, contract: Contract): void {
+    this.ledger.shapeFleet(engine.shape(this.defaultTier(contract)), engine.durationEdges(DURATION_BUCKETS));
+  }
+
+  defaultTier(contract: Contract = this.contract): string {
+    return contract.slo.consumers.defaultTier ?? 'default';
+  }
+
+  /** The `service` label of this service's metrics: the spec's x-slo service, else the service's name, else the spec file's name. */
+  get metricName(): string {
+    return this.contract.slo.service ?? (this.name !== 'default' || !this.options.spec.file ? this.name : metricServiceName(this.contract.slo, this.options.spec.file));
   }
 
   storeHealth(): StoreHealth {

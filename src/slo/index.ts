@@ -7,3 +7,4 @@ export {
 } from './maintenance.js';
 export { windowBounds } from './window.js';
 export * from './model.js';
+export { metricServiceName } from './naming.js';

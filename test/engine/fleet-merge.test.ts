@@ -40,6 +40,9 @@ function fleetTrace(): Array<TraceEvent & { pod: number }> {
 let clock = START;
 let before = '';
 let scraped: string[] = [];
+/** Scrapes of a pod taken during the trace, with the clock then. */
+const scrapedAt: Array<{ at: number; text: string }> = [];
+const SERVICE = 'engine-proxy-spec';
 /** The sum over every pod's scrape of the series of `name` whose labels include `labels`. */
 const fleetSum = (name: string, labels: Record<string, string>) => {
   let sum = 0;
@@ -71,8 +74,13 @@ beforeAll(async () => {
   });
   const proxies = await Promise.all(stores.map((store) => proxyFor(upstream.url, { specFile: fixture('engine-proxy-spec.yaml'), store, clock: () => clock, adminPort: 0 })));
   before = (await call(`${proxies[0]!.adminUrl}/metrics`)).text;
+  let lastScrape = START;
   for (const e of events) {
     clock = e.at;
+    if (clock - lastScrape >= 3_600_000) {
+      lastScrape = clock;
+      scrapedAt.push({ at: clock, text: (await call(`${proxies[e.pod]!.adminUrl}/metrics`)).text });
+    }
     const key = KEYS[e.consumer];
     const res = await request(`${proxies[e.pod]!.url}/orders`, {
       headers: { 'x-test-duration': String(e.durationMs), 'x-test-status': String(e.status), ...(e.outcome === 'upstream-error' ? { 'x-test-reset': '1' } : {}), ...(key ? { 'x-api-key': key } : {}) },
@@ -142,10 +150,26 @@ describe('the figures of a service on three pods, from their three stores', () =
 describe('the fleet counters on /metrics (sworn_slo_*_total), summed over the three pods', () => {
   it('exist at zero before the first exchange, for every tier and objective', () => {
     for (const tier of ['free', 'gold']) {
-      for (const outcome of ['good', 'bad', 'excluded', 'maintenance_excluded']) expect(before).toContain(`sworn_slo_events_total{operation="listOrders",tier="${tier}",outcome="${outcome}"} 0`);
-      expect(before).toContain(`sworn_slo_error_budget_allowance_total{operation="listOrders",tier="${tier}",promise="operation"} 0`);
-      expect(before).toContain(`sworn_slo_latency_within_total{operation="listOrders",tier="${tier}",objective="fast",promise="tier"} 0`);
+      for (const outcome of ['good', 'bad', 'excluded', 'maintenance_excluded']) expect(before).toContain(`sworn_slo_events_total{service="${SERVICE}",operation="listOrders",tier="${tier}",outcome="${outcome}"} 0`);
+      expect(before).toContain(`sworn_slo_error_budget_allowance_total{service="${SERVICE}",operation="listOrders",tier="${tier}",promise="operation"} 0`);
+      expect(before).toContain(`sworn_slo_latency_within_total{service="${SERVICE}",operation="listOrders",tier="${tier}",objective="fast",promise="tier"} 0`);
     }
+    // The duration histogram too, with an edge at every threshold (300 ms, gold's 200 ms) and percentile max (1.5 s) of the spec.
+    const edges = [...before.matchAll(/sworn_request_duration_seconds_bucket\{le="([^"]+)",service="[^"]+",operation="listOrders"\} 0/g)].map((m) => m[1]);
+    expect(edges).toEqual(expect.arrayContaining(['0.2', '0.3', '1.5', '+Inf']));
+    expect(edges).toHaveLength(new Set(edges).size);
+  });
+
+  it('say what is promised, and which maintenance window is active', () => {
+    expect(before).toContain(`sworn_slo_objective_info{service="${SERVICE}",operation="listOrders",tier="free",objective="availability",kind="availability",target="98",threshold="",window="28d"} 1`);
+    expect(before).toContain(`sworn_slo_objective_info{service="${SERVICE}",operation="listOrders",tier="gold",objective="fast",kind="threshold",target="95",threshold="0.2",window="28d"} 1`);
+    expect(before).toContain(`sworn_slo_objective_info{service="${SERVICE}",operation="listOrders",tier="gold",objective="p99",kind="percentile",target="99",threshold="1.5",window="28d"} 1`);
+    expect(before).toContain(`sworn_slo_maintenance_active{service="${SERVICE}",operation="listOrders",window="sunday",effect="availability"} 0`);
+    expect(before).toContain(`sworn_slo_maintenance_active{service="${SERVICE}",operation="listOrders",window="migration",effect="exclude"} 0`);
+    // Inside the one-off migration window (2026-03-25 10:00-12:00 UTC), at some pod's scrape.
+    const during = scrapedAt.find((s) => s.at >= Date.parse('2026-03-25T10:00:00Z') && s.at < Date.parse('2026-03-25T12:00:00Z'));
+    expect(during, 'the trace reaches into the migration window').toBeDefined();
+    expect(during!.text).toContain(`sworn_slo_maintenance_active{service="${SERVICE}",operation="listOrders",window="migration",effect="exclude"} 1`);
   });
 
   it('add up to the service\'s figures: outcomes, budget allowance (maintenance targets included) and latency within threshold', () => {
@@ -159,5 +183,11 @@ describe('the fleet counters on /metrics (sworn_slo_*_total), summed over the th
     expect(fleetSum('sworn_slo_events_total', { operation: 'listOrders', tier: 'gold', outcome: 'bad' })).toBe(gold.bad);
     expect(fleetSum('sworn_slo_error_budget_allowance_total', { operation: 'listOrders', tier: 'gold', promise: 'tier' })).toBeCloseTo(gold.allowance, 6);
     expect(fleetSum('sworn_slo_latency_within_total', { operation: 'listOrders', tier: 'gold', objective: 'fast', promise: 'tier' })).toBe(gold.fast);
+    // The histogram counts good events; its 300 ms bucket is exactly the threshold objective's numerator.
+    expect(fleetSum('sworn_request_duration_seconds_count', { operation: 'listOrders' })).toBe(all.good);
+    expect(fleetSum('sworn_request_duration_seconds_bucket', { operation: 'listOrders', le: '0.3' })).toBe(all.fast);
+    // Per consumer, against its tier: acme's events and allowance (gold, 99.9).
+    expect(fleetSum('sworn_consumer_events_total', { consumer: 'acme', outcome: 'bad' })).toBe(gold.bad);
+    expect(fleetSum('sworn_consumer_error_budget_allowance_total', { consumer: 'acme' })).toBeCloseTo(gold.allowance, 6);
   });
 });

@@ -222,9 +222,9 @@ describe('stale keep-alive sockets', () => {
     const post = await call(`${proxy.url}/v1/pets`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"rex"}' });
     expect(post.status).toBe(502); // not safe to repeat: the failure is passed on
     const metrics = await (await fetch(`${proxy.adminUrl}/metrics`)).text();
-    expect(metrics).toMatch(/sworn_upstream_retries_total\{operation="listPets"\} 2/);
-    expect(metrics).toMatch(/sworn_upstream_retries_total\{operation="replacePets"\} 1/);
-    expect(metrics).not.toMatch(/sworn_upstream_retries_total\{operation="createPet"\}/);
+    expect(metrics).toMatch(/sworn_upstream_retries_total\{service="api",operation="listPets"\} 2/);
+    expect(metrics).toMatch(/sworn_upstream_retries_total\{service="api",operation="replacePets"\} 1/);
+    expect(metrics).not.toMatch(/sworn_upstream_retries_total\{service="api",operation="createPet"\}/);
   });
 });
 
@@ -255,9 +255,9 @@ describe('framing the proxy refuses or answers itself', () => {
     expect(report.refused).toEqual(expect.arrayContaining([{ reason: 'duplicate-host', count: 1 }, { reason: 'options-asterisk', count: 1 }, { reason: 'transfer-coding', count: 1 }]));
     expect(report.operations.find((o) => o.operationId === 'listPets')!.requests).toBe(2);
     const metrics = await (await fetch(`${proxy.adminUrl}/metrics`)).text();
-    expect(metrics).toMatch(/sworn_requests_total\{operation="listPets",status_class="5xx",consumer="127.0.0.1"\} 1/);
+    expect(metrics).toMatch(/sworn_requests_total\{service="api",operation="listPets",status_class="5xx"\} 1/);
     expect(metrics).not.toContain('9xx');
-    expect(metrics).toMatch(/sworn_refused_requests_total\{reason="duplicate-host"\} 1/);
+    expect(metrics).toMatch(/sworn_refused_requests_total\{service="api",reason="duplicate-host"\} 1/);
   });
 
   it('a singleton header sent twice is refused, and Connection cannot strip a header after it was checked', async () => {
@@ -279,7 +279,7 @@ describe('framing the proxy refuses or answers itself', () => {
     expect(await raw(proxy.url, 'NOT HTTP AT ALL\r\n\r\n')).toMatch(/^HTTP\/1.1 400 /);
     const report = await (await fetch(`${proxy.adminUrl}/report`)).json() as { refused: Array<{ reason: string; count: number }> };
     expect(report.refused).toContainEqual({ reason: 'malformed', count: 2 });
-    expect(await (await fetch(`${proxy.adminUrl}/metrics`)).text()).toMatch(/sworn_refused_requests_total\{reason="malformed"\} 2/);
+    expect(await (await fetch(`${proxy.adminUrl}/metrics`)).text()).toMatch(/sworn_refused_requests_total\{service="api",reason="malformed"\} 2/);
     expect(upstream.seen).toHaveLength(0); // no request with two framings reaches the upstream
   });
 

@@ -136,7 +136,7 @@ describe('forwarding', () => {
     expect(res.headers['content-type']).toBe('application/problem+json');
     expect(res.json()).toMatchObject({ status: 502, title: 'Bad Gateway' });
     expect(String(res.json().detail)).toContain('ECONNREFUSED');
-    expect(await proxy.metrics.registry.getSingleMetricAsString('sworn_requests_total')).toContain('sworn_requests_total{operation="myItems",status_class="5xx",consumer="127.0.0.1"} 1');
+    expect(await proxy.metrics.registry.getSingleMetricAsString('sworn_requests_total')).toContain('sworn_requests_total{service="api",operation="myItems",status_class="5xx"} 1');
   });
 
   it('answers 502 when the upstream resets the connection', async () => {

@@ -18,19 +18,22 @@ describe('consumer labels on /metrics (--metrics-consumers)', () => {
     await send('carl', 1);
     await settle();
     const first = (await call(`${proxy.adminUrl}/metrics`)).text;
-    const consumers = (text: string) => [...new Set(series(text, 'sworn_requests_total').map((l) => /consumer="([^"]*)"/.exec(l)![1]))].sort();
+    const consumers = (text: string) => [...new Set(series(text, 'sworn_consumer_events_total').map((l) => /consumer="([^"]*)"/.exec(l)![1]))].sort();
     expect(consumers(first)).toEqual(['anna', 'bert', 'other']);
-    expect(valueOf(first, 'sworn_requests_total', 'consumer="other"')).toBe(1);
+    expect(valueOf(first, 'sworn_consumer_events_total', 'consumer="other"')).toBe(1);
+    expect(valueOf(first, 'sworn_consumer_events_total', 'outcome="good"')).toBe(9);
+    expect(valueOf(first, 'sworn_consumer_error_budget_allowance_total', 'consumer="anna"')).toBeCloseTo(5 * 0.01, 9);
+    // Per-operation series carry no consumer at all: their number does not grow with consumers.
+    for (const name of ['sworn_requests_total', 'sworn_slo_events_total', 'sworn_request_duration_seconds_count']) expect(series(first, name).some((l) => l.includes('consumer='))).toBe(false);
     expect(valueOf(first, 'sworn_requests_total', '')).toBe(9);
-    expect(new Set(series(first, 'sworn_request_duration_seconds_count').map((l) => /consumer="([^"]*)"/.exec(l)![1]))).toEqual(new Set(['anna', 'bert', 'other']));
 
     // carl becomes the busiest: the names placed stay, so "other" only grows.
     await send('carl', 10);
     await settle();
     const later = (await call(`${proxy.adminUrl}/metrics`)).text;
     expect(consumers(later)).toEqual(['anna', 'bert', 'other']);
-    expect(valueOf(later, 'sworn_requests_total', 'consumer="other"')).toBe(11);
-    expect(valueOf(later, 'sworn_request_duration_seconds_count', 'consumer="anna"')).toBe(5);
+    expect(valueOf(later, 'sworn_consumer_events_total', 'consumer="other"')).toBe(11);
+    expect(valueOf(later, 'sworn_consumer_events_total', 'consumer="anna"')).toBe(5);
     // The report keeps every consumer: the bound is the metrics'.
     expect(proxy.stats.report().consumers.map((c) => c.consumer).sort()).toEqual(['anna', 'bert', 'carl']);
   });
