@@ -29,10 +29,9 @@ const OTHER_CONSUMER = 'other';
 const REFUSED_REASONS = ['malformed', 'header-timeout', 'header-too-large', 'duplicate-host', 'duplicate-header', 'transfer-coding', 'request-target', 'options-asterisk'];
 
 type Labels = Record<string, string>;
-type BoundedTally = { operation: string; consumer: string; violations: Map<string, number> | undefined };
 type Sample = { labels: Labels; value: number; metricName?: string };
 /** Per scrape and source: the consumers with a label of their own, and the cells' violations so labelled. */
-type Bounded = { named: ReadonlySet<string>; tallies: BoundedTally[] };
+type Bounded = { named: ReadonlySet<string>; byOperation: Map<string, Map<string, number>>; byConsumer: Map<string, Map<string, number>> };
 
 /**
  * Prometheus metrics of the proxy (`GET /metrics` on the admin port). The
@@ -77,16 +76,19 @@ export class ProxyMetrics {
         if (consumer !== OTHER_CONSUMER) named.add(consumer);
       }
     }
-    const merged = new Map<string, BoundedTally>();
+    const byOperation = new Map<string, Map<string, number>>();
+    const byConsumer = new Map<string, Map<string, number>>();
+    const add = (into: Map<string, Map<string, number>>, key: string, from: ReadonlyMap<string, number>) => {
+      let m = into.get(key);
+      if (!m) into.set(key, (m = new Map()));
+      for (const [k, n] of from) m.set(k, (m.get(k) ?? 0) + n);
+    };
     for (const t of all) {
       if (!t.violations) continue;
-      const consumer = named.has(t.consumer) ? t.consumer : OTHER_CONSUMER;
-      const key = `${t.operation}\0${consumer}`;
-      let m = merged.get(key);
-      if (!m) merged.set(key, (m = { operation: t.operation, consumer, violations: undefined }));
-      for (const [k, n] of t.violations) (m.violations ??= new Map()).set(k, (m.violations.get(k) ?? 0) + n);
+      add(byOperation, t.operation, t.violations);
+      add(byConsumer, named.has(t.consumer) ? t.consumer : OTHER_CONSUMER, t.violations);
     }
-    return { named, tallies: [...merged.values()] };
+    return { named, byOperation, byConsumer };
   }
 
   /** Exports a ledger's figures (call once per service). */
@@ -225,13 +227,21 @@ export class ProxyMetrics {
       }
       return out;
     });
-    this.derived('sworn_violations_total', 'Contract violations, by operation, consumer, direction (request = consumer breach, response = provider breach) and code.', 'counter', () => {
+    const violations = (key: string) => {
+      const space = key.indexOf(' ');
+      return { direction: key.slice(0, space), code: key.slice(space + 1) };
+    };
+    this.derived('sworn_violations_total', 'Contract violations, by operation, direction (request = the consumer\'s breach, response = the provider\'s) and code.', 'counter', () => {
       const out: Sample[] = [];
-      for (const source of this.sources) for (const t of this.bounded(source).tallies) {
-        if (t.violations) for (const [key, value] of t.violations) {
-          const space = key.indexOf(' ');
-          out.push({ labels: this.labelled(source, { operation: t.operation, consumer: t.consumer, direction: key.slice(0, space), code: key.slice(space + 1) }), value });
-        }
+      for (const source of this.sources) for (const [operation, counts] of this.bounded(source).byOperation) {
+        for (const [key, value] of counts) out.push({ labels: this.labelled(source, { operation, ...violations(key) }), value });
+      }
+      return out;
+    });
+    this.derived('sworn_consumer_violations_total', 'Contract violations by consumer (the busiest --metrics-consumers, the rest as consumer="other"), direction and code.', 'counter', () => {
+      const out: Sample[] = [];
+      for (const source of this.sources) for (const [consumer, counts] of this.bounded(source).byConsumer) {
+        for (const [key, value] of counts) out.push({ labels: this.labelled(source, { consumer, ...violations(key) }), value });
       }
       return out;
     });

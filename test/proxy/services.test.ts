@@ -83,7 +83,8 @@ describe('several specs behind one proxy', () => {
     const metrics = (await call(`${proxy.adminUrl}/metrics`)).text;
     expect(metrics).toContain('sworn_requests_total{service="orders",operation="listOrders",status_class="2xx"} 1');
     expect(metrics).toContain('sworn_requests_total{service="billing",operation="listInvoices",status_class="2xx"} 2');
-    expect(metrics).toContain('sworn_violations_total{service="billing",operation="listInvoices",consumer="127.0.0.1",direction="response",code="response-body-invalid"} 2');
+    expect(metrics).toContain('sworn_violations_total{service="billing",operation="listInvoices",direction="response",code="response-body-invalid"} 2');
+    expect(metrics).toContain('sworn_consumer_violations_total{service="billing",consumer="127.0.0.1",direction="response",code="response-body-invalid"} 2');
     expect(metrics).toMatch(/sworn_store_healthy\{service="orders"\} 1/);
     const ready = (await call(`${proxy.adminUrl}/readyz`)).json() as { status: string; services: Record<string, { store: { state: string } }> };
     expect([ready.status, Object.keys(ready.services), ready.services.billing!.store.state]).toEqual(['ready', ['orders', 'billing'], 'ok']);

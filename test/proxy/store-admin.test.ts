@@ -56,7 +56,8 @@ describe('the admin server', () => {
     const metrics = await call(`${admin}/metrics`, { headers: auth });
     expect(metrics.headers['content-type']).toContain('text/plain');
     expect(metrics.text).toContain('sworn_requests_total{service="api",operation="myItems",status_class="2xx"} 1');
-    expect(metrics.text).toContain('sworn_violations_total{service="api",operation="(unknown)",consumer="127.0.0.1",direction="request",code="unknown-route"} 1');
+    expect(metrics.text).toContain('sworn_violations_total{service="api",operation="(unknown)",direction="request",code="unknown-route"} 1');
+    expect(metrics.text).toContain('sworn_consumer_violations_total{service="api",consumer="127.0.0.1",direction="request",code="unknown-route"} 1');
     expect(metrics.text).toContain('sworn_consumer_events_total{service="api",consumer="shop",tier="free",outcome="good"} 1');
     expect(metrics.text).toMatch(/sworn_request_duration_seconds_bucket\{le="0.01",service="api",operation="myItems"\} 1/);
     const report = (await call(`${admin}/report`, { headers: auth })).json() as Record<string, unknown>;
