@@ -206,22 +206,20 @@ export class SloEngine {
   }
 
   /**
-   * What each promised operation promises, per tier the metrics know
-   * (`sworn_slo_objective_info`): availability, threshold and percentile
-   * objectives with their targets, and the window.
+   * What each promised operation promises (`sworn_slo_objective_info`):
+   * availability, threshold and percentile objectives of its own promise,
+   * with their targets, and the window.
    */
-  objectiveInfo(defaultTier: string): Array<{ operationId: string; tier: string; objective: string; kind: 'availability' | 'threshold' | 'percentile'; target: number; threshold?: number; window: string }> {
+  objectiveInfo(): Array<{ operationId: string; objective: string; kind: 'availability' | 'threshold' | 'percentile'; target: number; threshold?: number; window: string }> {
     const out: ReturnType<SloEngine['objectiveInfo']> = [];
     for (const [operationId, op] of this.operations) {
       if (!op.promised) continue;
-      for (const tier of new Set([...op.tiers.keys(), defaultTier])) {
-        const p = op.tiers.get(tier)?.promise ?? op.base;
-        const window = p.window.kind === 'rolling' ? p.window.duration.text : `calendar ${p.window.unit} ${p.window.timeZone}`;
-        if (p.availability) out.push({ operationId, tier, objective: 'availability', kind: 'availability', target: p.availability.target, window });
-        for (const o of p.latency) {
-          if (o.kind === 'threshold') out.push({ operationId, tier, objective: o.name, kind: 'threshold', target: o.target, threshold: o.threshold.ms / 1_000, window });
-          else out.push({ operationId, tier, objective: o.name, kind: 'percentile', target: o.percentile, threshold: o.max.ms / 1_000, window });
-        }
+      const p = op.base;
+      const window = p.window.kind === 'rolling' ? p.window.duration.text : `calendar ${p.window.unit} ${p.window.timeZone}`;
+      if (p.availability) out.push({ operationId, objective: 'availability', kind: 'availability', target: p.availability.target, window });
+      for (const o of p.latency) {
+        if (o.kind === 'threshold') out.push({ operationId, objective: o.name, kind: 'threshold', target: o.target, threshold: o.threshold.ms / 1_000, window });
+        else out.push({ operationId, objective: o.name, kind: 'percentile', target: o.percentile, threshold: o.max.ms / 1_000, window });
       }
     }
     return out;

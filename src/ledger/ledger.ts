@@ -55,7 +55,7 @@ export const STATUS_CLASSES = ['aborted', '1xx', '2xx', '3xx', '4xx', '5xx'] as 
  * Default bucket edges (seconds) of `sworn_request_duration_seconds`; the
  * spec's thresholds and percentile maxima are added to them.
  */
-export const DURATION_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
+export const DURATION_BUCKETS = [0.005, 0.025, 0.1, 0.25, 1, 2.5, 10] as const;
 
 const HOUR = 3_600_000;
 const STATUS_TEXT = Array.from({ length: 600 }, (_v, i) => String(i));
@@ -69,10 +69,12 @@ export interface DurationTally {
   buckets: number[];
 }
 
-/** One consumer's classified events since this process started, by tier: against its tier's promise. */
+/** One consumer's classified events since this process started, in one tier: against that tier's promise. */
 export interface ConsumerTally {
   outcomes: number[];
   allowance: number;
+  /** Good events within each of the tier's threshold objectives, by name. */
+  within: Map<string, number>;
 }
 
 /** What the fleet counters are made of, per promised operation (`SloEngine.shape`). */
@@ -109,16 +111,16 @@ export const SLO_OUTCOMES = ['good', 'bad', 'excluded', 'maintenance_excluded'] 
 const OUTCOME_INDEX = { good: 0, bad: 1, excluded: 2, 'maintenance-excluded': 3 } as const;
 
 /**
- * Since this process started, per operation and tier: what the engine made
- * of each exchange, as counters that add up across pods (the fleet's
- * figures are their sums). `operation` is judged against the operation's
- * promise, `tier` against the tier's.
+ * Since this process started, per operation: what the engine made of each
+ * exchange against the operation's promise, as counters that add up across
+ * pods (the fleet's figures are their sums). Tiers are judged in the
+ * consumers' tallies.
  */
 export interface FleetTally {
   outcomes: number[];
-  allowance: { operation: number; tier: number };
+  allowance: number;
   /** Good events within each threshold objective, by objective name. */
-  within: { operation: Map<string, number>; tier: Map<string, number> };
+  within: Map<string, number>;
 }
 
 interface FleetShape {
@@ -155,7 +157,7 @@ export class Ledger {
   private spilled: HourlyCounts = emptyHourly();
   private samplesWaiting: ViolationSample[] = [];
   /** operation -> tier -> tally; every promised operation x tier exists from the start, at zero. */
-  private readonly fleet = new Map<string, Map<string, FleetTally>>();
+  private readonly fleet = new Map<string, FleetTally>();
   private fleetShape = new Map<string, FleetShape>();
   private since: string;
   /** The operations the report lists (the current spec's), then any others that have counts. */
@@ -259,16 +261,16 @@ export class Ledger {
   }
 
   /**
-   * Creates the fleet counters of every promised operation and tier at zero
-   * (so Prometheus sees them before their first event); at a reload, adds
-   * the new ones and keeps the old (counters never go back).
+   * Creates the fleet counters of every promised operation at zero (so
+   * Prometheus sees them before their first event); at a reload, adds the
+   * new ones and keeps the old (counters never go back).
    */
   shapeFleet(shape: FleetShapeInput, edges: readonly number[] = DURATION_BUCKETS): void {
     this.fleetShape = new Map(shape.map((o) => [o.operationId, { objectives: o.objectives, tiers: new Map(o.tiers.map((t) => [t.tier, t.objectives])) }]));
     // Bucket edges are placed once: a histogram whose edges moved would make Prometheus see buckets appear mid-count.
     this.durationEdges ??= [...edges];
     for (const o of shape) {
-      for (const t of o.tiers) this.tallyOf(o.operationId, t.tier);
+      this.tallyOf(o.operationId);
       this.durationOf(o.operationId);
     }
   }
@@ -288,29 +290,22 @@ export class Ledger {
     return d;
   }
 
-  private tallyOf(operation: string, tier: string): FleetTally {
-    let byTier = this.fleet.get(operation);
-    if (!byTier) this.fleet.set(operation, (byTier = new Map()));
-    let tally = byTier.get(tier);
-    if (!tally) byTier.set(tier, (tally = { outcomes: [0, 0, 0, 0], allowance: { operation: 0, tier: 0 }, within: { operation: new Map(), tier: new Map() } }));
-    const shape = this.fleetShape.get(operation);
-    if (shape) {
-      for (const name of shape.objectives) if (!tally.within.operation.has(name)) tally.within.operation.set(name, 0);
-      for (const name of shape.tiers.get(tier) ?? shape.objectives) if (!tally.within.tier.has(name)) tally.within.tier.set(name, 0);
-    }
+  private tallyOf(operation: string): FleetTally {
+    let tally = this.fleet.get(operation);
+    if (!tally) this.fleet.set(operation, (tally = { outcomes: [0, 0, 0, 0], allowance: 0, within: new Map() }));
+    for (const name of this.fleetShape.get(operation)?.objectives ?? []) if (!tally.within.has(name)) tally.within.set(name, 0);
     return tally;
   }
 
   private countFleet(operation: string, consumer: string, tier: string, c: Classified): void {
-    const tally = this.fleet.get(operation)?.get(tier) ?? this.tallyOf(operation, tier);
+    const tally = this.fleet.get(operation) ?? this.tallyOf(operation);
     const outcome = OUTCOME_INDEX[c.kind];
     tally.outcomes[outcome]!++;
-    tally.allowance.operation += c.allowanceBase;
-    tally.allowance.tier += c.allowanceTier;
+    tally.allowance += c.allowanceBase;
     let byTier = this.consumerFleet.get(consumer);
     if (!byTier) this.consumerFleet.set(consumer, (byTier = new Map()));
     let mine = byTier.get(tier);
-    if (!mine) byTier.set(tier, (mine = { outcomes: [0, 0, 0, 0], allowance: 0 }));
+    if (!mine) byTier.set(tier, (mine = { outcomes: [0, 0, 0, 0], allowance: 0, within: new Map() }));
     mine.outcomes[outcome]!++;
     mine.allowance += c.allowanceTier;
     if (c.kind !== 'good') return;
@@ -325,15 +320,15 @@ export class Ledger {
     const shape = this.fleetShape.get(operation);
     if (!shape) return;
     shape.objectives.forEach((name, i) => {
-      if (c.fastBase[i]) tally.within.operation.set(name, (tally.within.operation.get(name) ?? 0) + 1);
+      if (c.fastBase[i]) tally.within.set(name, (tally.within.get(name) ?? 0) + 1);
     });
     (shape.tiers.get(tier) ?? shape.objectives).forEach((name, i) => {
-      if (c.fastTier[i]) tally.within.tier.set(name, (tally.within.tier.get(name) ?? 0) + 1);
+      mine.within.set(name, (mine.within.get(name) ?? 0) + (c.fastTier[i] ? 1 : 0));
     });
   }
 
-  /** The fleet counters, for the metrics. */
-  fleetTallies(): ReadonlyMap<string, ReadonlyMap<string, FleetTally>> {
+  /** The fleet counters per operation, for the metrics. */
+  fleetTallies(): ReadonlyMap<string, FleetTally> {
     return this.fleet;
   }
 

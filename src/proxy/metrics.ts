@@ -1,5 +1,5 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
-import { SLO_OUTCOMES, STATUS_CLASSES, type FleetTally, type Ledger } from '../ledger/ledger.js';
+import { SLO_OUTCOMES, STATUS_CLASSES, type ConsumerTally, type FleetTally, type Ledger } from '../ledger/ledger.js';
 import type { StoreHealth } from '../store/store.js';
 
 /** What the metrics read of one service: its ledger, its `service` label, its store's and reloads' health. */
@@ -25,11 +25,13 @@ export interface ReloadState {
 /** Consumers with a label of their own on /metrics by default (`--metrics-consumers`). */
 export const DEFAULT_METRICS_CONSUMERS = 10;
 const OTHER_CONSUMER = 'other';
+const NO_LABELS: Labels = {};
 
 const REFUSED_REASONS = ['malformed', 'header-timeout', 'header-too-large', 'duplicate-host', 'duplicate-header', 'transfer-coding', 'request-target', 'options-asterisk'];
 
 type Labels = Record<string, string>;
-type Sample = { labels: Labels; value: number; metricName?: string };
+type Sample = { labels: Labels; value: number; metricName?: string; sharedLabels?: Labels };
+type OperationLabels = { base: Labels; outcome: Labels[]; statusClass: Labels[]; objective: Map<string, Labels>; le: Labels[] };
 /** Per scrape and source: the consumers with a label of their own, and the cells' violations so labelled. */
 type Bounded = { named: ReadonlySet<string>; byOperation: Map<string, Map<string, number>>; byConsumer: Map<string, Map<string, number>> };
 
@@ -98,51 +100,65 @@ export class ProxyMetrics {
 
   /** A metric whose samples are computed at scrape time. */
   private derived(name: string, help: string, type: 'counter' | 'gauge' | 'histogram', samples: () => Sample[]): void {
-    const get = async () => ({ name, help, type, aggregator: 'sum' as const, values: samples() });
+    const get = async () => {
+      if (!this.trimScheduled) {
+        this.trimScheduled = true;
+        setImmediate(() => this.trimInterned());
+      }
+      return { name, help, type, aggregator: 'sum' as const, values: samples().map((sample) => (sample.sharedLabels ? sample : this.intern(name, sample))) };
+    };
     this.registry.registerMetric({ name, help, type, aggregator: 'sum', get, reset() {} } as unknown as Metric);
+  }
+
+  /**
+   * The sample with its labels as one object kept from scrape to scrape,
+   * passed as prom-client's shared labels, which it formats (escapes and
+   * joins) once per object: a scrape of tens of thousands of series then
+   * formats only the series that are new.
+   */
+  private intern(name: string, sample: Sample): Sample {
+    const labels = sample.labels;
+    let key = sample.metricName ?? name;
+    for (const k in labels) key += `\0${k}\0${labels[k]}`;
+    let shared = this.interned.get(key);
+    if (!shared) this.interned.set(key, (shared = labels));
+    this.internedUsed++;
+    return { value: sample.value, labels: NO_LABELS, sharedLabels: shared, ...(sample.metricName ? { metricName: sample.metricName } : {}) };
+  }
+
+  private readonly interned = new Map<string, Labels>();
+
+  /**
+   * Label objects of one operation's series, made once and kept (shared
+   * labels prom-client formats once per object): the per-operation metrics
+   * are most of the series, so they skip `intern`'s key building.
+   */
+  private operation(source: MetricSource, operation: string): OperationLabels {
+    const service = source.service();
+    let cache = this.operationCache.get(source);
+    if (!cache || cache.service !== service) this.operationCache.set(source, (cache = { service, operations: new Map() }));
+    let o = cache.operations.get(operation);
+    if (!o) {
+      const base = { service, operation };
+      o = { base, outcome: SLO_OUTCOMES.map((outcome) => ({ ...base, outcome })), statusClass: STATUS_CLASSES.map((status_class) => ({ ...base, status_class })), objective: new Map(), le: [] };
+      cache.operations.set(operation, o);
+    }
+    return o;
+  }
+
+  private readonly operationCache = new Map<MetricSource, { service: string; operations: Map<string, OperationLabels> }>();
+  private internedUsed = 0;
+  private trimScheduled = false;
+
+  /** Forgets label sets no longer exposed (a service renamed, operations gone) once they outnumber the live ones. */
+  private trimInterned(): void {
+    if (this.interned.size > 2 * this.internedUsed + 1_000) this.interned.clear();
+    this.internedUsed = 0;
+    this.trimScheduled = false;
   }
 
   private labelled(source: MetricSource, labels: Labels): Labels {
     return { service: source.service(), ...labels };
-  }
-
-  /**
-   * SLO gauges per operation, computed from each ledger's engine when
-   * Prometheus scrapes (operations with traffic only): the same figures as
-   * `/report`, so alerts can follow sworn's own multiwindow burn-rate verdicts.
-   */
-  private sloGauges(): void {
-    const labels = <L extends string>(name: string, help: string, labelNames: L[], collect?: () => void) => new Gauge<L>({ name, help, labelNames: [...this.serviceLabel(), ...labelNames] as L[], registers: [this.registry], ...(collect ? { collect } : {}) });
-    // The first gauge's collect() computes all six, once per scrape.
-    const achieved = labels('sworn_slo_availability_percent', 'Availability achieved over the promise window (good / valid x 100).', ['operation'], () => refresh());
-    const target = labels('sworn_slo_availability_target_percent', 'The promised availability.', ['operation']);
-    const remaining = labels('sworn_slo_error_budget_remaining_ratio', 'Error budget left over the promise window: 1 untouched, 0 spent, below 0 overspent.', ['operation']);
-    const burn = labels('sworn_slo_burn_rate', 'Error ratio over the alert window divided by the allowed one.', ['operation', 'window']);
-    const firing = labels('sworn_slo_alert_firing', '1 while the multiwindow burn-rate alert fires (both windows above the factor, not silenced).', ['operation', 'severity', 'long', 'short']);
-    const met = labels('sworn_slo_objective_met', '1 when the objective is met over the promise window, 0 when missed.', ['operation', 'objective']);
-    const refresh = () => {
-      for (const g of [achieved, target, remaining, burn, firing, met]) g.reset();
-      for (const source of this.sources) {
-        const engine = source.ledger.engine;
-        if (!engine) continue;
-        const l = (more: Labels) => this.labelled(source, more) as never;
-        for (const operation of source.ledger.operationIds()) {
-          if (!engine.measures(operation) || engine.consumers(operation).length === 0) continue;
-          const f = engine.figures(operation);
-          if (!f) continue;
-          if (f.availability) {
-            target.set(l({ operation }), f.availability.target);
-            if (f.availability.achieved !== null) achieved.set(l({ operation }), f.availability.achieved);
-            if (f.availability.met !== null) met.set(l({ operation, objective: 'availability' }), f.availability.met ? 1 : 0);
-          }
-          const left = f.errorBudget?.remaining;
-          if (left !== undefined && left !== null && Number.isFinite(left)) remaining.set(l({ operation }), left);
-          for (const [window, rate] of Object.entries(f.burnRates)) burn.set(l({ operation, window }), rate);
-          for (const a of f.alerts) firing.set(l({ operation, severity: a.severity, long: a.long, short: a.short }), a.firing ? 1 : 0);
-          for (const o of f.latency) if (o.met !== null) met.set(l({ operation, objective: `latency ${o.name}` }), o.met ? 1 : 0);
-        }
-      }
-    };
   }
 
   /** The stores' health at scrape time: errors, what waits, what was dropped, the age of the last good flush. */
@@ -206,7 +222,6 @@ export class ProxyMetrics {
 
   /** @param labelledConsumers consumers that get their own `consumer` label (`--metrics-consumers`); the rest count as `other`. */
   constructor(private readonly labelledConsumers = DEFAULT_METRICS_CONSUMERS) {
-    this.sloGauges();
     this.storeMetrics();
     this.reloadMetrics();
     collectDefaultMetrics({ register: this.registry, prefix: 'sworn_process_' });
@@ -222,7 +237,7 @@ export class ProxyMetrics {
           });
         }
         for (const [operation, classes] of byOperation) classes.forEach((n, i) => {
-          if (n !== undefined) out.push({ labels: this.labelled(source, { operation, status_class: STATUS_CLASSES[i]! }), value: n });
+          if (n !== undefined) out.push({ labels: NO_LABELS, sharedLabels: this.operation(source, operation).statusClass[i]!, value: n });
         });
       }
       return out;
@@ -258,22 +273,26 @@ export class ProxyMetrics {
       for (const source of this.sources) for (const [operation, value] of source.ledger.retriesByOperation()) out.push({ labels: this.labelled(source, { operation }), value });
       return out;
     });
-    // The fleet counters: sworn's own verdicts, summable across pods (docs/proxy.md#metrics-that-add-up-across-pods).
-    const fleet = (each: (source: MetricSource, operation: string, tier: string, t: FleetTally, out: Sample[]) => void) => () => {
+    // The fleet counters: sworn's own verdicts, summable across pods (docs/fleet.md).
+    const fleet = (each: (source: MetricSource, operation: string, t: FleetTally, out: Sample[]) => void) => () => {
       const out: Sample[] = [];
-      for (const source of this.sources) for (const [operation, byTier] of source.ledger.fleetTallies()) for (const [tier, t] of byTier) each(source, operation, tier, t, out);
+      for (const source of this.sources) for (const [operation, t] of source.ledger.fleetTallies()) each(source, operation, t, out);
       return out;
     };
-    this.derived('sworn_slo_events_total', 'Exchanges as sworn classified them against the promise of their operation and tier: good, bad, excluded (statuses and client aborts the promise excludes), maintenance_excluded. Sums across pods give the service.', 'counter', fleet((source, operation, tier, t, out) => {
-      SLO_OUTCOMES.forEach((outcome, i) => out.push({ labels: this.labelled(source, { operation, tier, outcome }), value: t.outcomes[i]! }));
+    this.derived('sworn_slo_events_total', 'Exchanges as sworn classified them against the promise of their operation: good, bad, excluded (statuses and client aborts the promise excludes), maintenance_excluded. Sums across pods give the service.', 'counter', fleet((source, operation, t, out) => {
+      const labels = this.operation(source, operation).outcome;
+      for (let i = 0; i < SLO_OUTCOMES.length; i++) out.push({ labels: NO_LABELS, sharedLabels: labels[i]!, value: t.outcomes[i]! });
     }));
-    this.derived('sworn_slo_error_budget_allowance_total', 'Bad events the promise allows: + (1 - target in force at that instant) per valid event; remaining budget = 1 - sum(bad) / sum(allowance). promise="operation" judges against the operation\'s promise, promise="tier" against the tier\'s.', 'counter', fleet((source, operation, tier, t, out) => {
-      out.push({ labels: this.labelled(source, { operation, tier, promise: 'operation' }), value: t.allowance.operation });
-      out.push({ labels: this.labelled(source, { operation, tier, promise: 'tier' }), value: t.allowance.tier });
+    this.derived('sworn_slo_error_budget_allowance_total', 'Bad events the operation\'s promise allows: + (1 - target in force at that instant) per valid event, maintenance-relaxed targets included; remaining budget = 1 - sum(bad) / sum(allowance), burn rate = sum(bad) / sum(allowance) over a window.', 'counter', fleet((source, operation, t, out) => {
+      out.push({ labels: NO_LABELS, sharedLabels: this.operation(source, operation).base, value: t.allowance });
     }));
-    this.derived('sworn_slo_latency_within_total', 'Good events within a threshold objective\'s latency, by objective; promise="operation" for the operation\'s objectives, promise="tier" for the tier\'s.', 'counter', fleet((source, operation, tier, t, out) => {
-      for (const [objective, value] of t.within.operation) out.push({ labels: this.labelled(source, { operation, tier, objective, promise: 'operation' }), value });
-      for (const [objective, value] of t.within.tier) out.push({ labels: this.labelled(source, { operation, tier, objective, promise: 'tier' }), value });
+    this.derived('sworn_slo_latency_within_total', 'Good events within a threshold objective\'s threshold, by objective; fraction = within / good.', 'counter', fleet((source, operation, t, out) => {
+      const o = this.operation(source, operation);
+      for (const [objective, value] of t.within) {
+        let labels = o.objective.get(objective);
+        if (!labels) o.objective.set(objective, (labels = { ...o.base, objective }));
+        out.push({ labels: NO_LABELS, sharedLabels: labels, value });
+      }
     }));
     this.derived('sworn_consumer_events_total', 'Exchanges as sworn classified them against the promise of the consumer\'s tier, for the busiest consumers (--metrics-consumers) and consumer="other" for the rest.', 'counter', () => {
       const out: Sample[] = [];
@@ -287,13 +306,31 @@ export class ProxyMetrics {
       for (const source of this.sources) for (const [consumer, tier, allowance] of this.consumerRows(source, (t) => [t.allowance])) out.push({ labels: this.labelled(source, { consumer, tier }), value: allowance[0]! });
       return out;
     });
-    this.derived('sworn_slo_objective_info', 'What each operation promises, per tier: objective, kind (availability, threshold, percentile), target (percent; for percentile objectives the percentile), threshold (seconds; the max for percentile objectives) and window. Always 1.', 'gauge', () => {
+    this.derived('sworn_consumer_latency_within_total', 'Good events of the consumer within a threshold objective of its tier\'s promise, by objective name (summed over operations).', 'counter', () => {
+      const out: Sample[] = [];
+      for (const source of this.sources) {
+        const rows = new Map<string, { consumer: string; tier: string; objective: string; value: number }>();
+        const { named } = this.bounded(source);
+        for (const [consumer, byTier] of source.ledger.consumerTallies()) {
+          const label = named.has(consumer) ? consumer : OTHER_CONSUMER;
+          for (const [tier, t] of byTier) for (const [objective, n] of t.within) {
+            const key = `${label}\0${tier}\0${objective}`;
+            const row = rows.get(key);
+            if (row) row.value += n;
+            else rows.set(key, { consumer: label, tier, objective, value: n });
+          }
+        }
+        for (const r of rows.values()) out.push({ labels: this.labelled(source, { consumer: r.consumer, tier: r.tier, objective: r.objective }), value: r.value });
+      }
+      return out;
+    });
+    this.derived('sworn_slo_objective_info', 'What each operation promises (its own promise; `sworn explain --tier` shows the tiers\'): objective, kind (availability, threshold, percentile), target (percent; for percentile objectives the percentile), threshold (seconds; the max for percentile objectives) and window. Always 1.', 'gauge', () => {
       const out: Sample[] = [];
       for (const source of this.sources) {
         const engine = source.ledger.engine;
         if (!engine) continue;
-        for (const o of engine.objectiveInfo(source.defaultTier())) {
-          out.push({ labels: this.labelled(source, { operation: o.operationId, tier: o.tier, objective: o.objective, kind: o.kind, target: String(o.target), threshold: o.threshold === undefined ? '' : String(o.threshold), window: o.window }), value: 1 });
+        for (const o of engine.objectiveInfo()) {
+          out.push({ labels: this.labelled(source, { operation: o.operationId, objective: o.objective, kind: o.kind, target: String(o.target), threshold: o.threshold === undefined ? '' : String(o.threshold), window: o.window }), value: 1 });
         }
       }
       return out;
@@ -308,20 +345,22 @@ export class ProxyMetrics {
       return out;
     });
     const durationName = 'sworn_request_duration_seconds';
+    const [bucketName, sumName, countName] = ['bucket', 'sum', 'count'].map((part) => `${durationName}_${part}`) as [string, string, string];
     this.derived(durationName, 'Durations of good events (what latency objectives judge), first request byte received to last response byte sent; bucket edges include every threshold and percentile max of the spec.', 'histogram', () => {
       const out: Sample[] = [];
       for (const source of this.sources) {
         const edges = source.ledger.edges.map(String);
         for (const [operation, d] of source.ledger.durationTallies()) {
-          const labels = this.labelled(source, { operation });
+          const o = this.operation(source, operation);
+          if (o.le.length !== edges.length + 1) o.le = [...edges, '+Inf'].map((le) => ({ le, ...o.base }));
           let cumulative = 0;
-          edges.forEach((le, b) => {
+          for (let b = 0; b < edges.length; b++) {
             cumulative += d.buckets[b]!;
-            out.push({ metricName: `${durationName}_bucket`, labels: { le, ...labels }, value: cumulative });
-          });
-          out.push({ metricName: `${durationName}_bucket`, labels: { le: '+Inf', ...labels }, value: d.count });
-          out.push({ metricName: `${durationName}_sum`, labels, value: d.sum });
-          out.push({ metricName: `${durationName}_count`, labels, value: d.count });
+            out.push({ metricName: bucketName, labels: NO_LABELS, sharedLabels: o.le[b]!, value: cumulative });
+          }
+          out.push({ metricName: bucketName, labels: NO_LABELS, sharedLabels: o.le[edges.length]!, value: d.count });
+          out.push({ metricName: sumName, labels: NO_LABELS, sharedLabels: o.base, value: d.sum });
+          out.push({ metricName: countName, labels: NO_LABELS, sharedLabels: o.base, value: d.count });
         }
       }
       return out;
@@ -329,7 +368,7 @@ export class ProxyMetrics {
   }
 
   /** Consumer-level rows with the consumer label bounded: [consumer or other, tier, values summed]. */
-  private consumerRows(source: MetricSource, values: (t: { outcomes: number[]; allowance: number }) => number[]): Array<[string, string, number[]]> {
+  private consumerRows(source: MetricSource, values: (t: ConsumerTally) => number[]): Array<[string, string, number[]]> {
     const { named } = this.bounded(source);
     const rows = new Map<string, [string, string, number[]]>();
     for (const [consumer, byTier] of source.ledger.consumerTallies()) {

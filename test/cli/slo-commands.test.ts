@@ -165,15 +165,15 @@ describe('sworn report and gate, inputs', () => {
     expect(all.operations[0]).toMatchObject({ requests: 6, slo: { availability: { bad: 3, valid: 6 } } });
     const lastTwo = (await call(`${proxy.adminUrl}/report?window=2h`)).json() as typeof all & { window: unknown };
     expect(lastTwo.operations[0]).toMatchObject({ requests: 2, slo: { availability: { bad: 0, valid: 2 } } });
-    // The same figures as Prometheus gauges: 3 bad of 6 against 99% (budget 0.06): remaining 1 - 3/0.06.
+    // The same events as counters Prometheus can add up across pods: 3 bad and 3 good, each allowing 1% (99%).
     const metrics = (await call(`${proxy.adminUrl}/metrics`)).text;
-    expect(metrics).toContain('sworn_slo_availability_percent{operation="listOrders"} 50');
-    expect(metrics).toContain('sworn_slo_availability_target_percent{operation="listOrders"} 99');
-    expect(metrics).toContain('sworn_slo_error_budget_remaining_ratio{operation="listOrders"} -49');
-    expect(metrics).toContain('sworn_slo_objective_met{operation="listOrders",objective="availability"} 0');
-    expect(metrics).toMatch(/sworn_slo_burn_rate\{operation="listOrders",window="3d"\} 50\b/);
+    expect(metrics).toContain('sworn_slo_events_total{service="engine-spec",operation="listOrders",outcome="bad"} 3');
+    expect(metrics).toContain('sworn_slo_events_total{service="engine-spec",operation="listOrders",outcome="good"} 3');
+    expect(metrics).toMatch(/sworn_slo_error_budget_allowance_total\{service="engine-spec",operation="listOrders"\} 0\.06\d*\b/);
+    expect(metrics).toContain('sworn_slo_objective_info{service="engine-spec",operation="listOrders",objective="availability",kind="availability",target="99",threshold="",window="28d"} 1');
+    // No per-pod verdict gauges: a pod's availability or burn rate cannot be added up into the service's.
+    expect(metrics).not.toMatch(/sworn_slo_(availability_percent|burn_rate|alert_firing|objective_met|error_budget_remaining_ratio)/);
     // Both ticket windows burn at 50 (> 1), but 6 events in 3 days is below minEventsPerHour: silenced, as /report says.
-    expect(metrics).toContain('sworn_slo_alert_firing{operation="listOrders",severity="ticket",long="3d",short="6h"} 0');
     expect((all as unknown as { operations: Array<{ slo: { alerts: unknown[] } }> }).operations[0]!.slo.alerts).toContainEqual(expect.objectContaining({ severity: 'ticket', firing: false, silencedBy: 'low-traffic' }));
     const bad = await call(`${proxy.adminUrl}/report?window=soon`);
     expect(bad.status).toBe(400);
