@@ -31,6 +31,7 @@ export const ERROR_CODES = {
   SWORN_ERR_LISTEN: 'The proxy or admin server cannot listen on the address given.',
   SWORN_ERR_STORE: 'The store (SQLite file) cannot be opened or written.',
   SWORN_ERR_CONSUMERS: 'An API-key map or JWKS file named in x-slo consumers.identify cannot be read, or JWT verification is impossible.',
+  SWORN_ERR_PROMETHEUS: 'Prometheus (--prometheus) cannot be reached, refused a query, or holds no sworn metrics for the service.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

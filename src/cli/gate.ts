@@ -1,6 +1,8 @@
 import { Command, Option } from 'commander';
 import { SwornError } from '../errors.js';
 import { openHistory } from './history.js';
+import { fleetReport } from './fleet.js';
+import type { SloFigures } from '../engine/engine.js';
 import { collectStores, parseAt, type CliIo } from './program.js';
 
 /** One operation's verdict under the error-budget policy. */
@@ -20,21 +22,32 @@ export function addGateCommand(program: Command, io: CliIo, setExit: (code: numb
     .command('gate')
     .description('error-budget policy: exit 1 when an operation\'s remaining budget is below its budgetPolicy.freezeBelow (refuse to deploy)')
     .option('--store <file>', 'the proxy\'s store (default sworn.db); repeat for every pod\'s store: their figures are merged exactly, the fleet\'s', collectStores)
-    .option('--spec <file>', 'the spec with the promises (default: the one the proxy recorded in the store)')
+    .option('--spec <file>', 'the spec with the promises (default: the one the proxy recorded in the store; required with --prometheus)')
+    .option('--prometheus <url>', 'judge the whole fleet\'s budget from Prometheus (every sidecar it scrapes) instead of stores')
+    .option('--service <name>', 'with --prometheus: the service label the sidecars expose (default: the spec\'s x-slo service, else the spec file\'s name)')
     .option('--operation <id>', 'only this operation')
     .option('--at <time>', 'ISO date-time to judge at (default now)')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
-    .action(async (options: { store?: string[]; spec?: string; operation?: string; at?: string; format: 'text' | 'json' }) => {
+    .action(async (options: { store?: string[]; spec?: string; prometheus?: string; service?: string; operation?: string; at?: string; format: 'text' | 'json' }) => {
       const at = parseAt(options.at);
-      const history = await openHistory(options, io.cwd);
+      const history = options.prometheus === undefined ? await openHistory(options, io.cwd) : undefined;
       try {
-        const operations = history.slo.operations.filter((o) => options.operation === undefined || o.id === options.operation);
+        let slo = history?.slo;
+        let budgetOf = (id: string): SloFigures['errorBudget'] | undefined => history!.engine.figures(id, { at })?.errorBudget;
+        if (!history) {
+          const { spec, ...rest } = options;
+          const fleet = await fleetReport({ ...rest, prometheus: options.prometheus!, ...(spec === undefined ? {} : { spec }) }, io.cwd, at, options.operation === undefined ? {} : { operation: options.operation });
+          const byId = new Map(fleet.report.operations.map((o) => [o.operationId, o.slo?.errorBudget]));
+          budgetOf = (id) => byId.get(id) ?? undefined;
+          slo = fleet.slo;
+        }
+        const operations = slo!.operations.filter((o) => options.operation === undefined || o.id === options.operation);
         if (options.operation !== undefined && operations.length === 0) throw new SwornError('SWORN_ERR_OPERATION_NOT_FOUND', `no operation ${JSON.stringify(options.operation)} in the spec`, { hint: 'Run `sworn explain <spec>` to list the operation ids.' });
         const verdicts: GateVerdict[] = [];
         for (const op of operations) {
           const freezeBelow = op.promise?.budgetPolicy.freezeBelow;
           if (freezeBelow === undefined) continue;
-          const budget = history.engine.figures(op.id, { at })?.errorBudget;
+          const budget = budgetOf(op.id);
           if (!budget) continue;
           const remaining = budget.remaining;
           const frozen = remaining !== null && remaining < freezeBelow;
@@ -46,7 +59,7 @@ export function addGateCommand(program: Command, io: CliIo, setExit: (code: numb
         else for (const v of verdicts) (v.frozen ? io.stderr : io.stdout).write(`${v.frozen ? 'FROZEN' : 'ok    '} ${v.reason}\n`);
         setExit(verdicts.some((v) => v.frozen) ? 1 : 0);
       } finally {
-        history.close();
+        history?.close();
       }
     });
 }

@@ -7,6 +7,7 @@ import { formatReportJunit } from '../report/report-junit.js';
 import { formatReportHtml } from '../report/report-html.js';
 import { styleFor } from '../report/style.js';
 import { openHistory } from './history.js';
+import { fleetReport } from './fleet.js';
 import { collectStores, parseAt, type CliIo } from './program.js';
 
 type Format = 'text' | 'json' | 'markdown' | 'junit' | 'html';
@@ -15,9 +16,11 @@ type Format = 'text' | 'json' | 'markdown' | 'junit' | 'html';
 export function addReportCommand(program: Command, io: CliIo, setExit: (code: number) => void): void {
   program
     .command('report')
-    .description('report conformance and SLO figures (availability, error budget, latency, burn rates, alerts) per operation and consumer from a proxy\'s store')
+    .description('report conformance and SLO figures (availability, error budget, latency, burn rates, alerts) per operation and consumer from a proxy\'s store, several pods\' stores, or Prometheus (--prometheus: the whole fleet)')
     .option('--store <file>', 'the proxy\'s store (default sworn.db); repeat for every pod\'s store: their figures are merged exactly, the fleet\'s', collectStores)
-    .option('--spec <file>', 'the spec with the promises (default: the one the proxy recorded in the store)')
+    .option('--spec <file>', 'the spec with the promises (default: the one the proxy recorded in the store; required with --prometheus)')
+    .option('--prometheus <url>', 'read the whole fleet\'s figures from Prometheus (every sidecar it scrapes) instead of stores, e.g. http://prometheus:9090')
+    .option('--service <name>', 'with --prometheus: the service label the sidecars expose (default: the spec\'s x-slo service, else the spec file\'s name)')
     .option('--window <duration>', 'one window for every figure, ending at --at, e.g. 7d (default: each promise\'s own window)')
     .option('--since <time>', 'window start: ISO date-time, or a duration ago (e.g. 7d)')
     .option('--until <time>', 'window end (default now)')
@@ -27,15 +30,18 @@ export function addReportCommand(program: Command, io: CliIo, setExit: (code: nu
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'markdown', 'junit', 'html']).default('text'))
     .option('--output <file>', 'write the report here instead of standard output')
     .addOption(new Option('--fail-on <what>', 'exit 1 when an objective is missed (slo), a contract violation was seen (violations), or either (any)').choices(['slo', 'violations', 'any']))
-    .action(async (options: { store?: string[]; spec?: string; window?: string; since?: string; until?: string; at?: string; consumer?: string; operation?: string; format: Format; output?: string; failOn?: FailOn }) => {
+    .action(async (options: { store?: string[]; spec?: string; prometheus?: string; service?: string; window?: string; since?: string; until?: string; at?: string; consumer?: string; operation?: string; format: Format; output?: string; failOn?: FailOn }) => {
       const at = parseAt(options.at);
       const window = reportWindow({ window: options.window, since: options.since, until: options.until }, at);
-      const history = await openHistory(options, io.cwd);
+      const filters = { ...(options.consumer === undefined ? {} : { consumer: options.consumer }), ...(options.operation === undefined ? {} : { operation: options.operation }) };
+      const history = options.prometheus === undefined ? await openHistory(options, io.cwd) : undefined;
       try {
-        const report = buildReport(
-          { spec: { title: history.spec.title, version: history.spec.apiVersion }, operations: history.operations, engine: history.engine, store: history.store, now: at },
-          { ...window, ...(options.consumer === undefined ? {} : { consumer: options.consumer }), ...(options.operation === undefined ? {} : { operation: options.operation }), ...(options.format === 'html' ? { burnDownPoints: 48 } : {}) },
-        );
+        const report = history
+          ? buildReport(
+              { spec: { title: history.spec.title, version: history.spec.apiVersion }, operations: history.operations, engine: history.engine, store: history.store, now: at },
+              { ...window, ...filters, ...(options.format === 'html' ? { burnDownPoints: 48 } : {}) },
+            )
+          : (await fleetReport({ ...options, prometheus: options.prometheus! }, io.cwd, at, { ...window, ...filters })).report;
         const toFile = options.output !== undefined;
         const text =
           options.format === 'json' ? JSON.stringify(report, null, 2) + '\n'
@@ -51,7 +57,7 @@ export function addReportCommand(program: Command, io: CliIo, setExit: (code: nu
         for (const reason of reasons) io.stderr.write(`fail-on ${options.failOn}: ${reason}\n`);
         setExit(reasons.length > 0 ? 1 : 0);
       } finally {
-        history.close();
+        history?.close();
       }
     });
 }

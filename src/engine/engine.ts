@@ -264,73 +264,24 @@ export class SloEngine {
     const schedule = perspective === 'tier' && tierName ? op.tiers.get(tierName)?.schedule ?? op.baseSchedule : op.baseSchedule;
     const bounds = options.since !== undefined ? { start: options.since, end: options.until ?? now } : promise.window.kind === 'rolling' ? windowBounds(promise.window, now) : { start: windowBounds(promise.window, now).start, end: now };
     const sum = (from: number, to: number) => consumerSeries.reduce((acc, s) => addCounts(acc, s.counts(from, to, clockNow)), emptyCounts());
-    const counts = sum(bounds.start, bounds.end);
-    const allowance = (c: Counts) => (perspective === 'base' ? c.allowanceBase : c.allowanceTier);
-    const fast = (c: Counts) => (perspective === 'base' ? c.fastBase : c.fastTier);
-
-    const availability = promise.availability
-      ? {
-          target: promise.availability.target,
-          achieved: counts.valid === 0 ? null : round((counts.good / counts.valid) * 100),
-          good: counts.good,
-          bad: counts.bad,
-          valid: counts.valid,
-          met: counts.valid === 0 ? null : counts.bad <= allowance(counts) + 1e-9,
+    const judged = (c: Counts): JudgedCounts => ({ ...c, allowance: perspective === 'base' ? c.allowanceBase : c.allowanceTier, fast: perspective === 'base' ? c.fastBase : c.fastTier });
+    let histogram: Histogram | undefined;
+    const figures = figuresOf({
+      promise,
+      bounds,
+      counts: judged(sum(bounds.start, bounds.end)),
+      recent: (ms) => judged(sum(now - ms, now)),
+      percentile: (p) => {
+        if (!histogram) {
+          histogram = newHistogram('merge');
+          op.latency.addInto(histogram, bounds.start, bounds.end, clockNow, options.consumer);
         }
-      : null;
-    const budget = allowance(counts);
-    const errorBudget = promise.availability ? { total: round(budget), spent: counts.bad, remaining: budget === 0 ? (counts.bad === 0 ? null : -Infinity) : round(1 - counts.bad / budget) } : null;
-
-    const histogram: Histogram | undefined = promise.latency.some((o) => o.kind === 'percentile') ? newHistogram('merge') : undefined;
-    if (histogram) op.latency.addInto(histogram, bounds.start, bounds.end, clockNow, options.consumer);
-    let thresholdIndex = 0;
-    const latency: LatencyFigure[] = promise.latency.map((o) => {
-      if (o.kind === 'threshold') {
-        const within = fast(counts)[thresholdIndex++] ?? 0;
-        const achieved = counts.good === 0 ? null : round((within / counts.good) * 100);
-        return { name: o.name, kind: 'threshold', target: o.target, achieved, met: achieved === null ? null : achieved >= o.target };
-      }
-      const achieved = histogram && histogram.totalCount > 0 ? histogram.getValueAtPercentile(o.percentile) : null;
-      return { name: o.name, kind: 'percentile', target: o.max.ms, achieved, met: achieved === null ? null : achieved <= o.max.ms };
+        return histogram.totalCount > 0 ? histogram.getValueAtPercentile(p) : null;
+      },
+      suppressAlerts: combineEffects(schedule.activeAt(now))?.suppressAlerts === true,
     });
     histogram?.destroy();
-
-    const burnRates: Record<string, number> = {};
-    const alerts: AlertFigure[] = [];
-    if (promise.availability) {
-      // Each alert window is summed once, whatever the number of alerts reading it.
-      const windows = new Map<number, Counts>();
-      const recent = (ms: number) => {
-        let c = windows.get(ms);
-        if (!c) windows.set(ms, (c = sum(now - ms, now)));
-        return c;
-      };
-      const rate = (ms: number) => {
-        const c = recent(ms);
-        const a = allowance(c);
-        return a === 0 ? 0 : round(c.bad / a);
-      };
-      const active = combineEffects(schedule.activeAt(now));
-      for (const r of promise.alerting.burnRates) {
-        const longRate = (burnRates[r.long.text] ??= rate(r.long.ms));
-        const shortRate = (burnRates[r.short.text] ??= rate(r.short.ms));
-        const exceeded = longRate > r.factor && shortRate > r.factor;
-        const longValid = recent(r.long.ms).valid;
-        const lowTraffic = promise.alerting.minEventsPerHour > 0 && longValid < promise.alerting.minEventsPerHour * (r.long.ms / HOUR);
-        const silencedBy = exceeded ? (active?.suppressAlerts ? 'maintenance' as const : lowTraffic ? 'low-traffic' as const : undefined) : undefined;
-        alerts.push({ severity: r.severity, long: r.long.text, short: r.short.text, factor: r.factor, longBurnRate: longRate, shortBurnRate: shortRate, firing: exceeded && !silencedBy, ...(silencedBy ? { silencedBy } : {}) });
-      }
-    }
-    return {
-      window: { start: new Date(bounds.start).toISOString(), end: new Date(bounds.end).toISOString() },
-      availability,
-      errorBudget,
-      latency,
-      burnRates,
-      maintenanceExcluded: counts.maintenanceExcluded,
-      excluded: counts.excluded,
-      alerts,
-    };
+    return figures;
   }
 
   /** The consumers seen for an operation. */
@@ -469,6 +420,97 @@ export function classify(event: EngineEvent, base: ResolvedPromise, baseSchedule
     allowanceTier: allowance(tier, tierEffect),
     fastBase: bad ? NO_FAST : within(thresholds(base), durationMs),
     fastTier: bad ? NO_FAST : tier === base ? within(thresholds(base), durationMs) : within(thresholds(tier), durationMs),
+  };
+}
+
+/** Counts judged against one promise (the operation's or a tier's): what `figuresOf` reads. */
+export interface JudgedCounts {
+  valid: number;
+  good: number;
+  bad: number;
+  excluded: number;
+  maintenanceExcluded: number;
+  /** Σ (1 − target in force) over the valid events. */
+  allowance: number;
+  /** Good events within each threshold objective, in the promise's order of threshold objectives. */
+  fast: number[];
+}
+
+/**
+ * The figures of one promise over one window, from its counts: the one
+ * definition of availability, error budget, latency objectives, burn rates
+ * and alerts that the engine (from its buckets) and the fleet report (from
+ * Prometheus's counters) share, so both say the same of the same counts.
+ */
+export function figuresOf(input: {
+  promise: ResolvedPromise;
+  bounds: { start: number; end: number };
+  counts: JudgedCounts;
+  /** Counts of the last `ms` before the judged instant (alert windows); called once per window. */
+  recent: (ms: number) => JudgedCounts;
+  /** The window's percentile of good events' durations in ms (null without any). */
+  percentile: (p: number) => number | null;
+  /** A maintenance window that silences alerts is active at the judged instant. */
+  suppressAlerts: boolean;
+}): SloFigures {
+  const { promise, bounds, counts } = input;
+  const availability = promise.availability
+    ? {
+        target: promise.availability.target,
+        achieved: counts.valid === 0 ? null : round((counts.good / counts.valid) * 100),
+        good: counts.good,
+        bad: counts.bad,
+        valid: counts.valid,
+        met: counts.valid === 0 ? null : counts.bad <= counts.allowance + 1e-9,
+      }
+    : null;
+  const budget = counts.allowance;
+  const errorBudget = promise.availability ? { total: round(budget), spent: counts.bad, remaining: budget === 0 ? (counts.bad === 0 ? null : -Infinity) : round(1 - counts.bad / budget) } : null;
+
+  let thresholdIndex = 0;
+  const latency: LatencyFigure[] = promise.latency.map((o) => {
+    if (o.kind === 'threshold') {
+      const within = counts.fast[thresholdIndex++] ?? 0;
+      const achieved = counts.good === 0 ? null : round((within / counts.good) * 100);
+      return { name: o.name, kind: 'threshold', target: o.target, achieved, met: achieved === null ? null : achieved >= o.target };
+    }
+    const achieved = input.percentile(o.percentile);
+    return { name: o.name, kind: 'percentile', target: o.max.ms, achieved, met: achieved === null ? null : achieved <= o.max.ms };
+  });
+
+  const burnRates: Record<string, number> = {};
+  const alerts: AlertFigure[] = [];
+  if (promise.availability) {
+    // Each alert window is summed once, whatever the number of alerts reading it.
+    const windows = new Map<number, JudgedCounts>();
+    const recent = (ms: number) => {
+      let c = windows.get(ms);
+      if (!c) windows.set(ms, (c = input.recent(ms)));
+      return c;
+    };
+    const rate = (ms: number) => {
+      const c = recent(ms);
+      return c.allowance === 0 ? 0 : round(c.bad / c.allowance);
+    };
+    for (const r of promise.alerting.burnRates) {
+      const longRate = (burnRates[r.long.text] ??= rate(r.long.ms));
+      const shortRate = (burnRates[r.short.text] ??= rate(r.short.ms));
+      const exceeded = longRate > r.factor && shortRate > r.factor;
+      const longValid = recent(r.long.ms).valid;
+      const lowTraffic = promise.alerting.minEventsPerHour > 0 && longValid < promise.alerting.minEventsPerHour * (r.long.ms / HOUR);
+      const silencedBy = exceeded ? (input.suppressAlerts ? 'maintenance' as const : lowTraffic ? 'low-traffic' as const : undefined) : undefined;
+      alerts.push({ severity: r.severity, long: r.long.text, short: r.short.text, factor: r.factor, longBurnRate: longRate, shortBurnRate: shortRate, firing: exceeded && !silencedBy, ...(silencedBy ? { silencedBy } : {}) });
+    }
+  }
+  return {
+    window: { start: new Date(bounds.start).toISOString(), end: new Date(bounds.end).toISOString() },
+    availability,
+    errorBudget,
+    latency,
+    burnRates,
+    maintenanceExcluded: counts.maintenanceExcluded,
+    excluded: counts.excluded,
+    alerts,
   };
 }
 

@@ -38,7 +38,8 @@ const met = (slo: SloFigures | null): boolean | null => {
 };
 
 function windowLine(report: Report): string {
-  return report.window.kind === 'explicit' ? `window ${report.window.since} to ${report.window.until}` : `SLO figures over each promise's window, ending ${report.until}; counts since ${report.since}`;
+  const window = report.window.kind === 'explicit' ? `window ${report.window.since} to ${report.window.until}` : `SLO figures over each promise's window, ending ${report.until}; counts since ${report.since}`;
+  return report.scope ? `${window} · service ${report.scope.service}, every sidecar Prometheus scrapes (${report.scope.pods} seen)` : window;
 }
 
 /** The report as terminal tables: operations (SLO and contract), consumers (who broke what), what missed, what fires. */
@@ -60,12 +61,20 @@ export function formatReportText(report: Report, style: Style = plainStyle): str
   out.push('');
   out.push(style('bold', `${'consumer'.padEnd(20)}${'tier'.padEnd(12)}${'requests'.padStart(9)}  ${'consumer breaches'.padStart(17)}  ${'provider breaches'.padStart(17)}  missed`));
   for (const c of report.consumers) {
-    const missed = c.operations.flatMap((o) => {
+    const missed = [...c.operations, ...(c.slo ? [{ operationId: 'all operations', slo: c.slo }] : [])].flatMap((o) => {
       const names = missesOf(o.operationId, o.slo, c.consumer).map((m) => m.objective.replace(/^latency /, ''));
       return names.length === 0 ? [] : [`${o.operationId} (${names.join(', ')})`];
     });
     const line = `${c.consumer.slice(0, 19).padEnd(20)}${c.tier.slice(0, 11).padEnd(12)}${String(c.requests).padStart(9)}  ${String(c.breaches.consumer).padStart(17)}  ${String(c.breaches.provider).padStart(17)}  ${missed.join('; ') || '-'}`;
     out.push(missed.length > 0 ? style('yellow', line) : line);
+  }
+  if (report.tiers && report.tiers.length > 0) {
+    out.push('');
+    out.push(style('bold', `${'tier'.padEnd(20)}${'requests'.padStart(9)}  ${'availability'.padEnd(22)}${'budget left'.padEnd(13)}latency`));
+    for (const t of report.tiers) {
+      const line = `${t.tier.slice(0, 19).padEnd(20)}${String(t.requests).padStart(9)}  ${availabilityText(t.slo).padEnd(22)}${budgetLeft(t.slo).padEnd(13)}${latencyText(t.slo)}`;
+      out.push(met(t.slo) === false ? style('red', line) : line);
+    }
   }
   if (report.unknownRoutes.length > 0) {
     out.push('');

@@ -46,8 +46,14 @@ export interface Report extends Omit<ConformanceReport, 'operations' | 'consumer
       /** Who broke what: request violations are the consumer's breach; response violations and missed objectives are the provider's. */
       breaches: { consumer: number; provider: number };
       operations: Array<ConformanceConsumer['operations'][number] & { slo: SloFigures | null }>;
+      /** Fleet reports (`--prometheus`): the consumer's figures over every operation, against its tier's promise. */
+      slo?: SloFigures | null;
     }
   >;
+  /** Fleet reports (`--prometheus`): each tier's figures over every operation and consumer in it. */
+  tiers?: Array<{ tier: string; requests: number; slo: SloFigures | null }>;
+  /** Fleet reports (`--prometheus`): what the figures judge: every sidecar of `service` Prometheus scrapes. */
+  scope?: { kind: 'prometheus'; service: string; pods: number };
   summary: {
     violations: { request: number; response: number; unknownRoutes: number };
     /** Objectives missed, per operation and per consumer × operation. */
@@ -115,8 +121,7 @@ export function buildReport(input: ReportInput, given: ReportOptions = {}): Repo
       return { ...o, slo, burnDown: burnDown(input.engine, o.operationId, slo, points, options.since !== undefined) };
     });
 
-  const missed = [...operations.flatMap((o) => missesOf(o.operationId, o.slo)), ...consumers.flatMap((c) => c.operations.flatMap((o) => missesOf(o.operationId, o.slo, c.consumer)))];
-  const alertsFiring = operations.flatMap((o) => (o.slo?.alerts ?? []).filter((a) => a.firing).map((a) => ({ operationId: o.operationId, severity: a.severity, longBurnRate: a.longBurnRate, shortBurnRate: a.shortBurnRate })));
+  const missed = consumers.flatMap((c) => c.operations.flatMap((o) => missesOf(o.operationId, o.slo, c.consumer)));
   const unknownRoutes = options.operation === undefined && options.consumer === undefined ? base.unknownRoutes : [];
   return {
     spec: base.spec,
@@ -127,15 +132,23 @@ export function buildReport(input: ReportInput, given: ReportOptions = {}): Repo
     consumers,
     unknownRoutes,
     refused: options.operation === undefined && options.consumer === undefined ? base.refused : [],
-    summary: {
-      violations: {
-        request: operations.reduce((n, o) => n + o.violations.request, 0),
-        response: operations.reduce((n, o) => n + o.violations.response, 0),
-        unknownRoutes: unknownRoutes.reduce((n, u) => n + u.count, 0),
-      },
-      missed,
-      alertsFiring,
+    summary: summaryOf(operations, consumers, unknownRoutes, missed),
+  };
+}
+
+/**
+ * The summary of a report: violations by side, every objective missed (the
+ * operations', then those given: consumers'), the alerts firing.
+ */
+export function summaryOf(operations: Report['operations'], _consumers: Report['consumers'], unknownRoutes: Report['unknownRoutes'], moreMisses: Miss[]): Report['summary'] {
+  return {
+    violations: {
+      request: operations.reduce((n, o) => n + o.violations.request, 0),
+      response: operations.reduce((n, o) => n + o.violations.response, 0),
+      unknownRoutes: unknownRoutes.reduce((n, u) => n + u.count, 0),
     },
+    missed: [...operations.flatMap((o) => missesOf(o.operationId, o.slo)), ...moreMisses],
+    alertsFiring: operations.flatMap((o) => (o.slo?.alerts ?? []).filter((a) => a.firing).map((a) => ({ operationId: o.operationId, severity: a.severity, longBurnRate: a.longBurnRate, shortBurnRate: a.shortBurnRate }))),
   };
 }
 
