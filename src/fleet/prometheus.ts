@@ -95,7 +95,7 @@ function exactSelector(metric: Record<string, string>): string {
 }
 
 /** A PromQL duration of `ms` milliseconds (Prometheus reads `ms`). */
-export function promDuration(ms: number): string {
+export function rangeOf(ms: number): string {
   return `${Math.max(1, Math.round(ms))}ms`;
 }
 
@@ -110,7 +110,7 @@ export function promDuration(ms: number): string {
  * Series of pods gone before `end` still count: their last sample stands.
  */
 export async function exactIncreases(api: PrometheusApi, name: string, matchers: string, start: number, end: number): Promise<VectorSample[]> {
-  const range = promDuration(end - start);
+  const range = rangeOf(end - start);
   const selector = `${name}{${matchers}}`;
   const [last, first, resets] = await Promise.all([
     api.vector(`last_over_time(${selector}[${range}])`, end),
