@@ -10,6 +10,8 @@ import { addBaselineCommand } from './baseline.js';
 import { addMockCommand } from './mock.js';
 import { addDiffCommand } from './diff.js';
 import { addTestCommand } from './test.js';
+import { addRulesCommand } from './rules.js';
+import { addDashboardCommand } from './dashboard.js';
 
 /** Where a command writes, and what it runs in; injected so tests read real output. */
 export interface CliIo {
@@ -69,7 +71,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   addDemoCommand(program, io, (code) => {
     exitCode = code;
   });
-  for (const add of [addReportCommand, addGateCommand, addBaselineCommand, addMockCommand, addDiffCommand, addTestCommand]) {
+  for (const add of [addReportCommand, addGateCommand, addBaselineCommand, addMockCommand, addDiffCommand, addTestCommand, addRulesCommand, addDashboardCommand]) {
     add(program, io, (code) => {
       exitCode = code;
     });

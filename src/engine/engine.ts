@@ -192,16 +192,24 @@ export class SloEngine {
   /**
    * The duration histogram's bucket edges in seconds: `defaults` plus every
    * threshold and percentile maximum of every promise (operations' and
-   * tiers'), so each objective can be decided at a bucket edge.
+   * tiers'), so each objective can be decided at a bucket edge; and one
+   * edge above the highest, so a percentile can be seen to exceed it.
    */
   durationEdges(defaults: readonly number[]): number[] {
     const edges = new Set<number>(defaults);
+    let highest = 0;
     for (const op of this.operations.values()) {
       if (!op.promised) continue;
       for (const p of [op.base, ...[...op.tiers.values()].map((t) => t.promise)]) {
-        for (const o of p.latency) edges.add((o.kind === 'threshold' ? o.threshold.ms : o.max.ms) / 1_000);
+        for (const o of p.latency) {
+          const edge = (o.kind === 'threshold' ? o.threshold.ms : o.max.ms) / 1_000;
+          edges.add(edge);
+          highest = Math.max(highest, edge);
+        }
       }
     }
+    // A max at the top edge could never be exceeded by histogram_quantile: one edge above the spec's highest.
+    if (highest > 0 && highest >= (defaults.at(-1) ?? 0)) edges.add(highest * 2);
     return [...edges].sort((a, b) => a - b);
   }
 
