@@ -1,7 +1,7 @@
 import { SwornError } from '../errors.js';
 import type { Spec } from '../spec/load-spec.js';
 import { listOperations } from '../spec/operations.js';
-import { metricServiceName } from '../slo/naming.js';
+import { assertValidSlo, metricServiceName } from '../slo/naming.js';
 import { resolveSlos } from '../slo/resolve.js';
 import { buildDashboard, type GrafanaDashboard } from './build.js';
 
@@ -22,15 +22,7 @@ export interface SpecDashboardOptions {
  */
 export function dashboardForSpec(spec: Spec, options: SpecDashboardOptions = {}): GrafanaDashboard {
   const slo = resolveSlos(spec, listOperations(spec));
-  const errors = slo.problems.filter((p) => p.severity === 'error');
-  if (errors.length > 0) {
-    const [first, ...rest] = errors.map((p) => ({ message: p.message, location: spec.locate(p.pointer) }));
-    throw new SwornError('SWORN_ERR_SLO_INVALID', `x-slo is invalid, so the dashboard would be wrong: ${first!.message}`, {
-      location: first!.location,
-      details: rest,
-      hint: `Fix the x-slo blocks (\`sworn lint ${spec.displayPath}\` lists every problem).`,
-    });
-  }
+  assertValidSlo(spec, slo, 'the dashboard would be wrong');
   const promising = slo.operations.some((o) => o.enabled && o.promise !== null && (o.promise.availability !== undefined || o.promise.latency.length > 0));
   if (!promising) {
     throw new SwornError('SWORN_ERR_USAGE', `${spec.displayPath} makes no promise to chart: no operation has an availability target or a latency objective`, {

@@ -1,3 +1,5 @@
+import { escapeRegex } from '../rules/promql.js';
+
 /**
  * PromQL text for Grafana panels: string literals, regex literals and label
  * selectors. Literals never contain `$` or `[`, so Grafana's variable
@@ -19,7 +21,7 @@ export function promString(value: string): string {
 
 /** An RE2 pattern (Prometheus anchors it) that matches exactly one of `values`. */
 export function alternation(values: readonly string[]): string {
-  return values.map((v) => v.replace(/[\\.+*?()|[\]{}^$]/g, '\\$&')).join('|');
+  return values.map(escapeRegex).join('|');
 }
 
 /** `name="value"`, `name=~"regex"`. */

@@ -2,7 +2,7 @@ import { SwornError } from '../errors.js';
 import type { Spec } from '../spec/load-spec.js';
 import { listOperations } from '../spec/operations.js';
 import { resolveSlos } from '../slo/resolve.js';
-import { metricServiceName } from '../slo/naming.js';
+import { assertValidSlo, metricServiceName } from '../slo/naming.js';
 import type { LatencyObjective, ResolvedPromise, ResolvedSpecSlo, SloWindow } from '../slo/model.js';
 import { promDuration } from './promql.js';
 
@@ -53,15 +53,7 @@ export const CALENDAR_APPROXIMATION_DAYS: Record<Extract<SloWindow, { kind: 'cal
 export function planRules(spec: Spec, options: { service?: string } = {}): ServicePlan {
   const operations = listOperations(spec);
   const slo = resolveSlos(spec, operations);
-  const errors = slo.problems.filter((p) => p.severity === 'error');
-  if (errors.length > 0) {
-    const [first, ...rest] = errors.map((p) => ({ message: p.message, location: spec.locate(p.pointer) }));
-    throw new SwornError('SWORN_ERR_SLO_INVALID', `x-slo is invalid, so no rules can be generated: ${first!.message}`, {
-      location: first!.location,
-      details: rest,
-      hint: `Fix the x-slo blocks (\`sworn lint ${spec.displayPath}\` lists every problem).`,
-    });
-  }
+  assertValidSlo(spec, slo, 'no rules can be generated');
   const planned: PlannedOperation[] = [];
   for (const op of slo.operations) {
     if (!op.enabled || op.promise === null) continue;
