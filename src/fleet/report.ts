@@ -140,8 +140,10 @@ export async function buildFleetReport(input: FleetReportInput, options: FleetRe
     return judged(pick('sworn_consumer_events_total'), sum(pick('sworn_consumer_error_budget_allowance_total')), promise, (objective) => sum(pick('sworn_consumer_latency_within_total').filter((s) => s.metric.objective === objective)));
   };
   const groupFigures = async (match: (m: Record<string, string>) => boolean, tier: string): Promise<SloFigures | null> => {
-    const promise = tierPromise(tier);
-    if (!promise) return null;
+    const tiered = tierPromise(tier);
+    if (!tiered) return null;
+    // Consumer series carry no histogram: their percentile objectives cannot be judged here, so they are left out.
+    const promise = { ...tiered, latency: tiered.latency.filter((o) => o.kind === 'threshold') };
     const recent = new Map<number, Totals>();
     for (const r of promise.alerting.burnRates) for (const ms of [r.long.ms, r.short.ms]) if (!recent.has(ms)) recent.set(ms, await totals(until - ms, until, ALERT_COUNTERS));
     return figuresOf({ promise, bounds: tierBounds, counts: groupCounts(consumerTotals, match, promise), recent: (ms) => groupCounts(recent.get(ms) ?? new Map(), match, promise), percentile: () => null, suppressAlerts: false });
@@ -226,7 +228,8 @@ function judged(events: VectorSample[], allowance: number, promise: ResolvedProm
 /**
  * The p-th percentile (ms) of a histogram's bucket increases summed over
  * pods, interpolated within its bucket the way histogram_quantile does
- * (the highest finite edge when it falls in +Inf); null without events.
+ * (the highest finite edge when it falls in +Inf), in ms to 0.1; null
+ * without events.
  */
 export function percentileOf(buckets: VectorSample[], p: number): number | null {
   const byEdge = new Map<number, number>();
@@ -245,7 +248,8 @@ export function percentileOf(buckets: VectorSample[], p: number): number | null 
       if (le === Infinity) return lower * 1_000;
       const inBucket = count - below;
       const upper = le;
-      return (lower + (upper - lower) * (inBucket === 0 ? 1 : (rank - below) / inBucket)) * 1_000;
+      // Milliseconds to 0.1: the interpolation is no finer than the bucket anyway.
+      return Math.round((lower + (upper - lower) * (inBucket === 0 ? 1 : (rank - below) / inBucket)) * 10_000) / 10;
     }
     lower = le;
     below = count;
