@@ -39,7 +39,7 @@ describe('a store that never loses counts silently', () => {
     await send(proxy.url, 20);
     await until(() => proxy.store.health().recreations === 1 && proxy.store.health().pending === 0, 'the store recreated');
     const metrics = await (await fetch(`${proxy.adminUrl}/metrics`)).text();
-    expect(metrics).toMatch(/sworn_store_recreations_total 1/);
+    expect(metrics).toMatch(/sworn_store_recreations_total\{service="api"\} 1/);
     expect(proxy.logs.lines.some((l) => String(l.msg).includes('deleted or replaced'))).toBe(true);
     await proxy.close();
     expect(stored(file)).toBe(40);
@@ -58,8 +58,8 @@ describe('a store that never loses counts silently', () => {
     expect(ready.json()).toMatchObject({ status: 'degraded', store: { state: 'unavailable', path: file } });
     expect(String((ready.json().store as { cause: string }).cause)).toMatch(/EEXIST|ENOTDIR|not a directory/i);
     const metrics = await (await fetch(`${proxy.adminUrl}/metrics`)).text();
-    expect(metrics).toMatch(/sworn_store_healthy 0/);
-    expect(metrics).toMatch(/sworn_store_errors_total [1-9]/);
+    expect(metrics).toMatch(/sworn_store_healthy\{service="api"\} 0/);
+    expect(metrics).toMatch(/sworn_store_errors_total\{service="api"\} [1-9]/);
     rmSync(blocker);
     mkdirSync(blocker);
     await until(() => proxy.store.health().state === 'ok', 'the store opened');
@@ -98,7 +98,7 @@ describe('a store that never loses counts silently', () => {
     const ready = (await call(`${proxy.adminUrl}/readyz`)).json();
     expect(ready).toMatchObject({ status: 'degraded', store: { state: 'failing' } });
     expect(String((ready.store as { cause: string }).cause)).toContain('SQLITE_FULL');
-    expect(await (await fetch(`${proxy.adminUrl}/metrics`)).text()).toMatch(/sworn_store_errors_total [1-9]/);
+    expect(await (await fetch(`${proxy.adminUrl}/metrics`)).text()).toMatch(/sworn_store_errors_total\{service="api"\} [1-9]/);
     rmSync(join(dir, 'filler'));
     await until(() => proxy.store.health().state === 'ok', 'a good flush');
     await proxy.close();
