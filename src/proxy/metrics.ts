@@ -58,7 +58,6 @@ export class ProxyMetrics {
     // Several metrics read these in one scrape: computed once per scrape (the cache is cleared once the scrape's turn is over).
     const cached = this.scrapeCache.get(source);
     if (cached) return cached;
-    if (this.scrapeCache.size === 0) setImmediate(() => this.scrapeCache.clear());
     const bounded = this.computeBounded(source);
     this.scrapeCache.set(source, bounded);
     return bounded;
@@ -101,11 +100,15 @@ export class ProxyMetrics {
   /** A metric whose samples are computed at scrape time. */
   private derived(name: string, help: string, type: 'counter' | 'gauge' | 'histogram', samples: () => Sample[]): void {
     const get = async () => {
-      if (!this.trimScheduled) {
-        this.trimScheduled = true;
-        setImmediate(() => this.trimInterned());
+      // The gets of one scrape all start in the same turn: the first opens the scrape, the last one done closes it.
+      this.openGets++;
+      try {
+        // Each metric in a turn of its own: a scrape of tens of thousands of series never holds the event loop for all of them at once.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        return { name, help, type, aggregator: 'sum' as const, values: samples().map((sample) => (sample.sharedLabels ? sample : this.intern(name, sample))) };
+      } finally {
+        if (--this.openGets === 0) this.scrapeDone();
       }
-      return { name, help, type, aggregator: 'sum' as const, values: samples().map((sample) => (sample.sharedLabels ? sample : this.intern(name, sample))) };
     };
     this.registry.registerMetric({ name, help, type, aggregator: 'sum', get, reset() {} } as unknown as Metric);
   }
@@ -148,13 +151,18 @@ export class ProxyMetrics {
 
   private readonly operationCache = new Map<MetricSource, { service: string; operations: Map<string, OperationLabels> }>();
   private internedUsed = 0;
-  private trimScheduled = false;
 
-  /** Forgets label sets no longer exposed (a service renamed, operations gone) once they outnumber the live ones. */
-  private trimInterned(): void {
+  private openGets = 0;
+
+  /**
+   * After a scrape: the per-scrape cache goes, and label sets no longer
+   * exposed (a service renamed, operations gone) are forgotten once they
+   * outnumber the live ones.
+   */
+  private scrapeDone(): void {
+    this.scrapeCache.clear();
     if (this.interned.size > 2 * this.internedUsed + 1_000) this.interned.clear();
     this.internedUsed = 0;
-    this.trimScheduled = false;
   }
 
   private labelled(source: MetricSource, labels: Labels): Labels {

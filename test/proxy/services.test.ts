@@ -240,8 +240,8 @@ describe('sworn proxy with several specs, SIGHUP and --watch (the command)', () 
     expect(await operationsOf(admin, 'shop')).toEqual(['listOrders', 'getOrder']);
     writeFileSync(orders, readFileSync(orders, 'utf8').replace('operationId: getOrder', 'operationId: fetchOrder'));
     child!.kill('SIGHUP');
-    await until(() => stderr.some((l) => l === 'SIGHUP: shop reloaded (2 operations)'), 'the reload');
-    expect(stderr).toContain('SIGHUP: billing reloaded (1 operation)');
+    // Each service's line is written as its reload ends: wait for both.
+    await until(() => stderr.includes('SIGHUP: shop reloaded (2 operations)') && stderr.includes('SIGHUP: billing reloaded (1 operation)'), 'the reload of both services');
     expect(await operationsOf(admin, 'shop')).toEqual(['listOrders', 'fetchOrder', 'getOrder']);
     writeFileSync(orders, 'openapi: [');
     child!.kill('SIGHUP');
