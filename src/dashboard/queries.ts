@@ -13,6 +13,11 @@ export class Queries {
     return selector(metric, [this.service, OPERATION_PICKED, ...extra, ...(only ? [matchesOneOf('operation', only)] : [])]);
   }
 
+  /** `rate(metric{service=...}[$__rate_interval])` of a consumer-level metric: it has no operation label. */
+  serviceRate(metric: string, extra: string[] = []): string {
+    return `rate(${selector(metric, [this.service, ...extra])}[${VARIABLES.rateInterval}])`;
+  }
+
   /** `rate(metric{...}[$__rate_interval])`. */
   rate(metric: string, extra: string[] = [], only?: string[]): string {
     return `rate(${this.select(metric, extra, only)}[${VARIABLES.rateInterval}])`;

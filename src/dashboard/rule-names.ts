@@ -10,6 +10,7 @@ export const METRICS = {
   events: METRIC.events,
   durationBucket: METRIC.durationBucket,
   violations: METRIC.violations,
+  consumerViolations: METRIC.consumerViolations,
   maintenanceActive: METRIC.maintenance,
   alerts: 'ALERTS',
 } as const;

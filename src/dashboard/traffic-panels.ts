@@ -60,9 +60,9 @@ export function violationsByConsumer(q: Queries, direction: 'request' | 'respons
   return timeseries({
     title: request ? `Consumers breaking the contract (top ${TOP_CONSUMERS})` : `Consumers receiving broken responses (top ${TOP_CONSUMERS})`,
     description: request
-      ? `The ${TOP_CONSUMERS} consumers whose requests break the contract most often, per second: these are the consumers' breaches (direction="request"), to take up with them. Consumers beyond the proxies' tracking limit are summed as "other". From \`${METRICS.violations}\`.`
-      : `The ${TOP_CONSUMERS} consumers who received the most responses outside the contract, per second: these are the provider's breaches (direction="response"), felt by these consumers. Consumers beyond the proxies' tracking limit are summed as "other". From \`${METRICS.violations}\`.`,
-    targets: [{ refId: 'A', expr: `topk(${TOP_CONSUMERS}, sum by (consumer) (${q.rate(METRICS.violations, [`direction="${direction}"`])}))`, legendFormat: '{{consumer}}' }],
+      ? `The ${TOP_CONSUMERS} consumers whose requests break the contract most often, per second: these are the consumers' breaches (direction="request"), to take up with them. Consumers beyond the proxies' tracking limit are summed as "other". Over every operation (the consumer series carry no operation label). From \`${METRICS.consumerViolations}\`.`
+      : `The ${TOP_CONSUMERS} consumers who received the most responses outside the contract, per second: these are the provider's breaches (direction="response"), felt by these consumers. Consumers beyond the proxies' tracking limit are summed as "other". Over every operation (the consumer series carry no operation label). From \`${METRICS.consumerViolations}\`.`,
+    targets: [{ refId: 'A', expr: `topk(${TOP_CONSUMERS}, sum by (consumer) (${q.serviceRate(METRICS.consumerViolations, [`direction="${direction}"`])}))`, legendFormat: '{{consumer}}' }],
     unit: 'reqps',
   });
 }

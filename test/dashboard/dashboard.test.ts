@@ -133,7 +133,7 @@ function contractRuleNames(windows: string[]): Set<string> {
   return names;
 }
 
-const CONTRACT_METRICS = ['sworn_slo_events_total', 'sworn_slo_error_budget_allowance_total', 'sworn_slo_latency_within_total', 'sworn_request_duration_seconds_bucket', 'sworn_slo_objective_info', 'sworn_slo_maintenance_active', 'sworn_violations_total', 'sworn_requests_total', 'sworn_consumer_events_total', 'sworn_consumer_error_budget_allowance_total'];
+const CONTRACT_METRICS = ['sworn_slo_events_total', 'sworn_slo_error_budget_allowance_total', 'sworn_slo_latency_within_total', 'sworn_request_duration_seconds_bucket', 'sworn_slo_objective_info', 'sworn_slo_maintenance_active', 'sworn_violations_total', 'sworn_requests_total', 'sworn_consumer_events_total', 'sworn_consumer_error_budget_allowance_total', 'sworn_consumer_violations_total'];
 
 describe('the PromQL of the dashboard', () => {
   it.skipIf(!PROMTOOL && !process.env.CI)('parses with Prometheus\' own parser (promtool check rules), for every panel, annotation and variable', async () => {
@@ -279,8 +279,10 @@ describe('what the panels promise', () => {
     expect(all.find((e) => e.expr.startsWith('sum by (outcome) (rate(sworn_slo_events_total{'))).toBeDefined();
     const sides = all.filter((e) => e.expr.startsWith('sum by (direction) (rate(sworn_violations_total{'));
     expect(sides.map((e) => e.legend)).toEqual(["request: the consumer's breach", "response: the provider's breach"]);
-    const consumers = all.filter((e) => e.expr.startsWith('topk(10, sum by (consumer) (rate(sworn_violations_total{'));
+    // By consumer from the consumer-level series (sworn_violations_total has no consumer label), which carry no operation label either.
+    const consumers = all.filter((e) => e.expr.startsWith('topk(10, sum by (consumer) (rate(sworn_consumer_violations_total{'));
     expect(consumers.map((e) => /direction="(\w+)"/.exec(e.expr)?.[1])).toEqual(['request', 'response']);
+    for (const c of consumers) expect(c.expr).not.toContain('operation');
     const firing = all.find((e) => e.type === 'stat' && e.expr.includes('ALERTS{'));
     expect(firing?.expr).toBe('count(ALERTS{alertname=~"Sworn.*", service="$service", operation=~"$operation|", alertstate="firing"}) or vector(0)');
   });
