@@ -1,5 +1,6 @@
 import { request } from 'undici';
 import { SwornError } from '../errors.js';
+import { escapeRegex } from '../rules/promql.js';
 
 /** One series of an instant query: its labels and value. */
 export interface VectorSample {
@@ -20,6 +21,9 @@ export interface MatrixSeries {
  */
 export class PrometheusApi {
   private readonly base: string;
+  /** The URL as messages show it: without credentials. */
+  readonly display: string;
+  private readonly auth: string | undefined;
 
   constructor(url: string, private readonly options: { timeoutMs?: number; headers?: Record<string, string> } = {}) {
     let parsed: URL;
@@ -28,8 +32,15 @@ export class PrometheusApi {
     } catch {
       throw new SwornError('SWORN_ERR_USAGE', `--prometheus ${JSON.stringify(url)} is not a URL`, { hint: 'Write e.g. --prometheus http://prometheus:9090' });
     }
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new SwornError('SWORN_ERR_USAGE', `--prometheus ${url}: only http and https are supported`, { hint: 'Write e.g. --prometheus http://prometheus:9090' });
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new SwornError('SWORN_ERR_USAGE', `--prometheus ${parsed.protocol}//${parsed.host}: only http and https are supported`, { hint: 'Write e.g. --prometheus http://prometheus:9090' });
+    // user:password@ in the URL becomes Basic authentication, and never appears in a message.
+    if (parsed.username || parsed.password) {
+      this.auth = `Basic ${Buffer.from(`${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`).toString('base64')}`;
+      parsed.username = '';
+      parsed.password = '';
+    }
     this.base = parsed.href.replace(/\/+$/, '');
+    this.display = this.base;
   }
 
   /** An instant query evaluated at `at` (epoch ms): a vector. */
@@ -53,7 +64,7 @@ export class PrometheusApi {
     try {
       const res = await request(`${this.base}/api/v1/query`, {
         method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', ...this.options.headers },
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', ...(this.auth ? { authorization: this.auth } : {}), ...this.options.headers },
         body,
         headersTimeout: this.options.timeoutMs ?? 30_000,
         bodyTimeout: this.options.timeoutMs ?? 30_000,
@@ -61,13 +72,16 @@ export class PrometheusApi {
       status = res.statusCode;
       text = await res.body.text();
     } catch (error) {
-      throw new SwornError('SWORN_ERR_PROMETHEUS', `cannot reach Prometheus at ${this.base}: ${(error as Error).message}`, { hint: 'Check --prometheus: the URL Prometheus serves its API on, e.g. http://prometheus:9090.', cause: error });
+      throw new SwornError('SWORN_ERR_PROMETHEUS', `cannot reach Prometheus at ${this.display}: ${(error as Error).message}`, { hint: 'Check --prometheus: the URL Prometheus serves its API on, e.g. http://prometheus:9090.', cause: error });
     }
     let parsed: { status?: string; data?: { resultType: string; result: unknown[] }; error?: string; errorType?: string };
     try {
       parsed = JSON.parse(text) as typeof parsed;
     } catch {
-      throw new SwornError('SWORN_ERR_PROMETHEUS', `${this.base}/api/v1/query answered ${status} with something that is not Prometheus's JSON`, { hint: 'Check --prometheus: it must be Prometheus (or a compatible API such as Thanos Query or Mimir), not its UI behind a login page.' });
+      throw new SwornError('SWORN_ERR_PROMETHEUS', `${this.display}/api/v1/query answered ${status} with something that is not Prometheus's JSON`, { hint: 'Check --prometheus: it must be Prometheus (or a compatible API such as Thanos Query or Mimir), not its UI behind a login page.' });
+    }
+    if (parsed.status !== 'success' && parsed.status !== 'error') {
+      throw new SwornError('SWORN_ERR_PROMETHEUS', `${this.display}/api/v1/query answered ${status} with JSON that is not Prometheus's`, { hint: 'Check --prometheus: it must be Prometheus\'s (or a compatible) query API, e.g. http://prometheus:9090, not a sidecar\'s admin port.' });
     }
     if (parsed.status !== 'success' || !parsed.data) {
       throw new SwornError('SWORN_ERR_PROMETHEUS', `Prometheus refused the query (${status}${parsed.errorType ? `, ${parsed.errorType}` : ''}): ${parsed.error ?? 'no reason given'}`, { hint: 'Queries of long windows need Prometheus to keep that much data (--storage.tsdb.retention.time); a narrower --window asks for less.' });
@@ -89,10 +103,6 @@ function seriesKey(metric: Record<string, string>): string {
     .join(',');
 }
 
-/** `{a="x",b="y"}`: matchers selecting exactly this series. */
-function exactSelector(metric: Record<string, string>): string {
-  return `{${Object.entries(metric).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(',')}}`;
-}
 
 /** A PromQL duration of `ms` milliseconds (Prometheus reads `ms`). */
 export function rangeOf(ms: number): string {
@@ -105,8 +115,10 @@ export function rangeOf(ms: number): string {
  * last sample in the window minus the last sample at or before its start
  * (0 for a series that did not exist then: every sworn counter is created at
  * zero when its proxy starts, so a pod that started inside the window counts
- * from its first event). A series whose counter reset inside the window (its
- * proxy restarted) is read sample by sample, each restart counting from zero.
+ * from its first event). Series whose counter reset inside the window (their
+ * proxy restarted) are read sample by sample, each restart counting from
+ * zero: events between a pod's last scrape and its restart are the only ones
+ * Prometheus never saw.
  * Series of pods gone before `end` still count: their last sample stands.
  */
 export async function exactIncreases(api: PrometheusApi, name: string, matchers: string, start: number, end: number): Promise<VectorSample[]> {
@@ -120,21 +132,25 @@ export async function exactIncreases(api: PrometheusApi, name: string, matchers:
   const before = new Map(first.map((s) => [seriesKey(s.metric), s.value]));
   const reset = new Set(resets.map((s) => seriesKey(s.metric)));
   const out: VectorSample[] = [];
-  const restarted: VectorSample[] = [];
+  const restarted = new Set<string>();
   for (const s of last) {
-    if (reset.has(seriesKey(s.metric))) restarted.push(s);
+    if (reset.has(seriesKey(s.metric))) restarted.add(seriesKey(s.metric));
     else out.push({ metric: s.metric, value: Math.max(0, s.value - (before.get(seriesKey(s.metric)) ?? 0)) });
   }
-  // Few series restart within a window: read those sample by sample.
-  for (const s of restarted) {
-    const [series] = await api.matrix(`${name}${exactSelector(s.metric)}[${range}]`, end);
-    let previous = before.get(seriesKey(s.metric)) ?? 0;
+  if (restarted.size === 0) return out;
+  // Series whose proxy restarted are read sample by sample, in one query of the pods that restarted, each restart counting from zero.
+  const instances = last.filter((s) => restarted.has(seriesKey(s.metric))).map((s) => s.metric.instance);
+  const only = instances.every((i): i is string => i !== undefined) ? `${name}{${matchers},instance=~${JSON.stringify([...new Set(instances)].map(escapeRegex).join('|'))}}` : selector;
+  for (const series of await api.matrix(`${only}[${range}]`, end)) {
+    const key = seriesKey(series.metric);
+    if (!restarted.has(key)) continue;
+    let previous = before.get(key) ?? 0;
     let total = 0;
-    for (const [, v] of series?.values ?? []) {
+    for (const [, v] of series.values) {
       total += v >= previous ? v - previous : v;
       previous = v;
     }
-    out.push({ metric: s.metric, value: total });
+    out.push({ metric: series.metric, value: total });
   }
   return out;
 }

@@ -24,19 +24,22 @@ describe('the Prometheus client', () => {
   it('reads a counter\'s exact increase: last minus first, 0 for a series born inside the window, restarts counted from zero', async () => {
     const seen: string[] = [];
     // Three pods: a (existed before the window: 10 -> 25), b (born inside: -> 7), c (restarted: 5, 9, then 2, 4).
-    const fake = await startUpstream((_req, res, body) => {
+    const fake = await startUpstream((req, res, body) => {
       const query = new URLSearchParams(body.toString()).get('query')!;
-      seen.push(query);
+      seen.push(`${req.url} ${query}`);
+      // The restarted pod's samples, as a range query of that pod only.
+      if (query.startsWith('sworn_x{service="s",instance=~"c:1"}[')) return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'success', data: { resultType: 'matrix', result: [{ metric: { __name__: 'sworn_x', pod: 'c', instance: 'c:1' }, values: [[1, '9'], [2, '2'], [3, '4']] }] } }));
       const vector = (result: unknown[]) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'success', data: { resultType: 'vector', result } }));
-      if (query.startsWith('last_over_time(')) return vector([{ metric: { pod: 'a' }, value: [0, '25'] }, { metric: { pod: 'b' }, value: [0, '7'] }, { metric: { pod: 'c' }, value: [0, '4'] }]);
-      if (query.startsWith('resets(')) return vector([{ metric: { pod: 'c' }, value: [0, '1'] }]);
-      if (query.startsWith('sworn_x{pod="c"}[')) return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'success', data: { resultType: 'matrix', result: [{ metric: { pod: 'c' }, values: [[1, '9'], [2, '2'], [3, '4']] }] } }));
-      return vector([{ metric: { __name__: 'sworn_x', pod: 'a' }, value: [0, '10'] }, { metric: { __name__: 'sworn_x', pod: 'c' }, value: [0, '5'] }]);
+      // Prometheus 2.42 keeps the metric name through last_over_time(); resets() drops it.
+      if (query.startsWith('last_over_time(')) return vector([{ metric: { __name__: 'sworn_x', pod: 'a', instance: 'a:1' }, value: [0, '25'] }, { metric: { __name__: 'sworn_x', pod: 'b', instance: 'b:1' }, value: [0, '7'] }, { metric: { __name__: 'sworn_x', pod: 'c', instance: 'c:1' }, value: [0, '4'] }]);
+      if (query.startsWith('resets(')) return vector([{ metric: { pod: 'c', instance: 'c:1' }, value: [0, '1'] }]);
+      return vector([{ metric: { __name__: 'sworn_x', pod: 'a', instance: 'a:1' }, value: [0, '10'] }, { metric: { __name__: 'sworn_x', pod: 'c', instance: 'c:1' }, value: [0, '5'] }]);
     });
     const got = await exactIncreases(new PrometheusApi(fake.url), 'sworn_x', 'service="s"', 0, 60_000);
     const by = Object.fromEntries(got.map((s) => [s.metric.pod, s.value]));
     expect(by).toEqual({ a: 15, b: 7, c: 4 + 2 + 2 }); // c: 5 -> 9 (+4), restart -> 2 (+2), -> 4 (+2)
-    expect(seen).toContain('last_over_time(sworn_x{service="s"}[60000ms])');
+    expect(seen).toContain('/api/v1/query last_over_time(sworn_x{service="s"}[60000ms])');
+    expect(seen).toContain('/api/v1/query sworn_x{service="s",instance=~"c:1"}[60000ms]');
   });
 
   it('interpolates a percentile within its bucket as histogram_quantile does, and says null without events', () => {

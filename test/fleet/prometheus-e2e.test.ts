@@ -29,7 +29,10 @@ let upstream: Upstream;
 let prometheus: RunningPrometheus;
 let proxies: RunningProxy[] = [];
 const stores = [0, 1, 2].map(() => join(tempDir(), 'sworn.db'));
+/** The fleet's report right after the traffic (alert windows still hold it), and after a pod's restart. */
+let fleetAtTraffic: Report;
 let fleet: Report;
+const RESTARTED_CALLS = 100;
 let alertsAfterTraffic: Array<{ metric: Record<string, string>; value: number }> = [];
 let reportedAt = '';
 
@@ -73,20 +76,34 @@ beforeAll(async () => {
   // The burn-rate rules read the recording rules, evaluated every second after the scrape.
   await prometheus.until('the burn-rate alert of createOrder', async () => (await prometheus.query('ALERTS{alertname="SwornErrorBudgetBurn",operation="createOrder"}')).length > 0, 60);
   alertsAfterTraffic = await prometheus.query('ALERTS{alertname="SwornErrorBudgetBurn"}');
-  const report = await cli(['report', '--prometheus', prometheus.url, '--spec', SPEC, '--format', 'json']);
-  expect(report.code, report.stderr).toBe(0);
-  fleet = JSON.parse(report.stdout) as Report;
+  fleetAtTraffic = await fleetReport();
+
+  // A rolling deploy: pod 1's proxy restarts (its counters start again at zero, on the same store
+  // and admin port) and serves 100 more listOrders calls. The fleet's figures must still add up.
+  const adminPort = Number(new URL(proxies[1]!.adminUrl!).port);
+  await proxies[1]!.close();
+  proxies[1] = await proxyFor(upstream.url, { specFile: SPEC, store: stores[1], adminPort });
+  await prometheus.until('the restarted pod scraped at zero', async () => (await prometheus.query(`sworn_slo_events_total{operation="listOrders",outcome="good",instance="127.0.0.1:${adminPort}"} == 0`)).length === 1);
+  for (let i = 0; i < RESTARTED_CALLS; i++) await (await request(`${proxies[1]!.url}/orders`, { headers: { 'x-test-status': '200', 'x-consumer-id': 'acme' } })).body.dump();
+  await prometheus.until('Prometheus to scrape the calls after the restart', async () => (await prometheus.query(`sum(sworn_slo_events_total{service="orders",instance="127.0.0.1:${adminPort}"})`))[0]?.value === RESTARTED_CALLS);
+  fleet = await fleetReport();
   reportedAt = fleet.until;
   for (const p of proxies) await p.close();
 }, 240_000);
+
+const fleetReport = async () => {
+  const report = await cli(['report', '--prometheus', prometheus.url, '--spec', SPEC, '--format', 'json']);
+  expect(report.code, report.stderr).toBe(0);
+  return JSON.parse(report.stdout) as Report;
+};
 
 afterAll(async () => {
   await prometheus?.close();
   await upstream?.close();
 });
 
-const fromStores = async (files: string[]) => {
-  const { code, stdout, stderr } = await cli(['report', ...files.flatMap((f) => ['--store', f]), '--spec', SPEC, '--format', 'json', '--at', reportedAt]);
+const fromStores = async (files: string[], at = reportedAt) => {
+  const { code, stdout, stderr } = await cli(['report', ...files.flatMap((f) => ['--store', f]), '--spec', SPEC, '--format', 'json', '--at', at]);
   expect(code, stderr).toBe(0);
   return JSON.parse(stdout) as Report;
 };
@@ -105,8 +122,9 @@ describe.skipIf(needed)('a service on three pods, judged on a real Prometheus', 
       expect(a.slo!.excluded, id).toBe(b.slo!.excluded);
       expect(a.slo!.latency[0], id).toEqual(b.slo!.latency[0]); // fast: within 250 ms, exact
     }
+    expect(fleet.scope).toEqual({ kind: 'prometheus', service: 'orders', pods: 3 }); // the restarted pod is one pod
     const list = fleet.operations.find((o) => o.operationId === 'listOrders')!.slo!;
-    expect(list.availability).toMatchObject({ valid: 4_200, bad: 15 + 50 + 100 });
+    expect(list.availability).toMatchObject({ valid: 4_200 + RESTARTED_CALLS, bad: 15 + 50 + 100 }); // the restart lost nothing
     expect(list.latency[0]!.achieved).toBeLessThan(100); // the slow calls count against it
     // Consumers (all in the free tier): their events add up to the merge's, per consumer.
     for (const c of CONSUMERS) {
@@ -115,7 +133,7 @@ describe.skipIf(needed)('a service on three pods, judged on a real Prometheus', 
       const bad = mine.operations.reduce((n, o) => n + (o.slo?.availability?.bad ?? 0), 0);
       expect(fleet.consumers.find((f) => f.consumer === c)!.slo!.availability, c).toMatchObject({ valid, bad, target: 98 });
     }
-    expect(fleet.tiers).toEqual([expect.objectContaining({ tier: 'free', requests: 4_200 + 3 * CREATE_PER_POD })]);
+    expect(fleet.tiers).toEqual([expect.objectContaining({ tier: 'free', requests: 4_200 + 3 * CREATE_PER_POD + RESTARTED_CALLS })]);
   });
 
   it('percentiles agree within the histogram\'s precision: the same bucket, whose edges include the objective\'s max', async () => {
@@ -133,13 +151,13 @@ describe.skipIf(needed)('a service on three pods, judged on a real Prometheus', 
     expect(alertsAfterTraffic.map((a) => a.metric.operation)).toEqual(['createOrder']);
     expect(alertsAfterTraffic[0]!.metric).toMatchObject({ service: 'orders', severity: 'page', long: '2m', short: '1m' });
     const verdict = (r: Report, id: string) => r.operations.find((o) => o.operationId === id)!.slo!.alerts[0]!;
-    expect(verdict(fleet, 'createOrder')).toMatchObject({ firing: true });
-    expect(verdict(fleet, 'listOrders')).toMatchObject({ firing: false });
-    expect(verdict(fleet, 'listOrders').longBurnRate).toBeLessThan(14.4);
+    expect(verdict(fleetAtTraffic, 'createOrder')).toMatchObject({ firing: true });
+    expect(verdict(fleetAtTraffic, 'listOrders')).toMatchObject({ firing: false });
+    expect(verdict(fleetAtTraffic, 'listOrders').longBurnRate).toBeLessThan(14.4);
     // Each pod alone: the small pod's listOrders burns 50x; createOrder is under the guard on every pod.
-    const small = await fromStores([stores[2]!]);
+    const small = await fromStores([stores[2]!], fleetAtTraffic.until);
     expect(verdict(small, 'listOrders').longBurnRate).toBeGreaterThan(14.4);
-    for (const store of stores) expect(verdict(await fromStores([store]), 'createOrder')).toMatchObject({ firing: false, silencedBy: 'low-traffic' });
+    for (const store of stores) expect(verdict(await fromStores([store], fleetAtTraffic.until), 'createOrder')).toMatchObject({ firing: false, silencedBy: 'low-traffic' });
   });
 
   it('sworn gate --prometheus judges the fleet\'s budget: listOrders and createOrder have spent theirs', async () => {
