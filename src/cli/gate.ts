@@ -37,6 +37,8 @@ export function addGateCommand(program: Command, io: CliIo, setExit: (code: numb
         if (!history) {
           const { spec, ...rest } = options;
           const fleet = await fleetReport({ ...rest, prometheus: options.prometheus!, ...(spec === undefined ? {} : { spec }) }, io.cwd, at, options.operation === undefined ? {} : { operation: options.operation });
+          const unjudged = (fleet.report.unmeasured ?? []).filter((id) => fleet.slo.operations.find((o) => o.id === id)?.promise?.budgetPolicy.freezeBelow !== undefined && (options.operation === undefined || id === options.operation));
+          if (unjudged.length > 0) throw new SwornError('SWORN_ERR_PROMETHEUS', `no sidecar exposes ${unjudged.join(', ')}: their budget cannot be judged`, { hint: 'The proxies run another version of the spec: pass the --spec they run, or deploy this one first.' });
           const byId = new Map(fleet.report.operations.map((o) => [o.operationId, o.slo?.errorBudget]));
           budgetOf = (id) => byId.get(id) ?? undefined;
           slo = fleet.slo;

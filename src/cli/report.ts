@@ -42,6 +42,7 @@ export function addReportCommand(program: Command, io: CliIo, setExit: (code: nu
               { ...window, ...filters, ...(options.format === 'html' ? { burnDownPoints: 48 } : {}) },
             )
           : (await fleetReport({ ...options, prometheus: options.prometheus! }, io.cwd, at, { ...window, ...filters })).report;
+        if (report.unmeasured && report.unmeasured.length > 0) io.stderr.write(`warning: no sidecar exposes ${report.unmeasured.length} promised operation(s) of this spec (${report.unmeasured.slice(0, 5).join(', ')}${report.unmeasured.length > 5 ? ', ...' : ''}): the proxies run another version of it\n`);
         const toFile = options.output !== undefined;
         const text =
           options.format === 'json' ? JSON.stringify(report, null, 2) + '\n'

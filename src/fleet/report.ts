@@ -26,6 +26,24 @@ const ALERT_COUNTERS = ['sworn_slo_events_total', 'sworn_slo_error_budget_allowa
 
 type Totals = Map<string, VectorSample[]>;
 
+/** The samples of each metric by operation, indexed once per window (a spec has thousands of operations). */
+const byOperationIndex = new WeakMap<Totals, Map<string, Map<string, VectorSample[]>>>();
+function ofOperation(t: Totals, name: string, operation: string): VectorSample[] {
+  let index = byOperationIndex.get(t);
+  if (!index) byOperationIndex.set(t, (index = new Map()));
+  let byOp = index.get(name);
+  if (!byOp) {
+    index.set(name, (byOp = new Map()));
+    for (const s of t.get(name) ?? []) {
+      const op = s.metric.operation ?? '';
+      let list = byOp.get(op);
+      if (!list) byOp.set(op, (list = []));
+      list.push(s);
+    }
+  }
+  return byOp.get(operation) ?? [];
+}
+
 export interface FleetReportInput {
   api: PrometheusApi;
   /** The `service` label the sidecars expose (`metricServiceName`). */
@@ -85,10 +103,17 @@ export async function buildFleetReport(input: FleetReportInput, options: FleetRe
       hint: 'Check that Prometheus scrapes every sidecar\'s admin port (/metrics; proxy/prometheus-scrape.yaml) and that the service label is the one the proxies expose (the spec\'s x-slo service, else the spec file\'s name; --service sets it).',
     });
   }
+  // Every promised operation's series exist from a proxy's start: one missing means the proxies run another spec.
+  const missing = promised.filter((o) => ofOperation(overall, 'sworn_slo_events_total', o.id).length === 0).map((o) => o.id);
+  if (missing.length === promised.length && promised.length > 0) {
+    throw new SwornError('SWORN_ERR_PROMETHEUS', `the sidecars of service="${input.service}" expose none of the spec's ${promised.length} promised operation(s) (${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ', ...' : ''})`, {
+      hint: 'The proxies run another spec, or an older version of it: pass the --spec they run (sworn explain lists its operation ids), or --service for another service.',
+    });
+  }
   const suppressed = new Set((await api.vector(`max by (operation) (sworn_slo_maintenance_active{${matchers},effect="suppress_alerts"}) == 1`, until)).map((s) => s.metric.operation));
 
   const operationCounts = (t: Totals, operationId: string, promise: ResolvedPromise): JudgedCounts => {
-    const mine = (name: string) => (t.get(name) ?? []).filter((s) => s.metric.operation === operationId);
+    const mine = (name: string) => ofOperation(t, name, operationId);
     return judged(mine('sworn_slo_events_total'), sum(mine('sworn_slo_error_budget_allowance_total')), promise, (objective) => sum(mine('sworn_slo_latency_within_total').filter((s) => s.metric.objective === objective)));
   };
   const figures = new Map<string, SloFigures>();
@@ -104,13 +129,13 @@ export async function buildFleetReport(input: FleetReportInput, options: FleetRe
       bounds,
       counts: operationCounts(window, op.id, promise),
       recent: (ms) => operationCounts(recent.get(ms) ?? new Map(), op.id, promise),
-      percentile: (p) => percentileOf((window.get('sworn_request_duration_seconds_bucket') ?? []).filter((s) => s.metric.operation === op.id), p),
+      percentile: (p) => percentileOf(ofOperation(window, 'sworn_request_duration_seconds_bucket', op.id), p),
       suppressAlerts: suppressed.has(op.id),
     }));
   }
 
   // Operations: their conformance counts over the widest window, their figures over their own.
-  const byOperation = (name: string, id: string) => (overall.get(name) ?? []).filter((s) => s.metric.operation === id);
+  const byOperation = (name: string, id: string) => ofOperation(overall, name, id);
   const operations = input.operations
     .filter((o) => options.operation === undefined || o.id === options.operation)
     .map((o) => {
@@ -128,9 +153,17 @@ export async function buildFleetReport(input: FleetReportInput, options: FleetRe
     });
 
   // Tiers and consumers: judged against their tier's promise (each event against its own operation's tier target: the allowance).
+  // The tier's promise most operations share (the document-level one, unless most operations override it).
   const tierPromise = (tier: string): ResolvedPromise | undefined => {
-    const op = promised[0];
-    return op ? op.tiers[tier] ?? op.promise! : undefined;
+    const counts = new Map<string, { promise: ResolvedPromise; n: number }>();
+    for (const op of promised) {
+      const p = op.tiers[tier] ?? op.promise!;
+      const key = JSON.stringify([p.availability?.target, p.latency, p.window, p.alerting]);
+      const c = counts.get(key) ?? { promise: p, n: 0 };
+      c.n++;
+      counts.set(key, c);
+    }
+    return [...counts.values()].sort((a, b) => b.n - a.n)[0]?.promise;
   };
   const tierWindow = tierPromise(slo.consumers.defaultTier ?? 'default');
   const tierBounds = tierWindow ? boundsOf(tierWindow) : widest;
@@ -169,6 +202,10 @@ export async function buildFleetReport(input: FleetReportInput, options: FleetRe
     const misses = (f?.availability?.met === false ? 1 : 0) + (f?.latency.filter((l) => l.met === false).length ?? 0);
     consumers.push({ consumer: p.consumer, tier: p.tier, requests: p.events, violations: { request, response }, breaches: { consumer: request, provider: response + misses }, operations: [], slo: f });
   }
+  if (options.consumer !== undefined && consumers.length === 0) {
+    const names = [...new Set([...pairs.values()].map((p) => p.consumer))];
+    throw new SwornError('SWORN_ERR_USAGE', `no consumer ${JSON.stringify(options.consumer)} among those the sidecars label (the busiest --metrics-consumers; the rest are "other")`, { hint: names.length > 0 ? `Did you mean --consumer ${closest(options.consumer, names)}?` : 'No consumer has traffic in the window.' });
+  }
   const tiers: NonNullable<Report['tiers']> = [];
   for (const tier of [...new Set([...pairs.values()].map((p) => p.tier))].sort()) {
     tiers.push({ tier, requests: [...pairs.values()].filter((p) => p.tier === tier).reduce((n, p) => n + p.events, 0), slo: await groupFigures((m) => m.tier === tier, tier) });
@@ -184,6 +221,7 @@ export async function buildFleetReport(input: FleetReportInput, options: FleetRe
     since: new Date(widest.start).toISOString(),
     until: new Date(until).toISOString(),
     window,
+    ...(missing.length > 0 ? { unmeasured: missing } : {}),
     scope: { kind: 'prometheus', service: input.service, pods: new Set((overall.get('sworn_slo_events_total') ?? []).map((s) => s.metric.instance ?? s.metric.pod ?? '')).size },
     operations: filtered,
     consumers,

@@ -52,6 +52,8 @@ export interface Report extends Omit<ConformanceReport, 'operations' | 'consumer
   >;
   /** Fleet reports (`--prometheus`): each tier's figures over every operation and consumer in it. */
   tiers?: Array<{ tier: string; requests: number; slo: SloFigures | null }>;
+  /** Fleet reports (`--prometheus`): promised operations the sidecars expose no series for (they run another version of the spec). */
+  unmeasured?: string[];
   /** Fleet reports (`--prometheus`): what the figures judge: every sidecar of `service` Prometheus scrapes. */
   scope?: { kind: 'prometheus'; service: string; pods: number };
   summary: {

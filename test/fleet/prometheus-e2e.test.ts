@@ -177,6 +177,11 @@ describe.skipIf(needed)('a service on three pods, judged on a real Prometheus', 
     expect(wrong.stderr).toContain('service="ordres"');
     const gone = await cli(['report', '--prometheus', 'http://127.0.0.1:1', '--spec', SPEC]);
     expect([gone.code, gone.stderr]).toEqual([2, expect.stringContaining('cannot reach Prometheus at http://127.0.0.1:1')]);
+    // Another spec than the one the proxies run: nothing of it is measured, so nothing passes.
+    const other = await cli(['gate', '--prometheus', prometheus.url, '--spec', 'specs/petstore.yaml', '--service', 'orders']);
+    expect([other.code, other.stderr]).toEqual([2, expect.stringContaining('expose none of the spec\'s')]);
+    const nobody = await cli(['report', '--prometheus', prometheus.url, '--spec', SPEC, '--consumer', 'acmee']);
+    expect([nobody.code, nobody.stderr]).toEqual([2, expect.stringContaining('Did you mean --consumer acme?')]);
     const noSpec = await cli(['report', '--prometheus', prometheus.url]);
     expect([noSpec.code, noSpec.stderr]).toEqual([2, expect.stringContaining('--prometheus needs --spec')]);
   });
