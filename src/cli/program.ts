@@ -109,3 +109,16 @@ export function parseAt(text: string | undefined): number {
 export function collectStores(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }
+
+/** Writes an output file the user named (`--output`, `--out`), turning a file system refusal into a usage error that says which file and why. */
+export async function writeOutput(path: string, text: string, flag: string, mkdirFirst = false): Promise<void> {
+  const { mkdir, writeFile } = await import('node:fs/promises');
+  const { dirname } = await import('node:path');
+  try {
+    if (mkdirFirst) await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, text);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    throw new SwornError('SWORN_ERR_USAGE', `${flag}: cannot write ${path} (${code})`, { hint: code === 'ENOENT' ? `Create the folder ${dirname(path)} first, or name another file.` : code === 'ENOTDIR' || code === 'EEXIST' ? `Part of ${path} is a file, not a folder: name a folder for ${flag}.` : `Name a writable file for ${flag}.` });
+  }
+}

@@ -1,4 +1,3 @@
-import { writeFileSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { Command, Option } from 'commander';
 import { buildReport, failures, reportWindow, type FailOn } from '../report/report.js';
@@ -8,7 +7,7 @@ import { formatReportHtml } from '../report/report-html.js';
 import { styleFor } from '../report/style.js';
 import { openHistory } from './history.js';
 import { fleetReport } from './fleet.js';
-import { collectStores, parseAt, type CliIo } from './program.js';
+import { collectStores, parseAt, writeOutput, type CliIo } from './program.js';
 
 type Format = 'text' | 'json' | 'markdown' | 'junit' | 'html';
 
@@ -51,7 +50,7 @@ export function addReportCommand(program: Command, io: CliIo, setExit: (code: nu
           : options.format === 'html' ? formatReportHtml(report)
           : formatReportText(report, toFile ? styleFor({}) : styleFor(io.stdout, io.env));
         if (toFile) {
-          writeFileSync(resolvePath(io.cwd, options.output!), text);
+          await writeOutput(resolvePath(io.cwd, options.output!), text, '--output');
           io.stderr.write(`report written to ${options.output}\n`);
         } else io.stdout.write(text);
         const reasons = options.failOn ? failures(report, options.failOn) : [];

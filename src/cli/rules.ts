@@ -1,10 +1,9 @@
-import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve as resolvePath } from 'node:path';
 import { Command, Option } from 'commander';
 import { loadSpec } from '../spec/load-spec.js';
 import { generateRules } from '../rules/generate.js';
 import { RULES_FORMATS, type RulesFormat } from '../rules/render.js';
-import type { CliIo } from './program.js';
+import { writeOutput, type CliIo } from './program.js';
 
 /** `sworn rules`: Prometheus recording and alerting rules (or a PrometheusRule, or OpenSLO) from the specs' promises. */
 export function addRulesCommand(program: Command, io: CliIo, setExit: (code: number) => void): void {
@@ -23,9 +22,8 @@ export function addRulesCommand(program: Command, io: CliIo, setExit: (code: num
         io.stdout.write(generated.combined);
       } else {
         const dir = resolvePath(io.cwd, options.out);
-        await mkdir(dir, { recursive: true });
         for (const file of generated.files) {
-          await writeFile(join(dir, file.fileName), file.text);
+          await writeOutput(join(dir, file.fileName), file.text, '--out', true);
           io.stderr.write(`wrote ${join(options.out, file.fileName)} (${file.service} from ${file.spec}: ${file.summary})\n`);
         }
       }

@@ -1,3 +1,4 @@
+import { SwornError } from '../errors.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isIPv4 } from 'node:net';
 import type { Logger } from 'pino';
@@ -159,6 +160,13 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
         violationLog,
         failureLog,
       }));
+    }
+    // Two services exposing one `service` label would expose the same series twice: Prometheus keeps one and drops counts.
+    const labels = new Map<string, string>();
+    for (const s of services) {
+      const other = labels.get(s.metricName);
+      if (other !== undefined) throw new SwornError('SWORN_ERR_CONFIG', `services ${other} and ${s.name} would both expose their metrics as service="${s.metricName}" (their specs' x-slo service)`, { hint: 'Give each spec its own x-slo service, or run them in proxies of their own.' });
+      labels.set(s.metricName, s.name);
     }
   } catch (error) {
     await closeServices();

@@ -94,7 +94,10 @@ export function formatReportText(report: Report, style: Style = plainStyle): str
   return out.join('\n') + '\n';
 }
 
-const cell = (text: string) => text.replace(/\|/g, '\\|');
+/** A Markdown table cell: names come from request headers, so HTML is escaped (PR comments and job summaries render it). */
+/** Inside a code span HTML is not rendered: only the table's `|` and the span's backticks need care. */
+const code = (text: string) => text.replace(/\|/g, '\\|').replace(/`/g, "'");
+const cell = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\|/g, '\\|');
 
 /** The report as Markdown (a pull-request comment, a job summary). */
 export function formatReportMarkdown(report: Report): string {
@@ -104,14 +107,14 @@ export function formatReportMarkdown(report: Report): string {
   out.push('| operation | requests | availability | error budget left | latency | alerts | consumer / provider breaches |', '|---|---:|---|---:|---|---|---:|');
   for (const op of report.operations) {
     const firing = op.slo?.alerts.filter((a) => a.firing).map((a) => a.severity) ?? [];
-    out.push(`| \`${cell(op.operationId)}\` | ${op.requests} | ${availabilityText(op.slo, marks)} | ${budgetLeft(op.slo)} | ${cell(latencyText(op.slo, marks))} | ${firing.length > 0 ? `🔥 ${firing.join(', ')}` : '-'} | ${op.violations.request} / ${op.violations.response} |`);
+    out.push(`| \`${code(op.operationId)}\` | ${op.requests} | ${availabilityText(op.slo, marks)} | ${budgetLeft(op.slo)} | ${cell(latencyText(op.slo, marks))} | ${firing.length > 0 ? `🔥 ${firing.join(', ')}` : '-'} | ${op.violations.request} / ${op.violations.response} |`);
   }
   out.push('', '| consumer | tier | requests | consumer breaches | provider breaches |', '|---|---|---:|---:|---:|');
   for (const c of report.consumers) out.push(`| ${cell(c.consumer)} | ${cell(c.tier)} | ${c.requests} | ${c.breaches.consumer} | ${c.breaches.provider} |`);
   out.push('');
   if (report.summary.missed.length > 0) {
     out.push('**Missed objectives**', '');
-    for (const m of report.summary.missed) out.push(`- \`${m.operationId}\`${m.consumer === undefined ? '' : ` for ${cell(m.consumer)}`}: ${m.objective} ${m.achieved ?? 'no data'} (target ${m.target})`);
+    for (const m of report.summary.missed) out.push(`- \`${code(m.operationId)}\`${m.consumer === undefined ? '' : ` for ${cell(m.consumer)}`}: ${m.objective} ${m.achieved ?? 'no data'} (target ${m.target})`);
   } else out.push('Every objective met.');
   return out.join('\n') + '\n';
 }

@@ -4,7 +4,7 @@ import {
   groupBy, withAvailability, withPercentile, withThreshold,
   type PercentileObjective, type PlannedOperation, type PlannedWindow, type ServicePlan, type ThresholdObjective,
 } from './plan.js';
-import { eq, promDuration, promNumber, quote, selector } from './promql.js';
+import { eq, promDuration, promNumber, quote, selector, templateLiteral } from './promql.js';
 import { shellWord } from './shell.js';
 import { operations } from './recording.js';
 import type { AlertingRule, RuleGroup } from './rule-group.js';
@@ -18,8 +18,8 @@ const HOUR = 3_600_000;
 
 /** What to run for the figures behind an operation's alert ($externalURL: the Prometheus evaluating the rule). */
 function reportHint(plan: ServicePlan): string {
-  const service = plan.serviceFlag === undefined ? '' : ` --service ${shellWord(plan.serviceFlag)}`;
-  return `Figures: sworn report --prometheus {{ $externalURL }} --spec ${shellWord(plan.spec)}${service} --operation '{{ $labels.operation }}'.`;
+  const service = plan.serviceFlag === undefined ? '' : ` --service ${templateLiteral(shellWord(plan.serviceFlag))}`;
+  return `Figures: sworn report --prometheus {{ $externalURL }} --spec ${templateLiteral(shellWord(plan.spec))}${service} --operation '{{ $labels.operation }}'.`;
 }
 
 /**
@@ -59,7 +59,7 @@ export function burnAlerts(plan: ServicePlan): AlertingRule[] {
       expr,
       labels: { severity: rate.severity, long, short },
       annotations: { summary, description: `Fires while ${conditions.join(' and ')}${suppress ? ', unless a suppressAlerts maintenance window is active' : ''}. ${reportHint(plan)}` },
-      generic: { summary, description: `Fires while the burn rate is above the alert's factor over both the last ${long} and the last ${short} (with the operation's low-traffic guard and suppressAlerts maintenance windows: sworn explain ${shellWord(plan.spec)} --operation '{{ $labels.operation }}' shows them). ${reportHint(plan)}` },
+      generic: { summary, description: `Fires while the burn rate is above the alert's factor over both the last ${long} and the last ${short} (with the operation's low-traffic guard and suppressAlerts maintenance windows: sworn explain ${templateLiteral(shellWord(plan.spec))} --operation '{{ $labels.operation }}' shows them). ${reportHint(plan)}` },
     };
   }));
 }
@@ -74,7 +74,7 @@ export function spentAlerts(plan: ServicePlan): AlertingRule[] {
     const window = items[0]!.window;
     const policy = declared === undefined
       ? 'No budgetPolicy.freezeBelow is declared (0 applies): the error-budget policy says to stop risky deploys; declare freezeBelow to have `sworn gate` refuse them.'
-      : `Deploys freeze: \`sworn gate --prometheus {{ $externalURL }} --spec ${shellWord(plan.spec)}\` refuses them while the remaining budget is below budgetPolicy.freezeBelow (${percent(freezeBelow)}).`;
+      : `Deploys freeze: \`sworn gate --prometheus {{ $externalURL }} --spec ${templateLiteral(shellWord(plan.spec))}\` refuses them while the remaining budget is below budgetPolicy.freezeBelow (${percent(freezeBelow)}).`;
     const summary = (line: string) => `{{ $labels.service }} {{ $labels.operation }} has {{ $value | humanizePercentage }} of its error budget left over ${windowText(window)}, below ${line}`;
     return {
       alert: ALERT.spent,
@@ -96,7 +96,7 @@ export function latencyAlerts(plan: ServicePlan): AlertingRule[] {
     const { objective: o, op } = items[0]!;
     const ops = unique(items.map((i) => i.op));
     const annotations = {
-      summary: `{{ $labels.service }} {{ $labels.operation }}: {{ $value | humanizePercentage }} of good requests answered within ${o.threshold.text} over ${windowText(op.window)}; the promise (${o.name}) is ${promNumber(o.target)}%`,
+      summary: `{{ $labels.service }} {{ $labels.operation }}: {{ $value | humanizePercentage }} of good requests answered within ${o.threshold.text} over ${windowText(op.window)}; the promise (${templateLiteral(o.name)}) is ${promNumber(o.target)}%`,
       description: `The latency objective ${quote(o.name)} is missed over the promise window. ${reportHint(plan)}`,
     };
     branches.push({
@@ -113,7 +113,7 @@ export function latencyAlerts(plan: ServicePlan): AlertingRule[] {
     const { objective: o, op } = items[0]!;
     const ops = unique(items.map((i) => i.op));
     const annotations = {
-      summary: `{{ $labels.service }} {{ $labels.operation }}: p${promNumber(o.percentile)} over ${windowText(op.window)} is {{ $value | humanizeDuration }}; the promise (${o.name}) is at most ${o.max.text}`,
+      summary: `{{ $labels.service }} {{ $labels.operation }}: p${promNumber(o.percentile)} over ${windowText(op.window)} is {{ $value | humanizeDuration }}; the promise (${templateLiteral(o.name)}) is at most ${o.max.text}`,
       description: `The latency objective ${quote(o.name)} is missed over the promise window (estimated from the duration histogram, whose bucket edges include ${o.max.text}). ${reportHint(plan)}`,
     };
     branches.push({
@@ -143,7 +143,7 @@ export function absentAlert(plan: ServicePlan): AlertingRule {
     labels: { severity: 'ticket' },
     annotations: {
       summary: `No sworn metrics from {{ $labels.service }}, which had traffic within the last ${lookback}`,
-      description: `${METRIC.events}{service=${quote(plan.service)}} is absent from every target: the service's SLO alerts cannot fire. Check that the sidecars run and are scraped (/metrics on their admin port, proxy/prometheus-scrape.yaml) and that their service label is ${quote(plan.service)} (sworn rules --service).`,
+      description: `${METRIC.events}{service=${templateLiteral(quote(plan.service))}} is absent from every target: the service's SLO alerts cannot fire. Check that the sidecars run and are scraped (/metrics on their admin port, proxy/prometheus-scrape.yaml) and that their service label is ${templateLiteral(quote(plan.service))} (sworn rules --service).`,
     },
   };
 }

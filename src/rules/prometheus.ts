@@ -2,6 +2,7 @@ import { absentAlert, burnAlerts, contractGroup, latencyAlerts, spentAlerts } fr
 import type { ServicePlan } from './plan.js';
 import { fiveMinuteGroup, windowRules } from './recording.js';
 import type { Rule, RuleGroup, ServiceRules } from './rule-group.js';
+import { templateLiteral } from './promql.js';
 
 /**
  * The Prometheus rule groups of one spec: the 5m group (slices, window
@@ -24,6 +25,9 @@ export function buildRuleGroups(plan: ServicePlan): ServiceRules {
   return { service: plan.service, spec: plan.spec, groups: groups.map((g) => ({ ...g, rules: g.rules.map((r) => labelled(r, plan.service)) })) };
 }
 
+/** The static `service` label on every rule; an alert's labels are templates to Prometheus, so their text from the spec is escaped. */
 function labelled(rule: Rule, service: string): Rule {
-  return { ...rule, labels: { service, ...rule.labels } };
+  const labels = { service, ...rule.labels };
+  if (!('alert' in rule)) return { ...rule, labels };
+  return { ...rule, labels: Object.fromEntries(Object.entries(labels).map(([k, v]) => [k, templateLiteral(v)])) };
 }

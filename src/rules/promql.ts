@@ -97,3 +97,12 @@ export function promNumber(n: number): string {
   if (n === -Infinity) return '-Inf';
   return String(Number(n.toPrecision(12)));
 }
+
+/**
+ * Text from the spec inside an alert's labels or annotations, which
+ * Prometheus expands as Go templates: `{{` becomes a template that prints
+ * `{{`, so a name like `{{ y }}` stays text.
+ */
+export function templateLiteral(text: string): string {
+  return text.replace(/\{\{/g, '{{ "{{" }}');
+}

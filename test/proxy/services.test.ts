@@ -116,6 +116,9 @@ describe('several specs behind one proxy', () => {
     const spec = await loadSpec(fixture('services/orders.yaml'));
     await expect(startProxy({ services: [{ name: 'x', spec, upstream: 'http://127.0.0.1:1' }, { name: 'x', spec, upstream: 'http://127.0.0.1:2' }], port: 0, adminPort: null, store: ':memory:' })).rejects.toMatchObject({ code: 'SWORN_ERR_CONFIG', message: 'two services are named "x"' });
     await expect(startProxy({ services: [{ spec, upstream: 'ftp://nope' }], port: 0, adminPort: null, store: ':memory:' })).rejects.toMatchObject({ code: 'SWORN_ERR_USAGE' });
+    // One x-slo service under two names would expose every series twice, and Prometheus would drop counts.
+    const same = await loadSpec(fixture('fleet/orders.yaml'));
+    await expect(startProxy({ services: [{ name: 'eu', spec: same, upstream: 'http://127.0.0.1:1', hosts: ['eu.example'] }, { name: 'us', spec: same, upstream: 'http://127.0.0.1:2', hosts: ['us.example'] }], port: 0, adminPort: null, store: ':memory:' })).rejects.toMatchObject({ code: 'SWORN_ERR_CONFIG', message: expect.stringContaining('service="orders"') });
   });
 });
 

@@ -20,6 +20,13 @@ describe('promtool check rules', () => {
     expect(out.match(/SUCCESS/g)).toHaveLength(SPECS.length);
   });
 
+  it.skipIf(withoutPromtool)('keeps template text from the spec as text: a service, an objective and a path with {{ }} (Prometheus expands alert labels and annotations)', async () => {
+    const text = await generated(['test/rules/fixtures/templ{{x}}/templates.yaml']);
+    await checkRules({ 'templates.yaml': text });
+    const alerts = (parse(text) as { groups: Array<{ rules: Array<{ alert?: string; labels?: Record<string, string> }> }> }).groups.flatMap((g) => g.rules).filter((r) => r.alert);
+    for (const a of alerts) expect(a.labels!.service).toBe('we"ird\\svc $x {{ "{{" }} y }}');
+  });
+
   it.skipIf(withoutPromtool)('accepts several specs in one file (one group set per spec, rules distinct by their service label)', async () => {
     const text = await generated(SPECS);
     const groups = (parse(text) as { groups: Array<{ name: string }> }).groups.map((g) => g.name);
