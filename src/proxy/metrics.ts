@@ -233,7 +233,7 @@ export class ProxyMetrics {
     this.storeMetrics();
     this.reloadMetrics();
     collectDefaultMetrics({ register: this.registry, prefix: 'sworn_process_' });
-    this.derived('sworn_requests_total', 'Requests through the proxy, by operation and status class (1xx for client aborts); operation="(unknown)" for paths the spec does not describe.', 'counter', () => {
+    this.derived('sworn_requests_total', 'Requests through the proxy, by operation and status class (aborted for clients that left before the answer); operation="(unknown)" for paths the spec does not describe.', 'counter', () => {
       const out: Sample[] = [];
       for (const source of this.sources) {
         const byOperation = new Map<string, number[]>();
