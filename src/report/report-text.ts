@@ -7,11 +7,16 @@ export function percent(n: number | null | undefined): string {
   return n === null || n === undefined ? 'no data' : `${Number(n.toFixed(3))}%`;
 }
 
+/** A name cut to `width` columns, marked when cut. */
+function clip(text: string, width: number): string {
+  return text.length <= width ? text : `${text.slice(0, width - 1)}…`;
+}
+
 export function budgetLeft(slo: SloFigures | null): string {
   const r = slo?.errorBudget?.remaining;
   if (r === undefined) return '-';
   if (r === null) return 'no data';
-  return r === -Infinity ? 'spent (no budget)' : `${Number((r * 100).toFixed(1))}%`;
+  return r === -Infinity ? 'none (100%)' : `${Number((r * 100).toFixed(1))}%`;
 }
 
 /** "p99 412ms ≤ 500ms ✓, fast 97.1% ≥ 95% ✓". */
@@ -52,7 +57,7 @@ export function formatReportText(report: Report, style: Style = plainStyle): str
   for (const op of rows) {
     const verdict = met(op.slo);
     const firing = op.slo?.alerts.filter((a) => a.firing).map((a) => a.severity) ?? [];
-    const line = `${op.operationId.slice(0, 23).padEnd(24)}${String(op.requests).padStart(9)}  ${availabilityText(op.slo).padEnd(22)}${budgetLeft(op.slo).padEnd(13)}${`${op.violations.request} / ${op.violations.response}`.padEnd(14)}${latencyText(op.slo)}${firing.length > 0 ? `  FIRING ${firing.join(', ')}` : ''}`;
+    const line = `${clip(op.operationId, 23).padEnd(24)}${String(op.requests).padStart(9)}  ${availabilityText(op.slo).padEnd(22)}${budgetLeft(op.slo).padEnd(13)}${`${op.violations.request} / ${op.violations.response}`.padEnd(14)}${latencyText(op.slo)}${firing.length > 0 ? `  FIRING ${firing.join(', ')}` : ''}`;
     out.push(verdict === false || firing.length > 0 ? style('red', line) : verdict === true ? line : style('dim', line));
   }
   if (rows.length === 0) out.push(style('dim', '(no traffic yet)'));
@@ -65,7 +70,7 @@ export function formatReportText(report: Report, style: Style = plainStyle): str
       const names = missesOf(o.operationId, o.slo, c.consumer).map((m) => m.objective.replace(/^latency /, ''));
       return names.length === 0 ? [] : [`${o.operationId} (${names.join(', ')})`];
     });
-    const line = `${c.consumer.slice(0, 19).padEnd(20)}${c.tier.slice(0, 11).padEnd(12)}${String(c.requests).padStart(9)}  ${String(c.breaches.consumer).padStart(17)}  ${String(c.breaches.provider).padStart(17)}  ${missed.join('; ') || '-'}`;
+    const line = `${clip(c.consumer, 19).padEnd(20)}${c.tier.slice(0, 11).padEnd(12)}${String(c.requests).padStart(9)}  ${String(c.breaches.consumer).padStart(17)}  ${String(c.breaches.provider).padStart(17)}  ${missed.join('; ') || '-'}`;
     out.push(missed.length > 0 ? style('yellow', line) : line);
   }
   if (report.tiers && report.tiers.length > 0) {
