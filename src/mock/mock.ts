@@ -8,7 +8,7 @@ import type { Spec } from '../spec/load-spec.js';
 import { listOperations, type Operation } from '../spec/operations.js';
 import { resolveSlos } from '../slo/resolve.js';
 import { compileRouter } from '../router/router.js';
-import { compileValidators, validateRequest } from '../validate/index.js';
+import { lazyValidators, validateRequest } from '../validate/index.js';
 import { violationList } from '../http/problem.js';
 import { listen } from '../http/listen.js';
 import { sendProblem } from '../http/problem.js';
@@ -87,7 +87,8 @@ export async function startMock(options: MockOptions): Promise<RunningMock> {
   const slo = resolveSlos(spec, operations);
   let prismOperations: IHttpOperation[];
   try {
-    prismOperations = await getHttpOperationsFromSpec(spec.document as object);
+    // prism-http resolves $refs in place, which would make our document cyclic and alias shared schemas: it gets a copy of its own.
+    prismOperations = await getHttpOperationsFromSpec(structuredClone(spec.document) as object);
   } catch (cause) {
     throw new SwornError('SWORN_ERR_SPEC_STRUCTURE', `the mock cannot read ${spec.displayPath}: ${(cause as Error).message}`, { cause, hint: 'Run `sworn lint` on the spec; it names the problem with file and line.' });
   }
@@ -97,7 +98,8 @@ export async function startMock(options: MockOptions): Promise<RunningMock> {
   const failureStatus = new Map(operations.map((o) => [o.id, declaredFailure(o)]));
   // Requests are checked with the proxy's own compiled validators (the mock and the proxy agree on what is
   // valid, and it is far cheaper than prism-http's per-request validation); prism-http picks and builds answers.
-  const validators = compileValidators(spec, operations);
+  // Compiled on first use (as in the proxy): a spec of a thousand operations starts at once.
+  const validators = lazyValidators(spec, operations);
   const prism = createInstance({ mock: { dynamic }, checkSecurity: false, validateRequest: false, validateResponse: false, errors: false, upstreamProxy: undefined, isProxy: false }, { logger: prismLogger as never });
   /** Answers from examples depend only on the operation, the status and example asked for, and Accept: built once. */
   const cache = new Map<string, { status: number; headers: Record<string, string>; body: Buffer | undefined }>();
@@ -143,7 +145,7 @@ export async function startMock(options: MockOptions): Promise<RunningMock> {
     // Checked first, as Prism does (a `Prefer: code=` included): an invalid request is answered at once and
     // takes no share of the promised delays and failures, which are the valid requests'.
     if (match) {
-      const compiled = validators.get(match.operation)!;
+      const compiled = validators.get(match.operation);
       const violations = (await validateRequest(compiled, { params: match.params, query: url.search.slice(1), headers: req.headers, body: body.length > 0 || req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined ? body : undefined, bodyTooLarge: false })).filter((v) => v.code !== 'not-validated');
       if (violations.length > 0) {
         const security = violations.every((v) => v.code === 'request-security');
