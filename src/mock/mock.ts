@@ -14,7 +14,7 @@ import { listen } from '../http/listen.js';
 import { sendProblem } from '../http/problem.js';
 import { NO_CHAOS, OperationBehaviour, type Chaos, type Verdict } from './behaviour.js';
 import { formatChaos, parseChaos } from './chaos.js';
-import { parsePrefer } from './prefer.js';
+import { parsePrefer, requestPreferences } from './prefer.js';
 
 const { createInstance, getHttpOperationsFromSpec, ProblemJsonError } = prismHttp;
 
@@ -125,9 +125,10 @@ export async function startMock(options: MockOptions): Promise<RunningMock> {
     const prismOperation = match ? prismByKey.get(`${match.operation.method.toLowerCase()} ${match.operation.path}`) : undefined;
 
     let preferences: ReturnType<typeof parsePrefer>;
+    let query = url.searchParams;
     let requestChaos = chaos;
     try {
-      preferences = parsePrefer(req.headers.prefer);
+      ({ preferences, query } = requestPreferences(req.headers.prefer, url.searchParams));
       const header = req.headers['sworn-chaos'];
       if (typeof header === 'string') requestChaos = parseChaos(header, chaos, 'Sworn-Chaos');
     } catch (error) {
@@ -146,7 +147,7 @@ export async function startMock(options: MockOptions): Promise<RunningMock> {
     // takes no share of the promised delays and failures, which are the valid requests'.
     if (match) {
       const compiled = validators.get(match.operation);
-      const violations = (await validateRequest(compiled, { params: match.params, query: url.search.slice(1), headers: req.headers, body: body.length > 0 || req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined ? body : undefined, bodyTooLarge: false })).filter((v) => v.code !== 'not-validated');
+      const violations = (await validateRequest(compiled, { params: match.params, query: query === url.searchParams ? url.search.slice(1) : query.toString(), headers: req.headers, body: body.length > 0 || req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined ? body : undefined, bodyTooLarge: false })).filter((v) => v.code !== 'not-validated');
       if (violations.length > 0) {
         const security = violations.every((v) => v.code === 'request-security');
         return refuse(res, match.operation.id, security, violationList(violations));
@@ -170,7 +171,7 @@ export async function startMock(options: MockOptions): Promise<RunningMock> {
     if (!answer) {
       const input = {
         method: method.toLowerCase() as never,
-        url: { path, query: queryOf(url.searchParams) },
+        url: { path, query: queryOf(query) },
         headers: Object.fromEntries(Object.entries(req.headers).filter(([, v]) => v !== undefined).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : String(v)])),
         body: parseBody(body, req.headers['content-type']),
       };

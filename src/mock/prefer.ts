@@ -32,3 +32,31 @@ export function parsePrefer(header: string | string[] | undefined): Preferences 
   }
   return out;
 }
+
+/** Prism's URL forms of `Prefer`: `?__code=404&__example=cat&__dynamic=true`. */
+const QUERY_PREFERENCES = ['code', 'example', 'dynamic'] as const;
+
+/**
+ * The preferences of a request: its `Prefer` header, overridden by the
+ * query's `__code`, `__example` and `__dynamic` (checked the same way); and
+ * the query without them, which is what the operation's parameters are
+ * checked against and the answer is built from.
+ */
+export function requestPreferences(header: string | string[] | undefined, query: URLSearchParams): { preferences: Preferences; query: URLSearchParams } {
+  const preferences = parsePrefer(header);
+  const rest = new URLSearchParams();
+  const forms: string[] = [];
+  for (const [name, value] of query) {
+    const form = QUERY_PREFERENCES.find((p) => name === `__${p}`);
+    if (form) forms.push(`${form}=${value}`);
+    else rest.append(name, value);
+  }
+  if (forms.length === 0) return { preferences, query };
+  // "?__code=404" errs as "Prefer: code=404" would, naming the query form.
+  try {
+    return { preferences: { ...preferences, ...parsePrefer(forms.join(',')) }, query: rest };
+  } catch (error) {
+    if (error instanceof SwornError) throw new SwornError('SWORN_ERR_USAGE', error.message.replace(/^Prefer: (\w+)=/, '?__$1='), error.hint === undefined ? {} : { hint: error.hint });
+    throw error;
+  }
+}

@@ -43,6 +43,17 @@ describe('serving from the spec', () => {
     expect([badPrefer.status, badPrefer.json().detail]).toEqual([422, 'Prefer: code=abc is not an HTTP status']);
   });
 
+  it('reads Prism\'s URL forms of Prefer: ?__code, ?__example, ?__dynamic (over the header), never checked as parameters', async () => {
+    const m = await mock();
+    const missing = await call(`${m.url}/api/items/7?__code=404`);
+    expect([missing.status, missing.json()]).toEqual([404, { title: 'Not Found', status: 404 }]);
+    expect((await call(`${m.url}/api/items/7?__code=200`, { headers: { prefer: 'code=404' } })).status).toBe(200);
+    expect((await call(`${m.url}/api/items?__example=none`, { headers: KEY })).json()).toEqual([]);
+    expect((await call(`${m.url}/api/items/3?__dynamic=true`)).json()).not.toEqual({ id: 7, name: 'seven' });
+    const bad = await call(`${m.url}/api/items/7?__code=abc`);
+    expect([bad.status, bad.json().detail]).toEqual([422, '?__code=abc is not an HTTP status']);
+  });
+
   it('generates bodies with --dynamic: valid, and the same for the same seed', async () => {
     const a = await mock({ dynamic: true, seed: 5 });
     const b = await mock({ dynamic: true, seed: 5 });
