@@ -134,6 +134,8 @@ export class SloEngine {
     this.retentionMs = longest + 86_400_000;
   }
 
+  private objectives: Array<ReturnType<SloEngine['objectiveInfo']>[number]> | undefined;
+
   /** True when the operation makes a promise the engine measures. */
   measures(operationId: string): boolean {
     return this.operations.get(operationId)?.promised === true;
@@ -218,8 +220,10 @@ export class SloEngine {
    * availability, threshold and percentile objectives of its own promise,
    * with their targets, and the window.
    */
-  objectiveInfo(): Array<{ operationId: string; objective: string; kind: 'availability' | 'threshold' | 'percentile'; target: number; threshold?: number; window: string }> {
-    const out: ReturnType<SloEngine['objectiveInfo']> = [];
+  objectiveInfo(): ReadonlyArray<{ operationId: string; objective: string; kind: 'availability' | 'threshold' | 'percentile'; target: number; threshold?: number; window: string }> {
+    // The promises do not change during an engine's life (a reload makes a new engine): listed once.
+    if (this.objectives) return this.objectives;
+    const out: Array<ReturnType<SloEngine['objectiveInfo']>[number]> = (this.objectives = []);
     for (const [operationId, op] of this.operations) {
       if (!op.promised) continue;
       const p = op.base;

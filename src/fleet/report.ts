@@ -4,7 +4,7 @@ import { figuresOf, type JudgedCounts, type SloFigures } from '../engine/engine.
 import type { ResolvedPromise, ResolvedSpecSlo } from '../slo/model.js';
 import { windowBounds } from '../slo/window.js';
 import type { Operation } from '../spec/operations.js';
-import { summaryOf, type Report } from '../report/report.js';
+import { missesOf, summaryOf, type Report } from '../report/report.js';
 import { exactIncreases, type PrometheusApi, type VectorSample } from './prometheus.js';
 
 /** The counters a fleet report reads (every sidecar's, summed). */
@@ -228,19 +228,10 @@ export async function buildFleetReport(input: FleetReportInput, options: FleetRe
     tiers: options.operation === undefined ? tiers : [],
     unknownRoutes,
     refused: [...refused].filter(([, n]) => n > 0).map(([reason, count]) => ({ reason, count })),
-    summary: summaryOf(filtered, consumers, unknownRoutes, [
-      ...consumers.flatMap((c) => missesOfGroup(c.slo ?? null, { consumer: c.consumer })),
+    summary: summaryOf(filtered, unknownRoutes, [
+      ...consumers.flatMap((c) => missesOf('(all operations)', c.slo ?? null, c.consumer)),
     ]),
   };
-}
-
-/** Objectives a consumer-level figure misses (across every operation). */
-function missesOfGroup(f: SloFigures | null, who: { consumer: string }) {
-  if (!f) return [];
-  const out = [];
-  if (f.availability?.met === false) out.push({ operationId: '(all operations)', ...who, objective: 'availability', target: f.availability.target, achieved: f.availability.achieved });
-  for (const l of f.latency) if (l.met === false) out.push({ operationId: '(all operations)', ...who, objective: `latency ${l.name}`, target: l.target, achieved: l.achieved });
-  return out;
 }
 
 function sum(samples: VectorSample[]): number {

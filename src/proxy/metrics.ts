@@ -172,7 +172,7 @@ export class ProxyMetrics {
   /** The stores' health at scrape time: errors, what waits, what was dropped, the age of the last good flush. */
   private storeMetrics(): void {
     const registers = [this.registry];
-    const labelNames = this.serviceLabel();
+    const labelNames = ['service'];
     const each = (fn: (labels: Labels, h: StoreHealth) => void) => {
       for (const source of this.sources) if (source.store) fn(this.labelled(source, {}), source.store());
     };
@@ -207,7 +207,7 @@ export class ProxyMetrics {
   /** Reload outcomes: the spec in use stays when a reload fails. */
   private reloadMetrics(): void {
     const registers = [this.registry];
-    const labelNames = this.serviceLabel();
+    const labelNames = ['service'];
     const each = (fn: (labels: Labels, r: ReloadState) => void) => {
       for (const source of this.sources) if (source.reload) fn(this.labelled(source, {}), source.reload());
     };
@@ -222,10 +222,6 @@ export class ProxyMetrics {
       this.reset();
       each((labels, r) => this.set(labels, r.lastError === undefined ? 1 : 0));
     } });
-  }
-
-  private serviceLabel(): string[] {
-    return ['service'];
   }
 
   /** @param labelledConsumers consumers that get their own `consumer` label (`--metrics-consumers`); the rest count as `other`. */

@@ -134,7 +134,7 @@ export function buildReport(input: ReportInput, given: ReportOptions = {}): Repo
     consumers,
     unknownRoutes,
     refused: options.operation === undefined && options.consumer === undefined ? base.refused : [],
-    summary: summaryOf(operations, consumers, unknownRoutes, missed),
+    summary: summaryOf(operations, unknownRoutes, missed),
   };
 }
 
@@ -142,7 +142,7 @@ export function buildReport(input: ReportInput, given: ReportOptions = {}): Repo
  * The summary of a report: violations by side, every objective missed (the
  * operations', then those given: consumers'), the alerts firing.
  */
-export function summaryOf(operations: Report['operations'], _consumers: Report['consumers'], unknownRoutes: Report['unknownRoutes'], moreMisses: Miss[]): Report['summary'] {
+export function summaryOf(operations: Report['operations'], unknownRoutes: Report['unknownRoutes'], moreMisses: Miss[]): Report['summary'] {
   return {
     violations: {
       request: operations.reduce((n, o) => n + o.violations.request, 0),
