@@ -15,8 +15,11 @@ import { sendProblem } from '../http/problem.js';
 import { NO_CHAOS, OperationBehaviour, type Chaos, type Verdict } from './behaviour.js';
 import { formatChaos, parseChaos } from './chaos.js';
 import { parsePrefer, requestPreferences } from './prefer.js';
+import { refuse } from './refuse.js';
+import { parseBody, serialize } from './serialize.js';
+import { prismOperationsOf } from './operations.js';
 
-const { createInstance, getHttpOperationsFromSpec, ProblemJsonError } = prismHttp;
+const { createInstance, ProblemJsonError } = prismHttp;
 
 export interface MockOptions {
   spec: Spec;
@@ -85,14 +88,11 @@ export async function startMock(options: MockOptions): Promise<RunningMock> {
   const operations = listOperations(spec);
   const router = compileRouter(operations);
   const slo = resolveSlos(spec, operations);
-  let prismOperations: IHttpOperation[];
-  try {
-    // prism-http resolves $refs in place, which would make our document cyclic and alias shared schemas: it gets a copy of its own.
-    prismOperations = await getHttpOperationsFromSpec(structuredClone(spec.document) as object);
-  } catch (cause) {
-    throw new SwornError('SWORN_ERR_SPEC_STRUCTURE', `the mock cannot read ${spec.displayPath}: ${(cause as Error).message}`, { cause, hint: 'Run `sworn lint` on the spec; it names the problem with file and line.' });
-  }
-  const prismByKey = new Map(prismOperations.map((o) => [`${o.method.toLowerCase()} ${o.path}`, o]));
+  const prismOperations = await prismOperationsOf(spec);
+  const operationsFor = async (operation: Operation | undefined): Promise<IHttpOperation[]> => {
+    const one = operation ? await prismOperations.of(operation) : undefined;
+    return one ? [one] : prismOperations.all();
+  };
   const bases = [...new Set(operations.flatMap((o) => o.basePaths))].filter((b) => b !== '').sort((a, b) => b.length - a.length);
   const behaviours = new Map(slo.operations.filter((o) => o.enabled).map((o) => [o.id, new OperationBehaviour(o.promise, seed, o.id)]));
   const failureStatus = new Map(operations.map((o) => [o.id, declaredFailure(o)]));
@@ -122,7 +122,6 @@ export async function startMock(options: MockOptions): Promise<RunningMock> {
     }
     const base = (match ? match.operation.basePaths : bases).filter((b) => b !== '' && (url.pathname === b || url.pathname.startsWith(`${b}/`))).sort((a, b) => b.length - a.length)[0] ?? '';
     const path = url.pathname.slice(base.length) || '/';
-    const prismOperation = match ? prismByKey.get(`${match.operation.method.toLowerCase()} ${match.operation.path}`) : undefined;
 
     let preferences: ReturnType<typeof parsePrefer>;
     let query = url.searchParams;
@@ -179,7 +178,7 @@ export async function startMock(options: MockOptions): Promise<RunningMock> {
         mock: { dynamic: generated, ...(code !== undefined ? { code } : {}), ...(preferences.example !== undefined ? { exampleKey: preferences.example } : {}), ...(generated ? { seed: preferences.seed ?? String(seed) } : {}) },
         checkSecurity: !match, validateRequest: !match, validateResponse: false, errors: false, upstreamProxy: undefined, isProxy: false as const,
       };
-      const result = await prism.request(input, prismOperation ? [prismOperation] : prismOperations, config)();
+      const result = await prism.request(input, await operationsFor(match?.operation), config)();
       const where = match ? match.operation.id : `${method} ${url.pathname}`;
       if (result._tag === 'Left') {
         const left = result.left as Error & { status?: number; additional?: { headers?: Record<string, string>; validation?: Array<{ location?: string[]; code?: unknown; message: string }> } };
@@ -253,11 +252,6 @@ export async function startMock(options: MockOptions): Promise<RunningMock> {
   };
 }
 
-/** 401 for missing credentials, else 422 naming the violations (problem+json). */
-function refuse(res: ServerResponse, operation: string, security: boolean, violations: unknown[]): void {
-  if (security) return sendProblem(res, 401, 'Unauthorized', `the request does not meet the security requirements of ${operation}`, violations.length > 0 ? { violations } : {});
-  sendProblem(res, 422, 'Unprocessable Entity', `the request breaks the API contract of ${operation} (${violations.length} violation${violations.length === 1 ? '' : 's'})`, { violations });
-}
 
 /** The status a failure answers with: a declared 5xx (503 first), else none (503 problem+json). */
 function declaredFailure(operation: Operation): number | undefined {
@@ -286,19 +280,6 @@ function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
   });
 }
 
-/** JSON bodies as values (Prism validates them against the schema), anything else as text; no body as null. */
-function parseBody(body: Buffer, contentType: string | undefined): unknown {
-  if (body.length === 0) return null;
-  const text = body.toString('utf8');
-  if (contentType && /^application\/([\w.+-]*\+)?json\b/i.test(contentType)) {
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      return text; // Prism reports it as not matching the schema
-    }
-  }
-  return text;
-}
 
 function queryOf(params: URLSearchParams): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
@@ -309,12 +290,6 @@ function queryOf(params: URLSearchParams): Record<string, string | string[]> {
   return out;
 }
 
-/** As Prism's server does: JSON for JSON media types, strings as they are. */
-function serialize(body: unknown, contentType: unknown): string | undefined {
-  if (body === undefined || body === null) return typeof contentType === 'string' && /json/i.test(contentType) && body === null ? 'null' : undefined;
-  if (typeof contentType === 'string' && /^application\/([\w.+-]*\+)?json\b/i.test(contentType)) return JSON.stringify(body);
-  return typeof body === 'string' ? body : JSON.stringify(body);
-}
 
 /** The mock's admin port: `/healthz`, `GET /` and `GET /chaos` (settings), `POST /chaos` (change the game-day settings). */
 async function startMockAdmin(port: number, host: string, settings: () => MockSettings, setChaos: (text: string) => string): Promise<{ url: string; close(): Promise<void> }> {
