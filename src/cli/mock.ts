@@ -2,7 +2,8 @@ import { Command, Option } from 'commander';
 import pino from 'pino';
 import { SwornError } from '../errors.js';
 import { loadSpec } from '../spec/load-spec.js';
-import type { RunningMock } from '../mock/mock.js';
+import type { MockExchange, RunningMock } from '../mock/mock.js';
+import { formatExchange, formatStart, type LogFormat } from './mock-log.js';
 import { parseChaos } from '../mock/chaos.js';
 import type { CliIo } from './program.js';
 
@@ -20,7 +21,9 @@ export function addMockCommand(program: Command, io: CliIo, setExit: (code: numb
     .option('--chaos <settings>', 'game day: error=2x,latency=3x,reset=1%,truncate=0.5% (also POST /chaos on the admin port, or a Sworn-Chaos request header)')
     .option('--admin-port <n>', 'admin port: /healthz, GET and POST /chaos; "off" for none', '9465')
     .option('--log-level <level>', 'pino log level', 'info')
-    .action(async (specPath: string, options: { port: string; host: string; dynamic?: boolean; seed: string; behave: 'none' | 'slo'; chaos?: string; adminPort: string; logLevel: string }) => {
+    .addOption(new Option('--log-format <format>', 'pretty: the route table at start and one line per request; json: one JSON object per line').choices(['pretty', 'json']).default('pretty'))
+    .option('--quiet', 'no route table and no request log (the start line and errors only)')
+    .action(async (specPath: string, options: { port: string; host: string; dynamic?: boolean; seed: string; behave: 'none' | 'slo'; chaos?: string; adminPort: string; logLevel: string; logFormat: LogFormat; quiet?: boolean }) => {
       const seed = Number(options.seed);
       if (!Number.isInteger(seed)) throw new SwornError('SWORN_ERR_USAGE', `--seed ${JSON.stringify(options.seed)} is not a whole number`, { hint: 'Write e.g. --seed 42.' });
       const port = portOf(options.port, 'port');
@@ -28,8 +31,11 @@ export function addMockCommand(program: Command, io: CliIo, setExit: (code: numb
       const chaos = options.chaos === undefined ? undefined : parseChaos(options.chaos);
       const spec = await loadSpec(specPath, { cwd: io.cwd });
       const { startMock } = await import('../mock/mock.js'); // prism-http is loaded only by the commands that serve a mock
-      const mock = await startMock({ spec, port, host: options.host, adminPort, dynamic: options.dynamic === true, seed, behave: options.behave, ...(chaos ? { chaos } : {}), logger: pino({ level: options.logLevel }) });
-      io.stdout.write(`sworn mock of ${spec.title} ${spec.apiVersion} on ${mock.url} · ${options.dynamic ? 'generated data' : 'examples'} · behave ${options.behave}${chaos ? ` · chaos ${mock.settings().chaos}` : ''} · admin ${mock.adminUrl ?? 'off'}\n`);
+      const format = options.logFormat;
+      const onExchange = options.quiet ? undefined : (exchange: MockExchange) => io.stdout.write(formatExchange(format, exchange));
+      const mock = await startMock({ spec, port, host: options.host, adminPort, dynamic: options.dynamic === true, seed, behave: options.behave, ...(chaos ? { chaos } : {}), logger: pino({ level: options.logLevel }, pino.destination(2)), ...(onExchange ? { onExchange } : {}) });
+      const summary = `${options.dynamic ? 'generated data' : 'examples'} · behave ${options.behave}${chaos ? ` · chaos ${mock.settings().chaos}` : ''}`;
+      io.stdout.write(formatStart(format, { title: spec.title, version: spec.apiVersion, url: mock.url, summary, adminUrl: mock.adminUrl }, options.quiet ? undefined : mock.routes));
       setExit(await untilSignal(mock));
     });
 }

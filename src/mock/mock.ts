@@ -8,7 +8,7 @@ import type { Spec } from '../spec/load-spec.js';
 import { listOperations, type Operation } from '../spec/operations.js';
 import { resolveSlos } from '../slo/resolve.js';
 import { compileRouter } from '../router/router.js';
-import { lazyValidators, validateRequest } from '../validate/index.js';
+import { lazyValidators, looksLikeCredential, validateRequest, type Violation } from '../validate/index.js';
 import { violationList } from '../http/problem.js';
 import { listen } from '../http/listen.js';
 import { sendProblem } from '../http/problem.js';
@@ -40,6 +40,34 @@ export interface MockOptions {
   clock?: () => number;
   /** How a delay is waited for; tests inject one that advances their clock. */
   sleep?: (ms: number) => Promise<void>;
+  /** Called once per exchange, when its answer is sent (or the connection closed): the request log. */
+  onExchange?: (record: MockExchange) => void;
+}
+
+/** One exchange as the request log shows it. Values of credential-like query parameters are redacted. */
+export interface MockExchange {
+  /** ISO time the answer ended. */
+  at: string;
+  method: string;
+  /** Path and query as requested, credential values replaced by `REDACTED`. */
+  url: string;
+  /** The operation our router matched, if any. */
+  operation: string | undefined;
+  status: number;
+  /** False when the connection closed before the answer was complete (a reset or truncate fault, or the client left). */
+  complete: boolean;
+  /** The request's contract violations (what a 422/401 named). */
+  violations: Array<Pick<Violation, 'code' | 'location' | 'pointer' | 'message'>>;
+  /** With `--behave slo`: the delay and the fault drawn for this request. */
+  behaviour: { delayMs: number; fault: string } | undefined;
+  /** Time from request to answer, in ms (delays included). */
+  durationMs: number;
+}
+
+interface ExchangeNote {
+  operation: string | undefined;
+  violations: Violation[];
+  verdict: { delayMs: number; fault: string } | undefined;
 }
 
 export interface MockSettings {
@@ -51,8 +79,17 @@ export interface MockSettings {
   operations: Array<{ operationId: string; errorRate: number; latency: { mu: number; sigma: number; p50: number; p99: number } | null }>;
 }
 
+export interface MockRoute {
+  method: string;
+  /** The path as clients call it: under the operation's first `servers` base path. */
+  path: string;
+  operationId: string;
+}
+
 export interface RunningMock {
   url: string;
+  /** Every operation served, in the spec's order. */
+  routes: MockRoute[];
   adminUrl: string | undefined;
   settings(): MockSettings;
   setChaos(chaos: Chaos): void;
@@ -104,7 +141,7 @@ export async function startMock(options: MockOptions): Promise<RunningMock> {
   /** Answers from examples depend only on the operation, the status and example asked for, and Accept: built once. */
   const cache = new Map<string, { status: number; headers: Record<string, string>; body: Buffer | undefined }>();
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function handle(req: IncomingMessage, res: ServerResponse, note: ExchangeNote): Promise<void> {
     const body = await readBody(req);
     if (body === 'too-large') return sendProblem(res, 413, 'Content Too Large', `request bodies over ${MAX_BODY} bytes are not mocked`);
     setCorsHeaders(req, res);
@@ -122,6 +159,7 @@ export async function startMock(options: MockOptions): Promise<RunningMock> {
     }
     const base = (match ? match.operation.basePaths : bases).filter((b) => b !== '' && (url.pathname === b || url.pathname.startsWith(`${b}/`))).sort((a, b) => b.length - a.length)[0] ?? '';
     const path = url.pathname.slice(base.length) || '/';
+    note.operation = match?.operation.id;
 
     let preferences: ReturnType<typeof parsePrefer>;
     let query = url.searchParams;
@@ -138,6 +176,7 @@ export async function startMock(options: MockOptions): Promise<RunningMock> {
     const now = clock();
     const closed = behaviour?.maintenance(now);
     if (closed !== undefined) {
+      note.verdict = { delayMs: 0, fault: 'maintenance' };
       res.setHeader('sworn-mock', 'delay=0.0ms; fault=maintenance');
       res.setHeader('retry-after', String(closed));
       return sendProblem(res, 503, 'Service Unavailable', `${match!.operation.id} is in a maintenance window (effect: exclude) for ${closed} more second(s)`);
@@ -147,12 +186,14 @@ export async function startMock(options: MockOptions): Promise<RunningMock> {
     if (match) {
       const compiled = validators.get(match.operation);
       const violations = (await validateRequest(compiled, { params: match.params, query: query === url.searchParams ? url.search.slice(1) : query.toString(), headers: req.headers, body: body.length > 0 || req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined ? body : undefined, bodyTooLarge: false })).filter((v) => v.code !== 'not-validated');
+      note.violations = violations;
       if (violations.length > 0) {
         const security = violations.every((v) => v.code === 'request-security');
         return refuse(res, match.operation.id, security, violationList(violations));
       }
     }
     const verdict: Verdict = behaviour?.decide(now, requestChaos) ?? { delayMs: 0, fault: 'none' };
+    note.verdict = behaviour ? verdict : undefined;
     if (behave === 'slo') res.setHeader('sworn-mock', `delay=${verdict.delayMs.toFixed(1)}ms; fault=${verdict.fault}`);
     if (verdict.delayMs > 0) await sleep(verdict.delayMs);
     if (verdict.fault === 'reset') return void req.socket.destroy();
@@ -211,8 +252,20 @@ export async function startMock(options: MockOptions): Promise<RunningMock> {
     res.end(method === 'HEAD' ? undefined : bytes);
   }
 
+  const onExchange = options.onExchange;
   const server = http.createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => {
+    const note: ExchangeNote = { operation: undefined, violations: [], verdict: undefined };
+    if (onExchange) {
+      const started = performance.now();
+      res.once('close', () => {
+        try {
+          onExchange(exchangeRecord(req, res, note, performance.now() - started));
+        } catch (error) {
+          logger.error({ err: error }, 'the exchange log failed');
+        }
+      });
+    }
+    handle(req, res, note).catch((error: unknown) => {
       logger.error({ err: error, url: req.url }, 'mock failed');
       sendProblem(res, 500, 'Internal Server Error', `the mock failed: ${(error as Error).message}`);
     });
@@ -239,6 +292,7 @@ export async function startMock(options: MockOptions): Promise<RunningMock> {
   });
   return {
     url,
+    routes: operations.map((o) => ({ method: o.method.toUpperCase(), path: `${o.basePaths.find((b) => b !== '') ?? ''}${o.path}`, operationId: o.id })),
     adminUrl: admin?.url,
     settings,
     setChaos: (next) => {
@@ -252,6 +306,38 @@ export async function startMock(options: MockOptions): Promise<RunningMock> {
   };
 }
 
+
+function exchangeRecord(req: IncomingMessage, res: ServerResponse, note: ExchangeNote, durationMs: number): MockExchange {
+  return {
+    at: new Date().toISOString(),
+    method: (req.method ?? 'GET').toUpperCase(),
+    url: redactedUrl(req.url ?? '/'),
+    operation: note.operation,
+    status: res.statusCode,
+    complete: res.writableFinished,
+    violations: note.violations.map(({ code, location, pointer, message }) => ({ code, location, pointer, message })),
+    behaviour: note.verdict ? { delayMs: Math.round(note.verdict.delayMs * 10) / 10, fault: note.verdict.fault } : undefined,
+    durationMs: Math.round(durationMs * 10) / 10,
+  };
+}
+
+/** The request's path and query, with the values of credential-like parameters (`api_key`, `token`, …) redacted. */
+export function redactedUrl(raw: string): string {
+  const at = raw.indexOf('?');
+  if (at < 0) return raw;
+  const parts = raw.slice(at + 1).split('&').map((part) => {
+    const equals = part.indexOf('=');
+    const name = equals < 0 ? part : part.slice(0, equals);
+    let decoded = name;
+    try {
+      decoded = decodeURIComponent(name.replace(/\+/g, ' '));
+    } catch {
+      // a malformed escape: judged as written
+    }
+    return looksLikeCredential(decoded) ? `${name}=REDACTED` : part;
+  });
+  return `${raw.slice(0, at)}?${parts.join('&')}`;
+}
 
 /** The status a failure answers with: a declared 5xx (503 first), else none (503 problem+json). */
 function declaredFailure(operation: Operation): number | undefined {
