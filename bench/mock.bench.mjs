@@ -19,7 +19,7 @@ const pids = {};
 
 
 // Prism serves paths without the servers' base path; sworn serves them under it (and without).
-const BASE = { sworn: '/v1', 'sworn-slo': '/v1', prism: '' };
+const BASE = { sworn: '/v1', 'sworn-slo': '/v1', 'sworn-log': '/v1', prism: '' };
 
 async function spawned(args, name) {
   const port = freePort();
@@ -54,15 +54,17 @@ async function measure(url, kind, name) {
 try {
   const cli = here('../dist/cli/main.js');
   const targets = {
-    sworn: await spawned([cli, 'mock', spec, '--admin-port', 'off', '--log-level', 'silent'], 'sworn'),
-    'sworn-slo': await spawned([cli, 'mock', spec, '--admin-port', 'off', '--log-level', 'silent', '--behave', 'slo', '--chaos', 'latency=0x,error=0x'], 'sworn-slo'),
+    sworn: await spawned([cli, 'mock', spec, '--admin-port', 'off', '--log-level', 'silent', '--quiet'], 'sworn'),
+    'sworn-slo': await spawned([cli, 'mock', spec, '--admin-port', 'off', '--log-level', 'silent', '--quiet', '--behave', 'slo', '--chaos', 'latency=0x,error=0x'], 'sworn-slo'),
+    // The request log on (one line per request, written to a discarded stdout): what it costs.
+    'sworn-log': await spawned([cli, 'mock', spec, '--admin-port', 'off', '--log-level', 'silent'], 'sworn-log'),
     // Prism without its per-request info logging, as sworn runs.
     prism: await spawned([require.resolve('@stoplight/prism-cli/dist/index.js'), 'mock', spec, '--host', '127.0.0.1', '--verboseLevel', 'warn'], 'prism'),
   };
   const names = Object.keys(targets);
   const rssBefore = Object.fromEntries(await Promise.all(names.map(async (n) => [n, await rssMb(pids[n])])));
   console.log(`sworn mock benchmark · node ${process.version} · ${CONNECTIONS} connections · ${SECONDS}s per run · 2 runs per target, alternating order`);
-  console.log('spec: specs/petstore.yaml, answers from examples, request validation on; sworn-slo = --behave slo with latency=0x,error=0x (the bookkeeping, no waiting)');
+  console.log('spec: specs/petstore.yaml, answers from examples, request validation on; sworn-slo = --behave slo with latency=0x,error=0x (the bookkeeping, no waiting); sworn and sworn-slo run --quiet, sworn-log with the request log');
   for (const kind of ['GET', 'POST']) {
     const results = Object.fromEntries(names.map((n) => [n, []]));
     for (const name of names) await autocannon({ url: targets[name] + BASE[name] + requests[kind].path, method: requests[kind].method, headers: requests[kind].headers, body: requests[kind].body, connections: CONNECTIONS, duration: 1 });
@@ -71,7 +73,7 @@ try {
     console.log(`\n${kind} ${requests[kind].path}`);
     console.log('target       req/s      p50 ms   p99 ms   CPU us/request');
     for (const n of names) console.log(`${n.padEnd(10)} ${avg(n, 'rps').toFixed(0).padStart(8)}   ${avg(n, 'p50').toFixed(2).padStart(7)}  ${avg(n, 'p99').toFixed(2).padStart(7)}   ${avg(n, 'cpu').toFixed(0).padStart(6)}`);
-    console.log(`ratios: sworn/prism ${(avg('sworn', 'rps') / avg('prism', 'rps')).toFixed(2)}x req/s (target >= 3), ${(avg('prism', 'cpu') / avg('sworn', 'cpu')).toFixed(2)}x less CPU per request; --behave slo bookkeeping: ${(avg('sworn-slo', 'cpu') - avg('sworn', 'cpu')).toFixed(1)} us/request (${((avg('sworn-slo', 'cpu') / avg('sworn', 'cpu') - 1) * 100).toFixed(1)}%)`);
+    console.log(`ratios: sworn/prism ${(avg('sworn', 'rps') / avg('prism', 'rps')).toFixed(2)}x req/s (target >= 3), ${(avg('prism', 'cpu') / avg('sworn', 'cpu')).toFixed(2)}x less CPU per request; --behave slo bookkeeping: ${(avg('sworn-slo', 'cpu') - avg('sworn', 'cpu')).toFixed(1)} us/request (${((avg('sworn-slo', 'cpu') / avg('sworn', 'cpu') - 1) * 100).toFixed(1)}%); request log: ${(avg('sworn-log', 'cpu') - avg('sworn', 'cpu')).toFixed(1)} us/request`);
   }
   console.log('\nresident memory (MB) after start -> after all runs');
   for (const n of names) console.log(`${n.padEnd(10)} ${rssBefore[n].toFixed(0).padStart(6)} -> ${(await rssMb(pids[n])).toFixed(0)}`);
