@@ -9,6 +9,7 @@ import type { MaintenanceDefinition, ResolvedSpecSlo, SloProblem } from '../slo/
 import { checkOpenApiSchema } from './openapi-schema.js';
 import { checkPolicy, type Policy } from './policy.js';
 import { checkPatterns } from './patterns.js';
+import { checkExamples } from './examples.js';
 import { ProblemList } from '../slo/problems.js';
 
 /** One lint finding: data with a stable rule id and a place in a file. */
@@ -37,7 +38,8 @@ const YEAR = 366 * 86_400_000;
 
 /**
  * Lints a loaded spec: the OpenAPI document itself, its schema patterns
- * (each must run in linear time), every x-slo block, the maintenance
+ * (each must run in linear time), its examples (each must match its
+ * schema), every x-slo block, the maintenance
  * windows, and (with a policy) the promises its tier requires.
  *
  * @example
@@ -53,6 +55,7 @@ export function lintSpec(spec: Spec, options: LintOptions = {}): LintResult {
     ...checkOperationIds(operations),
     ...checkPathParameters(spec, operations),
     ...checkPatterns(spec),
+    ...checkExamples(spec, operations),
     ...slo.problems,
     ...checkConsumerMaps(spec, slo),
     ...checkMaintenance(slo, at),

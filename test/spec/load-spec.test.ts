@@ -100,11 +100,15 @@ describe('loadSpec', () => {
     expect(error.details[0]!.location).toMatchObject({ line: 20, column: 24 });
   });
 
-  it('refuses Swagger 2.0 with a way forward', async () => {
-    const error = await rejection(loadSpec(fixture('broken/swagger2.yaml'), { cwd: ROOT }));
+  it('reads Swagger 2.0 as OpenAPI 3.0 and refuses Swagger 1.x with a way forward', async () => {
+    const spec = await loadSpec(fixture('broken/swagger2.yaml'), { cwd: ROOT });
+    expect([spec.convertedFrom, spec.openapi, spec.title]).toEqual(['swagger-2.0', '3.0.0', 'Old']);
+    expect(spec.locate('/info/title')).toMatchObject({ line: 2, pointer: '/info/title' });
+    const error = await rejection(loadSpec(fixture('broken/swagger12.json'), { cwd: ROOT }));
     expect(error.code).toBe('SWORN_ERR_SWAGGER2');
-    expect(error.location).toMatchObject({ line: 1, column: 1, pointer: '/swagger' });
-    expect(error.hint).toContain('swagger2openapi');
+    expect(error.location).toMatchObject({ line: 2, column: 3, pointer: '/swaggerVersion' });
+    expect(error.message).toContain('Swagger 1.2');
+    expect(error.hint).toContain('Swagger 2.0');
   });
 
   it('refuses documents that are not OpenAPI 3, and missing files', async () => {
