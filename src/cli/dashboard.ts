@@ -9,7 +9,7 @@ export function addDashboardCommand(program: Command, io: CliIo, setExit: (code:
   program
     .command('dashboard')
     .description('print a Grafana dashboard (JSON) of the spec\'s promises, read from the recording rules of `sworn rules`')
-    .argument('<spec>', 'OpenAPI 3.0/3.1 file (YAML or JSON)')
+    .argument('<spec>', 'OpenAPI 3.0/3.1 file, Swagger 2.0 or Postman collection (YAML or JSON)')
     .option('--datasource <uid>', 'UID of the Prometheus data source picked by default (default: Grafana\'s default data source)')
     .option('--title <title>', 'dashboard title (default "<service> · promises (sworn)")')
     .option('--service <name>', 'the service label the proxies put on their metrics, when it is not the spec\'s x-slo service (as given to `sworn rules --service`)')

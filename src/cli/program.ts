@@ -12,6 +12,7 @@ import { addDiffCommand } from './diff.js';
 import { addTestCommand } from './test.js';
 import { addRulesCommand } from './rules.js';
 import { addDashboardCommand } from './dashboard.js';
+import { addConvertCommand } from './convert.js';
 
 /** Where a command writes, and what it runs in; injected so tests read real output. */
 export interface CliIo {
@@ -45,7 +46,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   program
     .command('lint')
     .description('check an OpenAPI document and its x-slo promises (and, with --policy, what its tier requires)')
-    .argument('<spec>', 'OpenAPI 3.0/3.1 file (YAML or JSON)')
+    .argument('<spec>', 'OpenAPI 3.0/3.1 file, Swagger 2.0 or Postman collection (YAML or JSON)')
     .option('--policy <file>', 'organisation policy: the least each tier must promise')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .option('--at <time>', 'ISO time treated as "now" for maintenance checks')
@@ -56,7 +57,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   program
     .command('explain')
     .description('print the resolved promise of every operation, after inheritance and tier overrides, and the next maintenance windows')
-    .argument('<spec>', 'OpenAPI 3.0/3.1 file (YAML or JSON)')
+    .argument('<spec>', 'OpenAPI 3.0/3.1 file, Swagger 2.0 or Postman collection (YAML or JSON)')
     .option('--operation <id>', 'only this operation (operationId, or e.g. "GET /pets/{id}")')
     .option('--tier <name>', 'the promise to this consumer tier')
     .option('--at <time>', 'ISO time for maintenance windows and window bounds (default now)')
@@ -71,7 +72,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   addDemoCommand(program, io, (code) => {
     exitCode = code;
   });
-  for (const add of [addReportCommand, addGateCommand, addBaselineCommand, addMockCommand, addDiffCommand, addTestCommand, addRulesCommand, addDashboardCommand]) {
+  for (const add of [addReportCommand, addGateCommand, addBaselineCommand, addMockCommand, addDiffCommand, addTestCommand, addRulesCommand, addDashboardCommand, addConvertCommand]) {
     add(program, io, (code) => {
       exitCode = code;
     });

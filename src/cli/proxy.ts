@@ -47,7 +47,7 @@ export function addProxyCommand(program: Command, io: CliIo, setExit: (code: num
   const command = program
     .command('proxy')
     .description('run the conformance proxy in front of a service: every exchange checked against the spec, violations reported per consumer')
-    .argument('[spec]', 'OpenAPI 3.0/3.1 file (or `spec:` in the config file, or SWORN_SPEC)')
+    .argument('[spec]', 'OpenAPI 3.0/3.1, Swagger 2.0 or Postman collection file (or `spec:` in the config file, or SWORN_SPEC)')
     .addOption(new Option('--config <file>', 'YAML config file with the same settings (kebab-case keys), and `services:` for several specs').env('SWORN_CONFIG'))
     .addOption(new Option('--spec <file>', 'a spec behind the proxy; repeat for several (each with its own --upstream, in the same order), routed by the path prefix of their servers').argParser(collect));
   for (const s of SETTINGS) {

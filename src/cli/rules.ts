@@ -10,7 +10,7 @@ export function addRulesCommand(program: Command, io: CliIo, setExit: (code: num
   program
     .command('rules')
     .description('generate Prometheus recording and alerting rules (burn rates, error budget, latency objectives, contract breaches) from the x-slo promises, for the fleet\'s sidecar metrics')
-    .argument('<spec...>', 'OpenAPI 3.0/3.1 files (YAML or JSON); one group set per spec')
+    .argument('<spec...>', 'OpenAPI 3.0/3.1, Swagger 2.0 or Postman collection files (YAML or JSON); one group set per spec')
     .addOption(new Option('--format <format>', 'prometheus: a rule file; prometheus-operator: a PrometheusRule per spec; openslo: OpenSLO v1 documents').choices([...RULES_FORMATS]).default('prometheus'))
     .option('--out <dir>', 'write one file per spec into this directory (<service>.rules.yaml, .prometheusrule.yaml or .openslo.yaml) instead of standard output')
     .option('--service <name>', 'the service label the proxies put on their metrics, when it is not the spec\'s x-slo service (one spec only)')

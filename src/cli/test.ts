@@ -13,7 +13,7 @@ export function addTestCommand(program: Command, io: CliIo, setExit: (code: numb
   program
     .command('test')
     .description('contract tests against a live service: example, generated and invalid requests for every operation, each answer checked against the spec; exit 1 on any failure')
-    .argument('<spec>', 'OpenAPI 3.0/3.1 file')
+    .argument('<spec>', 'OpenAPI 3.0/3.1 file, Swagger 2.0 or Postman collection (YAML or JSON)')
     .requiredOption('--target <url>', 'the service, with its base path, e.g. http://127.0.0.1:8080/v1')
     .option('--operation <id...>', 'only these operations')
     .option('--examples', 'only the requests the spec\'s examples describe (plus --generate N if given)')

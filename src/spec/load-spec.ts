@@ -5,6 +5,9 @@ import type { OpenAPIV3, OpenAPIV3_1 } from 'openapi-types';
 import { SwornError, type SourceLocation } from '../errors.js';
 import { SourceFile } from './source-file.js';
 import { parsePointer, toPointer, appendPointer } from './pointer.js';
+import { FORMAT_NAMES, type Conversion, type ConversionNote, type ConvertedFrom } from './conversion.js';
+import { convertSwagger2 } from './convert-swagger2.js';
+import { convertPostman, postmanVersion } from './convert-postman.js';
 
 export type OpenApiDocument = OpenAPIV3.Document | OpenAPIV3_1.Document;
 
@@ -19,7 +22,9 @@ export interface LoadSpecOptions {
  * A loaded, bundled OpenAPI 3.0/3.1 document. External `$ref`s are bundled
  * into the document (internal `$ref`s stay, so circular schemas are fine);
  * every pointer of the bundled document can be located in the file and line
- * it was written in.
+ * it was written in. A Swagger 2.0 document or a Postman collection is
+ * converted to OpenAPI 3.0 on loading (`convertedFrom` says which); its
+ * pointers are located in the file the user wrote.
  */
 export class Spec {
   readonly file: string;
@@ -29,9 +34,14 @@ export class Spec {
   readonly version: '3.0' | '3.1';
   /** Every file read, by absolute path; the root first. */
   readonly sources: ReadonlyMap<string, SourceFile>;
+  /** The format the document was converted from; undefined when it was OpenAPI 3 already. */
+  readonly convertedFrom: ConvertedFrom | undefined;
+  /** What the converter went past (a multiple request body, a lost property), each at a pointer into `document`. */
+  readonly conversionNotes: readonly ConversionNote[];
   private readonly origins: WeakMap<object, { source: SourceFile; pointer: string }>;
+  private readonly conversion: Conversion | undefined;
 
-  constructor(root: SourceFile, document: OpenApiDocument, sources: Map<string, SourceFile>, origins: WeakMap<object, { source: SourceFile; pointer: string }>) {
+  constructor(root: SourceFile, document: OpenApiDocument, sources: Map<string, SourceFile>, origins: WeakMap<object, { source: SourceFile; pointer: string }>, conversion?: Conversion) {
     this.file = root.path;
     this.displayPath = root.displayPath;
     this.document = document;
@@ -39,6 +49,9 @@ export class Spec {
     this.version = this.openapi.startsWith('3.1') ? '3.1' : '3.0';
     this.sources = sources;
     this.origins = origins;
+    this.conversion = conversion;
+    this.convertedFrom = conversion?.from;
+    this.conversionNotes = conversion?.notes ?? [];
   }
 
   get title(): string {
@@ -52,6 +65,7 @@ export class Spec {
   /** The source file, line and column of a pointer into the bundled document. */
   locate(pointer: string): SourceLocation {
     const root = this.sources.get(this.file) as SourceFile;
+    if (this.conversion) return locateIn(root, this.conversion.original, this.conversion.translate(parsePointer(pointer)), this.origins, this.sources);
     return locateIn(root, this.document, parsePointer(pointer), this.origins, this.sources);
   }
 
@@ -118,7 +132,10 @@ async function readSource(path: string, cwd: string): Promise<SourceFile> {
 
 /**
  * Loads an OpenAPI 3.0.x or 3.1.x document (YAML or JSON, possibly spread
- * over several files) and bundles its external references.
+ * over several files) and bundles its external references. A Swagger 2.0
+ * document (its external references bundled first) and a Postman collection
+ * (v2.0, v2.1) are converted to OpenAPI 3.0 in memory; the file is never
+ * written.
  *
  * @example
  * const spec = await loadSpec('specs/petstore.yaml');
@@ -128,20 +145,27 @@ export async function loadSpec(path: string, options: LoadSpecOptions = {}): Pro
   const cwd = options.cwd ?? process.cwd();
   const absolute = resolvePath(cwd, path);
   const root = await readSource(absolute, cwd);
-  const document = checkVersion(root);
+  const format = checkVersion(root);
+  const document = format.document;
   const sources = new Map<string, SourceFile>([[absolute, root]]);
   const origins = new WeakMap<object, { source: SourceFile; pointer: string }>();
 
-  if (root.mayReferElsewhere() && hasExternalRef(document)) {
+  if (format.kind !== 'postman' && root.mayReferElsewhere() && hasExternalRef(document)) {
     await bundle(root, document, sources, options, cwd);
     for (const source of sources.values()) {
       if (source !== root) recordOrigins(source, source.value, '', origins);
     }
   }
-  return new Spec(root, document as OpenApiDocument, sources, origins);
+  if (format.kind === 'openapi') return new Spec(root, document as OpenApiDocument, sources, origins);
+  // The converters themselves are loaded on first use.
+  const conversion = format.kind === 'swagger' ? await convertSwagger2(root, document as Record<string, unknown>) : await convertPostman(root, document as Record<string, unknown>, format.version);
+  return new Spec(root, conversion.document as unknown as OpenApiDocument, sources, origins, conversion);
 }
 
-function checkVersion(root: SourceFile): OpenApiDocument {
+type Format = { kind: 'openapi'; document: OpenApiDocument } | { kind: 'swagger'; document: object } | { kind: 'postman'; document: object; version: '2.0' | '2.1' };
+
+/** What the root document is: OpenAPI 3.0/3.1, Swagger 2.0 or a Postman collection (by content); anything else is refused. */
+function checkVersion(root: SourceFile): Format {
   const doc = root.value as Record<string, unknown> | null;
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
     throw new SwornError('SWORN_ERR_SPEC_VERSION', 'the document is not an object, so it is not an OpenAPI document', {
@@ -149,20 +173,38 @@ function checkVersion(root: SourceFile): OpenApiDocument {
       hint: 'An OpenAPI document starts with `openapi: 3.1.0` (or 3.0.x), `info` and `paths`.',
     });
   }
-  if (doc.swagger !== undefined) {
-    throw new SwornError('SWORN_ERR_SWAGGER2', `this is a Swagger ${String(doc.swagger)} document; sworn reads OpenAPI 3.0 and 3.1`, {
-      location: root.locate('/swagger'),
-      hint: 'Convert it first, e.g. `npx swagger2openapi spec.yaml -o spec.openapi.yaml`, then point sworn at the result.',
+  if (doc.swagger !== undefined || doc.swaggerVersion !== undefined) {
+    // YAML reads an unquoted `swagger: 2.0` as the number 2.
+    if (doc.swagger === '2.0' || doc.swagger === 2) return { kind: 'swagger', document: doc };
+    const version = doc.swagger ?? doc.swaggerVersion;
+    throw new SwornError('SWORN_ERR_SWAGGER2', `this is a Swagger ${typeof version === 'string' || typeof version === 'number' ? version : JSON.stringify(version)} document; sworn reads OpenAPI 3.0 and 3.1, and converts Swagger 2.0 only`, {
+      location: root.locate(doc.swagger !== undefined ? '/swagger' : '/swaggerVersion'),
+      hint: 'Swagger 1.x has no converter here: rewrite it as Swagger 2.0 or OpenAPI 3 (swagger-converter and API-Transformer convert 1.2 to 2.0), then point sworn at the result.',
     });
   }
   const version = doc.openapi;
   if (typeof version !== 'string' || !/^3\.[01]\.\d+/.test(version)) {
+    if (version === undefined) {
+      const postman = postmanVersion(doc);
+      if (postman === '2.0' || postman === '2.1') return { kind: 'postman', document: doc, version: postman };
+      if (postman === '1') {
+        throw new SwornError('SWORN_ERR_SPEC_VERSION', 'this is a Postman collection in the v1 format; sworn converts Postman collections v2.0 and v2.1', {
+          location: root.locate(''),
+          hint: 'Open it in Postman and export it again (Export → Collection v2.1), then point sworn at the export.',
+        });
+      }
+    }
     throw new SwornError('SWORN_ERR_SPEC_VERSION', version === undefined ? 'the document has no `openapi` field' : `unsupported openapi version ${JSON.stringify(version)}`, {
       location: root.locate(version === undefined ? '' : '/openapi'),
-      hint: 'sworn reads OpenAPI 3.0.x and 3.1.x: set `openapi: 3.1.0` (or 3.0.3) at the top of the document.',
+      hint: 'sworn reads OpenAPI 3.0.x and 3.1.x (`openapi: 3.1.0` at the top), Swagger 2.0 (`swagger: "2.0"`) and Postman collections v2.0/v2.1 (exported from Postman).',
     });
   }
-  return doc as unknown as OpenApiDocument;
+  return { kind: 'openapi', document: doc as unknown as OpenApiDocument };
+}
+
+/** The name of a format a spec was converted from, for messages: `Swagger 2.0`. */
+export function formatName(from: ConvertedFrom): string {
+  return FORMAT_NAMES[from];
 }
 
 /** Keys whose values are literal data, where a `$ref` key is not a reference (OpenAPI examples, schema defaults). */

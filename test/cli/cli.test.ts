@@ -100,9 +100,12 @@ describe('the built binary', () => {
     expect(existsSync(bin)).toBe(true); // `npm test` builds first (pretest)
     const ok = await exec(process.execPath, [bin, 'lint', 'specs/orders.yaml'], { cwd: ROOT });
     expect(ok.stdout).toContain('✔ 0 errors, 0 warnings');
-    const failed = await exec(process.execPath, [bin, 'lint', 'test/fixtures/broken/swagger2.yaml'], { cwd: ROOT }).catch((e: { code: number; stderr: string }) => e);
+    // Swagger 2.0 is read (converted in-process); Swagger 1.x is refused with exit 2.
+    const swagger2 = await exec(process.execPath, [bin, 'lint', 'test/fixtures/broken/swagger2.yaml'], { cwd: ROOT });
+    expect(swagger2.stdout).toContain('✔ 0 errors, 0 warnings');
+    const failed = await exec(process.execPath, [bin, 'lint', 'test/fixtures/swagger2/swagger-1.2.json'], { cwd: ROOT }).catch((e: { code: number; stderr: string }) => e);
     expect((failed as { code: number }).code).toBe(2);
-    expect((failed as { stderr: string }).stderr).toContain('SWORN_ERR_SWAGGER2');
+    expect((failed as { stderr: string }).stderr).toContain('SWORN_ERR_SWAGGER2: test/fixtures/swagger2/swagger-1.2.json:2:3');
     const version = await exec(process.execPath, [bin, '--version'], { cwd: ROOT });
     expect(version.stdout.trim()).toBe('0.1.0');
   });
