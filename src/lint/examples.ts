@@ -3,7 +3,7 @@ import type { Spec } from '../spec/load-spec.js';
 import { HTTP_METHODS, type Operation } from '../spec/operations.js';
 import { appendPointer } from '../spec/pointer.js';
 import type { SloProblem } from '../slo/model.js';
-import { SchemaCompiler, canonicalJson } from '../validate/schemas.js';
+import { LINT_COMPILER_OPTIONS, SchemaCompiler, canonicalJson } from '../validate/schemas.js';
 import { essence, kindOf } from '../validate/media.js';
 import { eachSchema } from './walk.js';
 
@@ -56,7 +56,7 @@ const isRef = (value: unknown): value is { $ref: string } => isRecord(value) && 
  * checkExamples(spec, listOperations(spec)).map((p) => p.message);
  * // ['example "cat" of GET /pets 200 application/json: /0/id must be integer (type)']
  */
-export function checkExamples(spec: Spec, operations: readonly Operation[], compiler = new SchemaCompiler(spec)): SloProblem[] {
+export function checkExamples(spec: Spec, operations: readonly Operation[], compiler = new SchemaCompiler(spec, LINT_COMPILER_OPTIONS)): SloProblem[] {
   const validators = new SharedValidators(compiler);
   const checked = new Map<string, { site: Site; errors: ErrorObject[] | undefined; uses: number; operations: Set<string> }>();
   for (const site of exampleSites(spec, operations)) {

@@ -1,3 +1,5 @@
+// Before prism-http: its faker, English only (see faker.ts).
+import './faker.js';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import prismHttp from '@stoplight/prism-http';
@@ -8,15 +10,15 @@ import type { Spec } from '../spec/load-spec.js';
 import { listOperations, type Operation } from '../spec/operations.js';
 import { resolveSlos } from '../slo/resolve.js';
 import { compileRouter } from '../router/router.js';
-import { lazyValidators, looksLikeCredential, validateRequest, type Violation } from '../validate/index.js';
-import { violationList } from '../http/problem.js';
+import { lazyValidators, looksLikeCredential, SchemaCompiler, validateRequest, wwwAuthenticate, type OperationValidators, type RequestCheckOptions, type RequestInput, type Violation } from '../validate/index.js';
 import { listen } from '../http/listen.js';
 import { sendProblem } from '../http/problem.js';
 import { NO_CHAOS, OperationBehaviour, type Chaos, type Verdict } from './behaviour.js';
 import { formatChaos, parseChaos } from './chaos.js';
 import { parsePrefer, requestPreferences } from './prefer.js';
-import { refuse } from './refuse.js';
-import { parseBody, serialize } from './serialize.js';
+import { fromPrismValidation, refuse } from './refuse.js';
+import { answerSchema, parseBody, problemFor, serializeAnswer } from './serialize.js';
+import { answerProblem, answerViolations, formatAnswerViolations } from './examples.js';
 import { prismOperationsOf } from './operations.js';
 
 const { createInstance, ProblemJsonError } = prismHttp;
@@ -30,6 +32,12 @@ export interface MockOptions {
   adminHost?: string;
   /** Generate bodies from the schemas instead of answering with examples. */
   dynamic?: boolean;
+  /**
+   * `--errors`: an answer of the mock's own that breaks the spec (an example against its schema, a
+   * required header missing) is answered 500 naming the violations, as Prism's `--errors`; without it,
+   * such an answer is served with `Sworn-Violations` and `sl-violations` headers naming them.
+   */
+  errors?: boolean;
   /** Seed of generated bodies and of `--behave slo` (default 1): the same seed gives the same answers. */
   seed?: number;
   /** `slo`: delays, errors and maintenance the way each operation's promise says. */
@@ -126,9 +134,9 @@ export async function startMock(options: MockOptions): Promise<RunningMock> {
   const router = compileRouter(operations);
   const slo = resolveSlos(spec, operations);
   const prismOperations = await prismOperationsOf(spec);
-  const operationsFor = async (operation: Operation | undefined): Promise<IHttpOperation[]> => {
+  const operationsFor = async (operation: Operation | undefined, method: string, path: string): Promise<IHttpOperation[]> => {
     const one = operation ? await prismOperations.of(operation) : undefined;
-    return one ? [one] : prismOperations.all();
+    return one ? [one] : prismOperations.unmatched(method, path);
   };
   const bases = [...new Set(operations.flatMap((o) => o.basePaths))].filter((b) => b !== '').sort((a, b) => b.length - a.length);
   const behaviours = new Map(slo.operations.filter((o) => o.enabled).map((o) => [o.id, new OperationBehaviour(o.promise, seed, o.id)]));
@@ -137,9 +145,24 @@ export async function startMock(options: MockOptions): Promise<RunningMock> {
   // valid, and it is far cheaper than prism-http's per-request validation); prism-http picks and builds answers.
   // Compiled on first use (as in the proxy): a spec of a thousand operations starts at once.
   const validators = lazyValidators(spec, operations);
+  // A refusal names every violation: the validators that report every schema error (ajv `allErrors`,
+  // slower) are made at the first request that breaks a schema, and run only for such requests.
+  let thorough: OperationValidators | undefined;
+  const thoroughValidators = () => (thorough ??= lazyValidators(spec, operations, { compiler: new SchemaCompiler(spec, { allErrors: true }) }));
+  const checks: RequestCheckOptions = { reservedCharacters: true };
+  const requestViolations = async (operation: Operation, input: RequestInput): Promise<Violation[]> => {
+    const found = (await validateRequest(validators.get(operation), input, checks)).filter((v) => v.code !== 'not-validated');
+    if (!found.some(breaksSchema)) return found;
+    try {
+      // The thorough validators report every error of a schema; everyError names each.
+      return (await validateRequest(thoroughValidators().get(operation), input, { ...checks, everyError: true })).filter((v) => v.code !== 'not-validated');
+    } catch {
+      return found; // the lean validators compiled; the thorough ones failed: the first violations still stand
+    }
+  };
   const prism = createInstance({ mock: { dynamic }, checkSecurity: false, validateRequest: false, validateResponse: false, errors: false, upstreamProxy: undefined, isProxy: false }, { logger: prismLogger as never });
   /** Answers from examples depend only on the operation, the status and example asked for, and Accept: built once. */
-  const cache = new Map<string, { status: number; headers: Record<string, string>; body: Buffer | undefined }>();
+  const cache = new Map<string, { status: number; headers: Record<string, string>; body: Buffer | undefined; violations: Violation[]; violationHeaders: Record<string, string> }>();
 
   async function handle(req: IncomingMessage, res: ServerResponse, note: ExchangeNote): Promise<void> {
     const body = await readBody(req);
@@ -184,12 +207,12 @@ export async function startMock(options: MockOptions): Promise<RunningMock> {
     // Checked first, as Prism does (a `Prefer: code=` included): an invalid request is answered at once and
     // takes no share of the promised delays and failures, which are the valid requests'.
     if (match) {
-      const compiled = validators.get(match.operation);
-      const violations = (await validateRequest(compiled, { params: match.params, query: query === url.searchParams ? url.search.slice(1) : query.toString(), headers: req.headers, body: body.length > 0 || req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined ? body : undefined, bodyTooLarge: false })).filter((v) => v.code !== 'not-validated');
+      const input: RequestInput = { params: match.params, query: query === url.searchParams ? url.search.slice(1) : query.toString(), headers: req.headers, body: body.length > 0 || req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined ? body : undefined, bodyTooLarge: false };
+      const violations = await requestViolations(match.operation, input);
       note.violations = violations;
       if (violations.length > 0) {
-        const security = violations.every((v) => v.code === 'request-security');
-        return refuse(res, match.operation.id, security, violationList(violations));
+        const challenge = violations.some((v) => v.code === 'request-security') ? wwwAuthenticate(validators.get(match.operation), input) : undefined;
+        return refuse(res, match.operation.id, violations, challenge);
       }
     }
     const verdict: Verdict = behaviour?.decide(now, requestChaos) ?? { delayMs: 0, fault: 'none' };
@@ -219,17 +242,24 @@ export async function startMock(options: MockOptions): Promise<RunningMock> {
         mock: { dynamic: generated, ...(code !== undefined ? { code } : {}), ...(preferences.example !== undefined ? { exampleKey: preferences.example } : {}), ...(generated ? { seed: preferences.seed ?? String(seed) } : {}) },
         checkSecurity: !match, validateRequest: !match, validateResponse: false, errors: false, upstreamProxy: undefined, isProxy: false as const,
       };
-      const result = await prism.request(input, await operationsFor(match?.operation), config)();
-      const where = match ? match.operation.id : `${method} ${url.pathname}`;
+      const candidates = await operationsFor(match?.operation, method.toLowerCase(), path);
+      const result = await prism.request(input, candidates, config)();
+      // A request our router does not route (`/things/` for `/things/{id}`) may still be prism-http's: named by that operation.
+      const routed = match?.operation ?? (candidates.length === 1 ? operations.find((o) => o.path === candidates[0]!.path && o.method === candidates[0]!.method.toLowerCase()) : undefined);
+      const where = routed ? routed.id : `${method} ${url.pathname}`;
       if (result._tag === 'Left') {
         const left = result.left as Error & { status?: number; additional?: { headers?: Record<string, string>; validation?: Array<{ location?: string[]; code?: unknown; message: string }> } };
         for (const [name, value] of Object.entries(left.additional?.headers ?? {})) res.setHeader(name, value);
         const validation = left.additional?.validation;
         if (left.status === 422 && Array.isArray(validation)) {
-          const list = validation.map((v) => ({ location: ['request', ...(v.location ?? [])].join('.'), code: String(v.code ?? ''), message: v.message }));
-          return refuse(res, where, false, list);
+          note.violations = fromPrismValidation(validation, routed?.id ?? null);
+          return refuse(res, where, note.violations);
         }
-        if (left.status === 401) return refuse(res, where, true, []);
+        if (left.status === 401) {
+          note.violations = [{ code: 'request-security', operationId: routed?.id ?? null, direction: 'request', location: 'security', pointer: '', keyword: 'security', message: 'the request carries none of the declared credentials' }];
+          const challenge = routed ? wwwAuthenticate(validators.get(routed), { headers: req.headers, query: url.search.slice(1) }) : undefined;
+          return refuse(res, where, note.violations, challenge ?? (res.getHeader('www-authenticate') as string | undefined));
+        }
         const problem = ProblemJsonError.toProblemJson(left);
         const text = JSON.stringify(problem);
         res.writeHead(problem.status || 500, { 'content-type': 'application/problem+json', 'content-length': Buffer.byteLength(text) });
@@ -237,9 +267,26 @@ export async function startMock(options: MockOptions): Promise<RunningMock> {
       }
       const { output } = result.right;
       const headers = Object.fromEntries(Object.entries(output.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]));
-      const text = serialize(output.body, headers['content-type']);
-      answer = { status: output.statusCode, headers, body: text === undefined ? undefined : Buffer.from(text) };
+      const contentType = headers['content-type'];
+      const written = serializeAnswer(problemFor(output.body, output.statusCode, contentType), contentType, answerSchema(spec, match?.operation, output.statusCode, contentType), spec);
+      if ('error' in written) {
+        // As Prism: a body its media type cannot carry is the spec's fault, answered 500 and never cached.
+        return sendProblem(res, 500, 'Internal Server Error', `${where}: ${written.error}`, { hint: written.hint });
+      }
+      const bytes = written.text === undefined ? undefined : Buffer.from(written.text);
+      let violations = match ? await answerViolations(validators.get(match.operation), output.statusCode, headers, bytes) : [];
+      if (match && violations.some((v) => v.code === 'response-body-invalid' || v.code === 'response-header-invalid')) {
+        // An answer breaking a schema names each error, as a refused request does: checked again by the thorough validators.
+        const first = violations;
+        violations = await answerViolations(thoroughValidators().get(match.operation), output.statusCode, headers, bytes, { everyError: true }).catch(() => first);
+      }
+      answer = { status: output.statusCode, headers, body: bytes, violations, violationHeaders: formatAnswerViolations(violations) };
       if (key !== undefined && cache.size < 10_000) cache.set(key, answer);
+    }
+    for (const [name, value] of Object.entries(answer.violationHeaders)) res.setHeader(name, value);
+    if (options.errors && match && answer.violations.length > 0) {
+      const problem = answerProblem(match.operation.id, answer.status, answer.violations, generated);
+      return sendProblem(res, problem.status, problem.title, problem.detail, problem.extra);
     }
     for (const [name, value] of Object.entries(answer.headers)) res.setHeader(name, value);
     const bytes = answer.body;
@@ -306,6 +353,11 @@ export async function startMock(options: MockOptions): Promise<RunningMock> {
   };
 }
 
+
+/** A violation a schema reports: with `allErrors`, the schema may report more. */
+function breaksSchema(v: Violation): boolean {
+  return (v.code === 'request-parameter-invalid' || v.code === 'request-body-invalid') && v.keyword !== 'allowReserved';
+}
 
 function exchangeRecord(req: IncomingMessage, res: ServerResponse, note: ExchangeNote, durationMs: number): MockExchange {
   return {

@@ -1,6 +1,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Reading } from '../router/index.js';
-import { validateRequest, validateResponse, type CompiledOperation } from '../validate/index.js';
+import type { Operation } from '../spec/operations.js';
+import type { Spec } from '../spec/load-spec.js';
+import { lazyValidators, SchemaCompiler, validateRequest, validateResponse, wwwAuthenticate, type CompiledOperation, type OperationValidators } from '../validate/index.js';
 import type { Violation } from '../validate/violation.js';
 import type { Forwarded } from './forward.js';
 
@@ -20,6 +22,33 @@ export async function checkRequest(facts: RequestFacts, readings: Reading[], max
   const op = facts.operation;
   const found = op.broken !== undefined ? [uncompiled(op, 'request', op.broken)] : await validateRequest(op, { params: facts.params, query: facts.query, headers: facts.headers, body: facts.body, bodyTooLarge: facts.bodyTooLarge, maxDecoded: maxBody }).catch((error: Error) => [uncompiled(op, 'request', error.message)]);
   return readings.length > 0 ? [ambiguity(op, readings), ...found] : found;
+}
+
+/** The validators that name every schema error (ajv `allErrors`), per contract: made at its first refusal that needs them. */
+const thorough = new WeakMap<object, OperationValidators>();
+
+/**
+ * Enforce mode's refusal names every violation: when the request's
+ * findings include a schema's (checked with the lean validators, which stop
+ * at a schema's first error), the request is checked again with validators
+ * that report every error, compiled on this path only. Valid requests never
+ * come here. Falls back to `found` when that check cannot run.
+ */
+export async function everyRequestViolation(contract: { spec: Spec; operations: readonly Operation[] }, facts: RequestFacts, readings: Reading[], maxBody: number, found: Violation[]): Promise<Violation[]> {
+  if (facts.operation.broken !== undefined || !found.some((v) => v.code === 'request-parameter-invalid' || v.code === 'request-body-invalid')) return found;
+  let validators = thorough.get(contract);
+  if (!validators) thorough.set(contract, (validators = lazyValidators(contract.spec, contract.operations, { compiler: new SchemaCompiler(contract.spec, { allErrors: true }) })));
+  try {
+    const again = await validateRequest(validators.get(facts.operation.operation), { params: facts.params, query: facts.query, headers: facts.headers, body: facts.body, bodyTooLarge: facts.bodyTooLarge, maxDecoded: maxBody }, { everyError: true });
+    return readings.length > 0 ? [ambiguity(facts.operation, readings), ...again] : again;
+  } catch {
+    return found;
+  }
+}
+
+/** The `WWW-Authenticate` of a 401 refusal: a challenge per credential the request lacks. */
+export function challengeFor(operation: CompiledOperation, query: string, headers: IncomingHttpHeaders): string | undefined {
+  return wwwAuthenticate(operation, { headers, query });
 }
 
 /** The response's findings (status, headers, body). */
@@ -65,11 +94,16 @@ export function blocks(v: Violation): boolean {
   return v.code !== 'not-validated' || v.keyword === 'contentEncoding' || v.keyword === 'maxDecodedLength' || v.keyword === 'schemaCompile';
 }
 
-/** 500 when the operation's schemas cannot be compiled, 401 when only credentials are missing, 415 / 413 when only the body's coding or decoded size stands in the way, else 400. */
+/**
+ * 500 when the operation's schemas cannot be compiled, 401 when only
+ * credentials are missing, 415 when only the body's coding or a body the
+ * operation takes none of stands in the way, 413 when only its decoded
+ * size does, else 400.
+ */
 export function refusalStatus(violations: Violation[]): { status: number; title: string } {
   if (violations.some((v) => v.keyword === 'schemaCompile')) return { status: 500, title: 'Internal Server Error' }; // the spec's fault, not the consumer's
   if (violations.every((v) => v.code === 'request-security')) return { status: 401, title: 'Unauthorized' };
-  if (violations.every((v) => v.keyword === 'contentEncoding')) return { status: 415, title: 'Unsupported Media Type' };
+  if (violations.every((v) => v.keyword === 'contentEncoding' || v.code === 'request-body-unexpected')) return { status: 415, title: 'Unsupported Media Type' };
   if (violations.every((v) => v.keyword === 'maxDecodedLength')) return { status: 413, title: 'Content Too Large' };
   return { status: 400, title: 'Bad Request' };
 }

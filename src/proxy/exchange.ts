@@ -8,7 +8,7 @@ import { hasBody, readBody, type BodyRead } from './body.js';
 import { backwardHeaders, forwardHeaders } from './headers.js';
 import { sendProblem, violationList, violationsHeader } from '../http/problem.js';
 import { framingProblem, route, type Refusal } from './route.js';
-import { ambiguity, blocks, checkedHeaders, checkRequest, checkResponse, parametersSent, refusalStatus, unknownRouteFinding } from './checks.js';
+import { ambiguity, blocks, challengeFor, checkedHeaders, checkRequest, checkResponse, everyRequestViolation, parametersSent, refusalStatus, unknownRouteFinding, type RequestFacts } from './checks.js';
 import { requestSample, responseSample } from './samples.js';
 import { ended, record, requestIdOf, type Exchange, type Recorder } from './record.js';
 
@@ -79,14 +79,19 @@ export async function handleExchange(s: PipelineSettings, service: ServiceView, 
   ex.hadBody = read.kind !== 'none';
   ex.bodyTooLarge = read.kind === 'over';
   ex.body = read.kind === 'whole' ? read.body : undefined;
-  const requestChecks = async (): Promise<Violation[]> => (operation ? checkRequest({ operation, params: ex.params, query: ex.query, headers: req.headers, body: ex.hadBody ? ex.body ?? Buffer.alloc(0) : undefined, bodyTooLarge: ex.bodyTooLarge }, readings, s.maxBody) : unknown);
+  const facts = (op: NonNullable<typeof operation>): RequestFacts => ({ operation: op, params: ex.params, query: ex.query, headers: req.headers, body: ex.hadBody ? ex.body ?? Buffer.alloc(0) : undefined, bodyTooLarge: ex.bodyTooLarge });
+  const requestChecks = async (): Promise<Violation[]> => (operation ? checkRequest(facts(operation), readings, s.maxBody) : unknown);
   const parameters = () => (operation ? parametersSent(operation, ex.query, req.headers) : undefined);
 
   let requestViolations: Violation[] | undefined;
   if (enforce) {
     requestViolations = await requestChecks();
     const blocking = requestViolations.filter(blocks);
-    if (blocking.length > 0) return refuseRequest(r, res, ex, requestViolations, sample, blocking, parameters());
+    if (blocking.length > 0) {
+      // The refusal names every violation (a second, thorough check: refusals only); the record keeps the first check's findings.
+      const named = (await everyRequestViolation(contract, facts(operation), readings, s.maxBody, requestViolations)).filter(blocks);
+      return refuseRequest(r, res, ex, requestViolations, sample, blocking, parameters(), named, req);
+    }
   }
 
   const hold = operation !== undefined && (enforce || s.violationsHeader);
@@ -180,12 +185,18 @@ function refuse(ledger: Ledger, res: ServerResponse, refusal: Refusal & { header
   sendProblem(res, refusal.status, refusal.title, refusal.detail);
 }
 
-/** Enforce mode: the request breaks the contract and goes no further. */
-function refuseRequest(r: Recorder, res: ServerResponse, ex: Exchange, violations: Violation[], sample: () => object, blocking = violations, parameters?: string[]): void {
+/**
+ * Enforce mode: the request breaks the contract and goes no further. The
+ * answer names `named` (every violation, when a thorough check found more
+ * than `blocking`); a 401 carries `WWW-Authenticate`.
+ */
+function refuseRequest(r: Recorder, res: ServerResponse, ex: Exchange, violations: Violation[], sample: () => object, blocking = violations, parameters?: string[], named = blocking, req?: IncomingMessage): void {
   const { status, title } = refusalStatus(blocking);
   const id = ex.operation!.operation.id;
-  const detail = status === 500 ? `the schemas of ${id} cannot be compiled, so the request is not checked and not forwarded (enforce mode); run \`sworn lint\`` : `the request breaks the API contract of ${id} (${blocking.length} violation${blocking.length === 1 ? '' : 's'})`;
-  sendProblem(res, status, title, detail, { operationId: id, violations: violationList(blocking), requestId: requestIdOf(ex) });
+  const detail = status === 500 ? `the schemas of ${id} cannot be compiled, so the request is not checked and not forwarded (enforce mode); run \`sworn lint\`` : `the request breaks the API contract of ${id} (${named.length} violation${named.length === 1 ? '' : 's'})`;
+  const challenge = status === 401 && req ? challengeFor(ex.operation!, ex.query, req.headers) : undefined;
+  if (challenge !== undefined) res.setHeader('www-authenticate', challenge);
+  sendProblem(res, status, title, detail, { operationId: id, violations: violationList(named), requestId: requestIdOf(ex) });
   record(r, ex, status, 'response', violations, { sample, ...(parameters && parameters.length > 0 ? { parameters } : {}) });
 }
 

@@ -4,9 +4,10 @@ import { promisify } from 'node:util';
 import { brotliDecompress, gunzip, inflate, type ZlibOptions, type BrotliOptions } from 'node:zlib';
 import type { ValidateFunction } from 'ajv';
 import type { CompiledMedia, CompiledOperation, CompiledParam, CompiledResponse } from './compile.js';
-import { matchMediaType, readBody, essence, MAX_JSON_DEPTH } from './media.js';
+import { matchMediaType, readBody, essence, kindOf, MAX_JSON_DEPTH } from './media.js';
 import { deserializeQuery, deserializeScalar, parseCookies } from './params.js';
-import { describeSchemaError } from './schemas.js';
+import { describeSchemaError, describeSchemaErrors } from './schemas.js';
+import { CredentialReader, describeCredential, securityMet } from './security.js';
 import type { Violation, ViolationCode } from './violation.js';
 
 export interface RequestInput {
@@ -38,6 +39,23 @@ export interface ResponseInput {
   maxDecoded?: number;
 }
 
+/** What `validateRequest` checks beyond the contract every caller shares. */
+export interface RequestCheckOptions {
+  /**
+   * Name every schema error the validators report, one violation each, not
+   * only the first: with validators compiled `allErrors` (the refusal path
+   * of the mock and of enforce mode).
+   */
+  everyError?: boolean;
+  /**
+   * Refuse unencoded reserved characters (`/?#[]@!$&'()*,;=`) in the
+   * values of form fields whose `encoding` does not set `allowReserved:
+   * true` (as Prism). The mock's: real servers accept them, so the proxy
+   * does not check it.
+   */
+  reservedCharacters?: boolean;
+}
+
 /** The decoded-size limit when the caller gives none: 1 MiB (the proxy's default --max-body). */
 export const DEFAULT_MAX_DECODED = 1_048_576;
 
@@ -52,7 +70,7 @@ function headerValue(headers: IncomingHttpHeaders, name: string): string | undef
   return Array.isArray(value) ? value.join(', ') : value;
 }
 
-function checkParam(p: CompiledParam, value: unknown, side: 'request' | 'response', out: Draft[]): void {
+function checkParam(p: CompiledParam, value: unknown, side: 'request' | 'response', out: Draft[], every = false): void {
   const label = side === 'request' ? `${p.in} parameter \`${p.name}\`` : `response header \`${p.name}\``;
   if (value === undefined) {
     if (p.required) out.push(violation(side === 'request' ? 'request-parameter-missing' : 'response-header-missing', p.in, p.name, `the ${side === 'request' ? 'request' : 'response'} lacks required ${label}`, 'required'));
@@ -65,11 +83,12 @@ function checkParam(p: CompiledParam, value: unknown, side: 'request' | 'respons
     out.push(violation(side === 'request' ? 'request-parameter-invalid' : 'response-header-invalid', p.in, p.name, `${label} could not be checked (the validator failed on it); refused`));
     return;
   }
-  const detail = describeSchemaError(p.validate.errors, label);
-  out.push(violation(side === 'request' ? 'request-parameter-invalid' : 'response-header-invalid', p.in, p.name + (detail.pointer ? detail.pointer : ''), detail.message + (p.secret ? ' (value not shown)' : ''), detail.keyword));
+  for (const detail of every ? describeSchemaErrors(p.validate.errors, label) : [describeSchemaError(p.validate.errors, label)]) {
+    out.push(violation(side === 'request' ? 'request-parameter-invalid' : 'response-header-invalid', p.in, p.name + (detail.pointer ? detail.pointer : ''), detail.message + (p.secret ? ' (value not shown)' : ''), detail.keyword));
+  }
 }
 
-async function checkBody(media: CompiledMedia, body: Buffer, contentType: string | undefined, side: 'request' | 'response', out: Draft[]): Promise<void> {
+async function checkBody(media: CompiledMedia, body: Buffer, contentType: string | undefined, side: 'request' | 'response', out: Draft[], every: boolean): Promise<void> {
   if (!media.validate) return;
   const parsed = await readBody(body, contentType);
   if (!parsed.ok) {
@@ -77,14 +96,64 @@ async function checkBody(media: CompiledMedia, body: Buffer, contentType: string
     else out.push(violation(side === 'request' ? 'request-body-malformed' : 'response-body-malformed', 'body', '', `the ${side} body (${media.mediaType}): ${parsed.reason}`));
     return;
   }
-  const verdict = run(media.validate, parsed.value);
+  let verdict = run(media.validate, parsed.value);
+  // A text body is a string; under a number, integer or boolean schema it stands for that value (`3` under
+  // `text/plain` with `type: integer`). Tried only when the string fails: valid bodies pay nothing.
+  if (verdict === false && typeof parsed.value === 'string' && kindOf(essence(contentType)) === 'text') {
+    const scalar = textScalar(parsed.value);
+    if (scalar !== undefined) {
+      // Judged as the value it spells: `0` under `minimum: 1` breaks the minimum, not the type.
+      const asScalar = run(media.validate, scalar);
+      if (asScalar === true) return;
+      const errors = media.validate.errors;
+      const asText = run(media.validate, parsed.value);
+      if (!(asText === false && media.validate.errors?.some((e) => e.keyword === 'type') && errors?.every((e) => e.keyword !== 'type'))) verdict = asText;
+      else {
+        media.validate.errors = errors;
+        verdict = asScalar;
+      }
+    }
+  }
   if (verdict === true) return;
   if (verdict === 'threw') {
     out.push(violation(side === 'request' ? 'request-body-invalid' : 'response-body-invalid', 'body', '', `the ${side} body (${media.mediaType}) could not be checked (the validator failed on it); refused`));
     return;
   }
-  const detail = describeSchemaError(media.validate.errors, `the ${side} body`);
-  out.push(violation(side === 'request' ? 'request-body-invalid' : 'response-body-invalid', 'body', detail.pointer, detail.message, detail.keyword));
+  for (const detail of every ? describeSchemaErrors(media.validate.errors, `the ${side} body`) : [describeSchemaError(media.validate.errors, `the ${side} body`)]) {
+    out.push(violation(side === 'request' ? 'request-body-invalid' : 'response-body-invalid', 'body', detail.pointer, detail.message, detail.keyword));
+  }
+}
+
+/** Reserved characters OpenAPI's `allowReserved: false` wants percent-encoded (Prism's set: `+` is a space in forms, `:` passes). */
+const RESERVED = /[/?#[\]@!$&'()*,;=]/;
+
+/** Form fields whose encoding does not allow reserved characters, each named once when its raw value has one. */
+function checkReserved(fields: readonly string[], body: Buffer, out: Draft[]): void {
+  const strict = new Set(fields);
+  const named = new Set<string>();
+  for (const part of body.toString('utf8').split('&')) {
+    const equals = part.indexOf('=');
+    if (equals < 0) continue;
+    let name = part.slice(0, equals);
+    try {
+      name = decodeURIComponent(name.replace(/\+/g, ' '));
+    } catch {
+      // a malformed escape: the name as written
+    }
+    if (!strict.has(name) || named.has(name) || !RESERVED.test(part.slice(equals + 1))) continue;
+    named.add(name);
+    out.push(violation('request-body-invalid', 'body', `/${name.replace(/~/g, '~0').replace(/\//g, '~1')}`, `the request body's field \`${name}\` has unencoded reserved characters; percent-encode them (its encoding does not set allowReserved: true)`, 'allowReserved'));
+  }
+}
+
+/** The number or boolean a text body spells (JSON's spelling, surrounding whitespace allowed); undefined for any other text. */
+function textScalar(text: string): number | boolean | undefined {
+  const trimmed = text.trim();
+  if (trimmed === 'true') return true;
+  if (trimmed === 'false') return false;
+  if (trimmed.length > 64 || !/^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/.test(trimmed)) return undefined;
+  const value = Number(trimmed);
+  return Number.isFinite(value) ? value : undefined;
 }
 
 /** A compiled validator's verdict; an exception (a stack overflow, say) is `'threw'`, never thrown on. */
@@ -131,19 +200,22 @@ async function decoded(body: Buffer, headers: IncomingHttpHeaders, limit: number
 }
 
 /** The body's media type must be declared; then the body is checked by it (unless it was too large to keep). */
-async function checkContent(media: ReadonlyMap<string, CompiledMedia>, headers: IncomingHttpHeaders, body: Buffer, tooLarge: boolean, limit: number, side: 'request' | 'response', context: string, out: Draft[]): Promise<void> {
+async function checkContent(media: ReadonlyMap<string, CompiledMedia>, headers: IncomingHttpHeaders, body: Buffer, tooLarge: boolean, limit: number, side: 'request' | 'response', context: string, out: Draft[], options: RequestCheckOptions = {}): Promise<void> {
   const contentType = headerValue(headers, 'content-type');
   const match = matchMediaType(media, contentType);
   if (!match) {
     out.push(violation(side === 'request' ? 'request-content-type' : 'response-content-type', 'content-type', '', `the ${side}'s content type ${essence(contentType) || '(none)'} is not declared${context}; declared: ${[...media.keys()].join(', ')}`));
   } else if (tooLarge) {
     out.push(violation('not-validated', 'body', '', `not-validated: body-too-large (the ${side} body was forwarded unchecked; raise --max-body to check it)`));
-  } else if (match[1].validate) {
+  } else if (match[1].validate || (options.reservedCharacters && match[1].reserved)) {
     const plain = await decoded(body, headers, limit);
     // The keyword tells enforce mode why: a body that cannot be decoded, or decodes past the limit, is refused there (415, 413).
     if (plain.kind === 'too-large') out.push(violation('not-validated', 'body', '', `not-validated: body-too-large (the ${side} body decodes (${headerValue(headers, 'content-encoding')}) to more than ${limit} bytes; it was forwarded unchecked; raise --max-body to check it)`, 'maxDecodedLength'));
     else if (plain.kind === 'undecodable') out.push(violation('not-validated', 'body', '', `not-validated: content-encoding ${headerValue(headers, 'content-encoding')} (the ${side} body was forwarded unchecked; sworn decodes gzip, deflate and br)`, 'contentEncoding'));
-    else await checkBody(match[1], plain.body, contentType, side, out);
+    else {
+      if (options.reservedCharacters && match[1].reserved) checkReserved(match[1].reserved, plain.body, out);
+      await checkBody(match[1], plain.body, contentType, side, out, options.everyError === true);
+    }
   }
 }
 
@@ -151,8 +223,9 @@ async function checkContent(media: ReadonlyMap<string, CompiledMedia>, headers: 
  * Checks a request against its operation. Returns violations (the
  * consumer's breaches); never throws for bad input.
  */
-export async function validateRequest(op: CompiledOperation, input: RequestInput): Promise<Violation[]> {
+export async function validateRequest(op: CompiledOperation, input: RequestInput, options: RequestCheckOptions = {}): Promise<Violation[]> {
   const out: Draft[] = [];
+  const every = options.everyError === true;
   let query: URLSearchParams | undefined;
   let cookies: Map<string, string> | undefined;
   for (const p of op.params) {
@@ -166,10 +239,10 @@ export async function validateRequest(op: CompiledOperation, input: RequestInput
       const raw = (cookies ??= parseCookies(headerValue(input.headers, 'cookie'))).get(p.name);
       value = raw === undefined ? undefined : deserializeScalar(raw, p);
     }
-    checkParam(p, value, 'request', out);
+    checkParam(p, value, 'request', out, every);
   }
 
-  if (op.security.length > 0 && !op.security.some((alternative) => alternative.every((c) => credentialPresent(c, input, (query ??= new URLSearchParams(input.query)), (cookies ??= parseCookies(headerValue(input.headers, 'cookie'))))))) {
+  if (op.security.length > 0 && !securityMet(op, new CredentialReader(input, query, cookies))) {
     const wanted = op.security.map((alternative) => alternative.map((c) => describeCredential(c)).join(' and ')).join(', or ');
     out.push(violation('request-security', 'security', '', `the request carries none of the declared credentials (${wanted})`, 'security'));
   }
@@ -179,33 +252,13 @@ export async function validateRequest(op: CompiledOperation, input: RequestInput
     if (!hasBody) {
       if (op.body.required) out.push(violation('request-body-missing', 'body', '', 'the request has no body, but the operation requires one', 'required'));
     } else {
-      await checkContent(op.body.media, input.headers, input.body as Buffer, input.bodyTooLarge, input.maxDecoded ?? DEFAULT_MAX_DECODED, 'request', '', out);
+      await checkContent(op.body.media, input.headers, input.body as Buffer, input.bodyTooLarge, input.maxDecoded ?? DEFAULT_MAX_DECODED, 'request', '', out, options);
     }
+  } else if (hasBody || Number(headerValue(input.headers, 'content-length') ?? 0) > 0) {
+    // As Prism: a body the operation declares no room for is refused (415), not silently dropped.
+    out.push(violation('request-body-unexpected', 'body', '', `the request has a body (${essence(headerValue(input.headers, 'content-type')) || 'no content type'}), but the operation declares no requestBody`));
   }
   return out.map((d) => ({ ...d, operationId: op.operation.id, direction: 'request' }));
-}
-
-function credentialPresent(c: CompiledOperation['security'][number][number], input: RequestInput, query: URLSearchParams, cookies: Map<string, string>): boolean {
-  const authorization = headerValue(input.headers, 'authorization') ?? '';
-  switch (c.type) {
-    case 'apiKey':
-      if (c.in === 'header') return headerValue(input.headers, c.name as string) !== undefined;
-      if (c.in === 'query') return query.has(c.name as string);
-      return cookies.has(c.name as string);
-    case 'bearer':
-      return /^bearer\s+\S/i.test(authorization);
-    case 'basic':
-      return /^basic\s+\S/i.test(authorization);
-    default:
-      return true; // mutualTLS and unknown schemes cannot be seen from HTTP; not judged
-  }
-}
-
-function describeCredential(c: CompiledOperation['security'][number][number]): string {
-  if (c.type === 'apiKey') return `API key ${c.in} \`${c.name}\``;
-  if (c.type === 'bearer') return 'Authorization: Bearer';
-  if (c.type === 'basic') return 'Authorization: Basic';
-  return c.scheme;
 }
 
 /** The declared response for a status: exact, then `2XX`, then `default`. */
@@ -213,9 +266,13 @@ export function responseFor(op: CompiledOperation, status: number): CompiledResp
   return op.responses.get(String(status)) ?? op.responses.get(`${String(status)[0]}XX`) ?? op.responses.get('DEFAULT');
 }
 
-/** Checks a response against its operation: the provider's breaches. */
-export async function validateResponse(op: CompiledOperation, input: ResponseInput): Promise<Violation[]> {
+/**
+ * Checks a response against its operation: the provider's breaches.
+ * `everyError`: as for requests (with validators compiled `allErrors`).
+ */
+export async function validateResponse(op: CompiledOperation, input: ResponseInput, options: Pick<RequestCheckOptions, 'everyError'> = {}): Promise<Violation[]> {
   const out: Draft[] = [];
+  const every = options.everyError === true;
   const declared = responseFor(op, input.status);
   if (!declared) {
     out.push(violation('response-status-undeclared', 'status', String(input.status), `the response status ${input.status} is not declared (declared: ${[...op.responses.keys()].join(', ') || 'none'})`));
@@ -223,11 +280,11 @@ export async function validateResponse(op: CompiledOperation, input: ResponseInp
   }
   for (const h of declared.headers) {
     const raw = headerValue(input.headers, h.name);
-    checkParam(h, raw === undefined ? undefined : deserializeScalar(raw, h), 'response', out);
+    checkParam(h, raw === undefined ? undefined : deserializeScalar(raw, h), 'response', out, every);
   }
   const hasBody = !input.bodyless && input.body !== undefined && (input.body.length > 0 || input.bodyTooLarge);
   if (hasBody && declared.media.size > 0) {
-    await checkContent(declared.media, input.headers, input.body as Buffer, input.bodyTooLarge, input.maxDecoded ?? DEFAULT_MAX_DECODED, 'response', ` for status ${input.status}`, out);
+    await checkContent(declared.media, input.headers, input.body as Buffer, input.bodyTooLarge, input.maxDecoded ?? DEFAULT_MAX_DECODED, 'response', ` for status ${input.status}`, out, { everyError: every });
   }
   return out.map((d) => ({ ...d, operationId: op.operation.id, direction: 'response' }));
 }

@@ -23,6 +23,13 @@ export interface CompiledMedia {
   mediaType: string;
   kind: BodyKind;
   validate: ValidateFunction | undefined;
+  /**
+   * Form fields (`application/x-www-form-urlencoded` request bodies) whose
+   * `encoding` entry does not set `allowReserved: true`: their values must
+   * percent-encode reserved characters. Checked only when asked
+   * (`RequestCheckOptions.reservedCharacters`, the mock's).
+   */
+  reserved?: string[];
 }
 
 export interface CompiledResponse {
@@ -30,8 +37,20 @@ export interface CompiledResponse {
   media: Map<string, CompiledMedia>;
 }
 
+/**
+ * One credential of a security requirement: an API key (`in`, `name`), HTTP
+ * Basic, Bearer (HTTP bearer, OAuth 2, OpenID Connect) or Digest; `other`
+ * (mutual TLS, other HTTP schemes) cannot be judged from a request.
+ */
+export interface SecurityCredential {
+  scheme: string;
+  type: 'apiKey' | 'bearer' | 'basic' | 'digest' | 'other';
+  in?: 'header' | 'query' | 'cookie';
+  name?: string;
+}
+
 /** One way to satisfy the security requirement: every listed credential present. */
-export type SecurityAlternative = Array<{ scheme: string; type: 'apiKey' | 'bearer' | 'basic' | 'other'; in?: 'header' | 'query' | 'cookie'; name?: string }>;
+export type SecurityAlternative = SecurityCredential[];
 
 export interface CompiledOperation {
   operation: Operation;
@@ -41,6 +60,8 @@ export interface CompiledOperation {
   responses: Map<string, CompiledResponse>;
   /** Empty: no security. An empty alternative means anonymous access is allowed. */
   security: SecurityAlternative[];
+  /** The realm of `WWW-Authenticate` challenges: the spec's title. */
+  realm?: string;
   /**
    * Names of parameters, headers and fields whose values must never appear
    * anywhere: every apiKey security scheme's name, parameters, headers and
@@ -384,7 +405,7 @@ function isRefObject(value: unknown): value is { $ref: string } {
   return value !== null && typeof value === 'object' && typeof (value as { $ref?: unknown }).$ref === 'string' && (value as { $ref: string }).$ref.startsWith('#');
 }
 
-function compileContent(content: Record<string, OpenAPIV3.MediaTypeObject> | undefined, pointer: string, build: Build, direction: 'request' | 'response', secretNames: Set<string>): Map<string, CompiledMedia> {
+function compileContent(content: Record<string, OpenAPIV3.MediaTypeObject> | undefined, pointer: string, build: Build, direction: 'request' | 'response', secretNames: Set<string>, spec: Spec): Map<string, CompiledMedia> {
   const media = new Map<string, CompiledMedia>();
   for (const [key, value] of Object.entries(content ?? {})) {
     const mediaType = key.split(';')[0]!.trim().toLowerCase();
@@ -393,7 +414,13 @@ function compileContent(content: Record<string, OpenAPIV3.MediaTypeObject> | und
     const schema = value?.schema;
     build.secretFields(schema, secretNames);
     const validate = schema === undefined || kind === 'other' ? undefined : build.validator(kind === 'form' || kind === 'multipart' ? 'coercing' : direction, at, schema);
-    media.set(mediaType, deferValidate<CompiledMedia>({ mediaType, kind, validate: undefined }, validate));
+    const compiled: CompiledMedia = { mediaType, kind, validate: undefined };
+    if (direction === 'request' && kind === 'form') {
+      const encoding = value?.encoding;
+      const reserved = encoding !== null && typeof encoding === 'object' ? Object.keys(encoding).filter((field) => (spec.deref(encoding[field]) as OpenAPIV3.EncodingObject | undefined)?.allowReserved !== true) : [];
+      if (reserved.length > 0) compiled.reserved = reserved;
+    }
+    media.set(mediaType, deferValidate(compiled, validate));
   }
   return media;
 }
@@ -409,7 +436,7 @@ function compileOperation(spec: Spec, operation: Operation, build: Build, scheme
   const requestBody = spec.deref(rawBody) as OpenAPIV3.RequestBodyObject | undefined;
   const bodyPointer = isRefObject(rawBody) ? rawBody.$ref.slice(1) : `${operation.pointer}/requestBody`;
   const body = requestBody
-    ? { required: requestBody.required === true, media: compileContent(requestBody.content, `${bodyPointer}/content`, build, 'request', secretNames) }
+    ? { required: requestBody.required === true, media: compileContent(requestBody.content, `${bodyPointer}/content`, build, 'request', secretNames, spec) }
     : undefined;
 
   const responses = new Map<string, CompiledResponse>();
@@ -433,7 +460,7 @@ function compileOperation(spec: Spec, operation: Operation, build: Build, scheme
       };
       headers.push(deferValidate(compiledHeader, header.schema ? build.validator('coercing', `${headerPointer}/schema`, header.schema) : undefined));
     }
-    responses.set(code.toUpperCase(), { headers, media: compileContent(response.content as Record<string, OpenAPIV3.MediaTypeObject> | undefined, `${pointer}/content`, build, 'response', secretNames) });
+    responses.set(code.toUpperCase(), { headers, media: compileContent(response.content as Record<string, OpenAPIV3.MediaTypeObject> | undefined, `${pointer}/content`, build, 'response', secretNames, spec) });
   }
 
   const requirements = operation.operation.security ?? spec.document.security ?? [];
@@ -444,10 +471,13 @@ function compileOperation(spec: Spec, operation: Operation, build: Build, scheme
         secretNames.add(scheme.in === 'header' ? scheme.name.toLowerCase() : scheme.name);
         return { scheme: name, type: 'apiKey' as const, in: scheme.in as 'header' | 'query' | 'cookie', name: scheme.in === 'header' ? scheme.name.toLowerCase() : scheme.name };
       }
-      if (scheme?.type === 'http') return { scheme: name, type: scheme.scheme.toLowerCase() === 'basic' ? ('basic' as const) : scheme.scheme.toLowerCase() === 'bearer' ? ('bearer' as const) : ('other' as const) };
+      if (scheme?.type === 'http') {
+        const kind = typeof scheme.scheme === 'string' ? scheme.scheme.toLowerCase() : '';
+        return { scheme: name, type: kind === 'basic' || kind === 'bearer' || kind === 'digest' ? kind : ('other' as const) };
+      }
       if (scheme?.type === 'oauth2' || scheme?.type === 'openIdConnect') return { scheme: name, type: 'bearer' as const };
       return { scheme: name, type: 'other' as const };
     }),
   );
-  return { operation, params, body, responses, security, secretNames };
+  return { operation, params, body, responses, security, secretNames, ...(security.length > 0 ? { realm: spec.title } : {}) };
 }

@@ -13,6 +13,8 @@ export function kindOf(mediaType: string): BodyKind {
   if (mediaType === 'application/json' || mediaType.endsWith('+json')) return 'json';
   if (mediaType === 'application/x-www-form-urlencoded') return 'form';
   if (mediaType.startsWith('multipart/')) return 'multipart';
+  // XML is not read (its mapping to a schema needs the `xml` objects): text/xml is XML, not text.
+  if (mediaType === 'text/xml' || mediaType.endsWith('+xml')) return 'other';
   if (mediaType.startsWith('text/')) return 'text';
   return 'other';
 }

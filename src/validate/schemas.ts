@@ -23,6 +23,28 @@ function addOpenApiFormats(ajv: Ajv): void {
   for (const free of ['binary', 'password', 'char', 'decimal', 'html', 'markdown', 'url', 'phone', 'string']) ajv.addFormat(free, () => true);
 }
 
+/** How a `SchemaCompiler` compiles. */
+export interface SchemaCompilerOptions {
+  /** Default true: schemas are copied for ajv as validators first need them. */
+  lazy?: boolean;
+  /**
+   * Report every schema error of a value, not only the first (ajv
+   * `allErrors`). Slower per value: for refusals that name every violation
+   * (the mock's 422, the proxy's enforce refusals), never for a proxy's
+   * checks of each exchange.
+   */
+  allErrors?: boolean;
+  /**
+   * For `sworn lint`'s checks of examples: `allErrors`, and code that
+   * compiles quickly rather than runs quickly (`optimize: false`,
+   * `inlineRefs: false`), since each schema checks a handful of examples.
+   */
+  lint?: boolean;
+}
+
+/** The options of `sworn lint`'s example checks: `new SchemaCompiler(spec, LINT_COMPILER_OPTIONS)`. */
+export const LINT_COMPILER_OPTIONS: Readonly<SchemaCompilerOptions> = Object.freeze({ lint: true });
+
 /**
  * Compiles the spec's schemas with ajv, once, in three variants: request
  * bodies (readOnly properties are neither required nor allowed), responses
@@ -55,12 +77,16 @@ export class SchemaCompiler {
    * validator first needs them (`LazyDocument`), not all at construction;
    * the validators are the same. A document that is not a tree (YAML
    * aliases) is copied whole at once, as with `lazy: false`.
+   * `allErrors`, `lint`: see `SchemaCompilerOptions`.
    */
-  constructor(spec: Spec, options: { lazy?: boolean } = {}) {
+  constructor(spec: Spec, options: SchemaCompilerOptions = {}) {
     this.spec = spec;
     const regExp = linearRegExpEngine(({ pattern, reason }) => this.unsupported.set(pattern, reason));
-    const make = (options: { coerceTypes?: 'array' }) => {
-      const common = { strict: false, allErrors: false, validateFormats: true, ownProperties: true, logger: false as const, code: { regExp }, ...options };
+    const allErrors = options.allErrors === true || options.lint === true;
+    // lint: every error, and code that compiles fast (each schema is run once or twice, not per request).
+    const code = options.lint ? { regExp, optimize: false } : { regExp };
+    const make = (variant: { coerceTypes?: 'array' }) => {
+      const common = { strict: false, allErrors, validateFormats: true, ownProperties: true, logger: false as const, code: { ...code }, ...(options.lint ? { inlineRefs: false } : {}), ...variant };
       const ajv = (spec.version === '3.0' ? new AjvDraft07(common) : new Ajv2020(common)) as unknown as Ajv;
       addOpenApiFormats(ajv);
       return ajv;
@@ -349,7 +375,28 @@ function visitSchemas(doc: Record<string, unknown>, visit: (holder: Record<strin
 
 /** A short, value-free description of the first ajv error. */
 export function describeSchemaError(errors: ErrorObject[] | null | undefined, what: string): { pointer: string; keyword: string; message: string } {
-  const error = errors?.[0];
+  return describeOne(errors?.[0], what);
+}
+
+/**
+ * Every ajv error (of a validator compiled with `allErrors`), described as
+ * `describeSchemaError` describes the first; the same description once.
+ */
+export function describeSchemaErrors(errors: ErrorObject[] | null | undefined, what: string): Array<{ pointer: string; keyword: string; message: string }> {
+  if (!errors || errors.length === 0) return [describeOne(undefined, what)];
+  const seen = new Set<string>();
+  const out: Array<{ pointer: string; keyword: string; message: string }> = [];
+  for (const error of errors) {
+    const described = describeOne(error, what);
+    const key = `${described.pointer}\0${described.keyword}\0${described.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(described);
+  }
+  return out;
+}
+
+function describeOne(error: ErrorObject | undefined, what: string): { pointer: string; keyword: string; message: string } {
   if (!error) return { pointer: '', keyword: 'schema', message: `${what} does not match its schema` };
   const params = error.params as Record<string, unknown>;
   const at = error.instancePath === '' ? what : `${what} at ${error.instancePath}`;

@@ -25,6 +25,7 @@ export const VIOLATION_CODES = {
   'request-parameter-missing': 'request',
   'request-parameter-invalid': 'request',
   'request-body-missing': 'request',
+  'request-body-unexpected': 'request', // a body sent to an operation that declares no requestBody (the mock answers 415, as Prism)
   'request-content-type': 'request', // the body's media type is not declared
   'request-body-malformed': 'request', // the body does not parse (e.g. broken JSON)
   'request-body-invalid': 'request',

@@ -107,7 +107,7 @@ describe('sworn lint with invalid examples', () => {
     const findings = lintSpec(await loadSpec(GITHUB_SPEC), { at: AT }).findings.filter((f) => f.rule === 'example-invalid');
     expect(findings.length).toBeGreaterThan(100);
     const meta = findings.find((f) => f.location.pointer === '/components/examples/api-overview/value');
-    expect(meta?.message).toBe('example "default" (#/components/examples/api-overview) of GET /meta 200 application/json: /ssh_key_fingerprints/SHA256_RSA must be string (type)');
+    expect(meta?.message).toBe('example "default" (#/components/examples/api-overview) of GET /meta 200 application/json: /ssh_key_fingerprints/SHA256_RSA must be string (type); /ssh_key_fingerprints/SHA256_DSA must be string (type); /ssh_key_fingerprints/SHA256_ECDSA must be string (type); /ssh_key_fingerprints/SHA256_ED25519 must be string (type)');
     expect(meta?.operations).toEqual(['meta/get']);
   });
 });
