@@ -3,9 +3,11 @@ import type { Spec } from '../spec/load-spec.js';
 import { listOperations, type Operation } from '../spec/operations.js';
 import { appendPointer } from '../spec/pointer.js';
 import { resolveSlos } from '../slo/resolve.js';
-import { where, type Change, type Severity } from './change.js';
+import { groupChanges, where, type Change, type Finding, type IgnoredBy, type Severity } from './change.js';
+import type { DiffNote } from './config.js';
 import { diffSchemas, type SchemaChange } from './schema-diff.js';
 import { diffPromises } from './slo-diff.js';
+import { diffLifecycle, isUnstable, stabilityOf, type LifecycleChange, type LifecyclePolicy, type LifecycleSeverity } from './lifecycle.js';
 
 /** What `sworn diff` found. */
 export interface DiffResult {
@@ -13,6 +15,31 @@ export interface DiffResult {
   head: string;
   changes: Change[];
   summary: Record<Severity, number>;
+}
+
+/** What `sworn diff` reports: findings grouped by the value that changed, the ignored ones apart. */
+export interface DiffReport {
+  base: string;
+  head: string;
+  /** The findings that count, one per changed value. */
+  changes: Finding[];
+  /** The findings an ignore entry of the diff config matched, each with its reason. */
+  ignored: Finding[];
+  /** What the diff config asks attention for (an ignore entry that expired). */
+  notes: DiffNote[];
+  /** Findings that count, by severity, and how many were ignored. */
+  summary: Record<Severity, number> & { ignored: number };
+  /** The changes that count before grouping: one per operation and tier (the JSON output's `changes`). */
+  perOperation: Change[];
+}
+
+/** Groups changes (and ignored ones) into findings, and counts them. */
+export function reportDiff(base: string, head: string, changes: Change[], ignored: Array<Change & { ignored: IgnoredBy }> = [], notes: DiffNote[] = []): DiffReport {
+  const findings = groupChanges(changes);
+  const set = groupChanges(ignored);
+  const summary = { breaking: 0, warning: 0, safe: 0, ignored: set.length };
+  for (const f of findings) summary[f.severity]++;
+  return { base, head, changes: findings, ignored: set, notes, summary, perOperation: changes };
 }
 
 /** `/pets/{petId}` and `/pets/{id}` are the same route. */
@@ -27,10 +54,15 @@ const label = (op: Operation) => (op.operationId ? `${op.operationId} (${op.meth
  * change), and the x-slo promises (weaker promises are breaking, stronger
  * ones safe improvements).
  */
-export function diffSpecs(base: Spec, head: Spec): DiffResult {
+export function diffSpecs(base: Spec, head: Spec, options: DiffOptions = {}): DiffResult {
   const changes: Change[] = [];
   const baseOps = listOperations(base);
   const headOps = listOperations(head);
+  const lifecycle = diffLifecycle(base, head, options.lifecycle ?? {}, options.now ?? new Date());
+  const baseById = new Map(baseOps.map((o) => [o.id, o]));
+  /** A removal's lifecycle verdict (before or after its sunset, after a deprecation), which replaces `operation-removed`. */
+  const removals = new Map<string, LifecycleChange>();
+  for (const c of lifecycle) if (c.operation !== undefined && REMOVAL_RULES.has(c.rule)) removals.set(c.operation, c);
   const headByRoute = new Map(headOps.map((o) => [routeKey(o), o]));
   const baseByRoute = new Map(baseOps.map((o) => [routeKey(o), o]));
   const baseSlo = new Map(resolveSlos(base, baseOps).operations.map((o) => [o.id, o]));
@@ -39,21 +71,70 @@ export function diffSpecs(base: Spec, head: Spec): DiffResult {
   for (const b of baseOps) {
     const h = headByRoute.get(routeKey(b));
     if (!h) {
-      changes.push({ rule: 'operation-removed', severity: 'breaking', operation: label(b), operationId: b.id, message: `${b.method.toUpperCase()} ${b.path} was removed`, base: where(base, b.pointer), usageKey: { kind: 'operation' } });
+      const verdict = removals.get(b.id);
+      // A removal without a deprecation keeps its long-standing id, `operation-removed`.
+      if (verdict && verdict.rule !== 'operation-removed-without-deprecation') changes.push({ rule: verdict.rule, severity: severityOf(verdict.severity), operation: label(b), operationId: b.id, message: verdict.message, base: where(base, verdict.basePointer ?? b.pointer), usageKey: { kind: 'operation' } });
+      else changes.push({ rule: 'operation-removed', severity: isUnstable(b) ? 'safe' : 'breaking', operation: label(b), operationId: b.id, message: `${b.method.toUpperCase()} ${b.path} was removed${isUnstable(b) ? ` (x-stability-level \`${String(stabilityOf(b))}\`: it may change freely)` : ''}`, base: where(base, b.pointer), usageKey: { kind: 'operation' } });
       continue;
     }
     const context = { base, head, b, h, changes };
+    const from = changes.length;
     diffOperation(context);
+    // A draft or alpha operation may change freely: what would break is said, not counted.
+    if (isUnstable(b)) {
+      for (const c of changes.slice(from)) {
+        if (c.severity === 'safe') continue;
+        c.severity = 'safe';
+        c.message += ` (x-stability-level \`${String(stabilityOf(b))}\`: it may change freely)`;
+      }
+    }
     const bp = baseSlo.get(b.id);
     const hp = headSlo.get(h.id);
-    if (bp?.promise || hp?.promise) diffPromises(base, head, bp, hp, label(b), b.id, changes);
+    if (bp?.promise || hp?.promise) {
+      const from = changes.length;
+      diffPromises(base, head, bp, hp, label(b), b.id, changes);
+      // A consumer tier's change names the tier in front of its message: keep the tier as data too, for grouping.
+      for (const c of changes.slice(from)) {
+        const tier = /^tier `([^`]+)`: /.exec(c.message)?.[1] ?? (c.rule === 'slo-tier-removed' ? /^consumer tier `([^`]+)`/.exec(c.message)?.[1] : undefined);
+        if (tier !== undefined) c.tier = tier;
+      }
+    }
   }
   for (const h of headOps) {
     if (!baseByRoute.has(routeKey(h))) changes.push({ rule: 'operation-added', severity: 'safe', operation: label(h), message: `${h.method.toUpperCase()} ${h.path} was added`, head: where(head, h.pointer) });
   }
+  for (const c of lifecycle) {
+    if (REMOVAL_RULES.has(c.rule)) continue;
+    const b = c.operation === undefined ? undefined : baseById.get(c.operation);
+    changes.push({
+      rule: c.rule,
+      severity: severityOf(c.severity),
+      operation: b ? label(b) : '',
+      ...(c.operation !== undefined ? { operationId: c.operation } : {}),
+      message: c.message,
+      ...(c.basePointer !== undefined ? { base: where(base, c.basePointer) } : {}),
+      ...(c.headPointer !== undefined ? { head: where(head, c.headPointer) } : {}),
+    });
+  }
   const summary = { breaking: 0, warning: 0, safe: 0 } as Record<Severity, number>;
   for (const c of changes) summary[c.severity]++;
   return { base: base.displayPath, head: head.displayPath, changes, summary };
+}
+
+/** What `diffSpecs` judges by besides the two documents. */
+export interface DiffOptions {
+  /** The lifecycle policy (`.sworn-diff.yaml`'s `lifecycle:`): the least number of days between deprecation and sunset. */
+  lifecycle?: LifecyclePolicy;
+  /** When "now" is, for sunsets that have passed (default: the clock). */
+  now?: Date;
+}
+
+/** The lifecycle rules that judge an operation's removal: one of them replaces `operation-removed`, which stays for a removal without a deprecation. */
+const REMOVAL_RULES = new Set(['operation-removed-before-sunset', 'operation-removed-after-sunset', 'operation-removed-after-deprecation', 'operation-removed-without-deprecation']);
+
+/** Lifecycle findings at `info` level are reported as `safe` (a change to know of, not to fail on). */
+function severityOf(severity: LifecycleSeverity): Severity {
+  return severity === 'info' ? 'safe' : severity;
 }
 
 interface Context {
@@ -104,7 +185,7 @@ function diffOperation(ctx: Context): void {
     }
     if (p.required && !known.p.required) push(ctx, 'request-parameter-now-required', 'breaking', `${p.in} parameter \`${p.name}\` is now required`, known.pointer, pointer, { kind: 'operation' });
     const found: SchemaChange[] = [];
-    if (known.p.schema && p.schema) diffSchemas({ spec: base, node: known.p.schema, pointer: appendPointer(known.pointer, 'schema') }, { spec: head, node: p.schema, pointer: appendPointer(pointer, 'schema') }, 'request', `${p.in} parameter \`${p.name}\``, found);
+    if (known.p.schema !== undefined || p.schema !== undefined) diffSchemas({ spec: base, node: known.p.schema, pointer: appendPointer(known.pointer, 'schema') }, { spec: head, node: p.schema, pointer: appendPointer(pointer, 'schema') }, 'request', `${p.in} parameter \`${p.name}\``, found);
     pushSchema(ctx, found, { kind: 'parameter', name: usageName(p) });
   }
   for (const [key, { p, pointer }] of bParams) {
@@ -128,9 +209,9 @@ function diffOperation(ctx: Context): void {
     const hc = hb.body.content ?? {};
     for (const type of Object.keys(bc)) {
       if (!(type in hc)) push(ctx, 'request-media-type-removed', 'breaking', `request bodies of type ${type} are no longer accepted`, appendPointer(bb.pointer, 'content', type), hb.pointer);
-      else if (bc[type]?.schema && hc[type]?.schema) {
+      else if (bc[type]?.schema !== undefined || hc[type]?.schema !== undefined) {
         const found: SchemaChange[] = [];
-        diffSchemas({ spec: base, node: bc[type]!.schema, pointer: appendPointer(bb.pointer, 'content', type, 'schema') }, { spec: head, node: hc[type]!.schema, pointer: appendPointer(hb.pointer, 'content', type, 'schema') }, 'request', 'request body', found);
+        diffSchemas({ spec: base, node: bc[type]?.schema, pointer: appendPointer(bb.pointer, 'content', type, 'schema') }, { spec: head, node: hc[type]?.schema, pointer: appendPointer(hb.pointer, 'content', type, 'schema') }, 'request', 'request body', found);
         pushSchema(ctx, found);
       }
     }
@@ -159,9 +240,9 @@ function diffOperation(ctx: Context): void {
     const hc = now.r?.content ?? {};
     for (const type of Object.keys(bc)) {
       if (!(type in hc)) push(ctx, 'response-media-type-removed', 'breaking', `response ${code} is no longer sent as ${type}`, appendPointer(pointer, 'content', type), now.pointer, { kind: 'status', name: code });
-      else if (bc[type]?.schema && hc[type]?.schema) {
+      else if (bc[type]?.schema !== undefined || hc[type]?.schema !== undefined) {
         const found: SchemaChange[] = [];
-        diffSchemas({ spec: base, node: bc[type]!.schema, pointer: appendPointer(pointer, 'content', type, 'schema') }, { spec: head, node: hc[type]!.schema, pointer: appendPointer(now.pointer, 'content', type, 'schema') }, 'response', `response ${code}`, found);
+        diffSchemas({ spec: base, node: bc[type]?.schema, pointer: appendPointer(pointer, 'content', type, 'schema') }, { spec: head, node: hc[type]?.schema, pointer: appendPointer(now.pointer, 'content', type, 'schema') }, 'response', `response ${code}`, found);
         pushSchema(ctx, found, { kind: 'status', name: code });
       }
     }
