@@ -8,6 +8,7 @@ import type { DiffNote } from './config.js';
 import { diffSchemas, type SchemaChange } from './schema-diff.js';
 import { diffPromises } from './slo-diff.js';
 import { diffLifecycle, isUnstable, stabilityOf, type LifecycleChange, type LifecyclePolicy, type LifecycleSeverity } from './lifecycle.js';
+import { NORMAL_SIDES, sidesOf, webhookOperations, type Sides, type WebhookOperation } from './webhooks.js';
 
 /** What `sworn diff` found. */
 export interface DiffResult {
@@ -77,17 +78,7 @@ export function diffSpecs(base: Spec, head: Spec, options: DiffOptions = {}): Di
       else changes.push({ rule: 'operation-removed', severity: isUnstable(b) ? 'safe' : 'breaking', operation: label(b), operationId: b.id, message: `${b.method.toUpperCase()} ${b.path} was removed${isUnstable(b) ? ` (x-stability-level \`${String(stabilityOf(b))}\`: it may change freely)` : ''}`, base: where(base, b.pointer), usageKey: { kind: 'operation' } });
       continue;
     }
-    const context = { base, head, b, h, changes };
-    const from = changes.length;
-    diffOperation(context);
-    // A draft or alpha operation may change freely: what would break is said, not counted.
-    if (isUnstable(b)) {
-      for (const c of changes.slice(from)) {
-        if (c.severity === 'safe') continue;
-        c.severity = 'safe';
-        c.message += ` (x-stability-level \`${String(stabilityOf(b))}\`: it may change freely)`;
-      }
-    }
+    compareMatched({ base, head, b, h, changes, sides: NORMAL_SIDES });
     const bp = baseSlo.get(b.id);
     const hp = headSlo.get(h.id);
     if (bp?.promise || hp?.promise) {
@@ -103,6 +94,7 @@ export function diffSpecs(base: Spec, head: Spec, options: DiffOptions = {}): Di
   for (const h of headOps) {
     if (!baseByRoute.has(routeKey(h))) changes.push({ rule: 'operation-added', severity: 'safe', operation: label(h), message: `${h.method.toUpperCase()} ${h.path} was added`, head: where(head, h.pointer) });
   }
+  diffWebhooks(base, head, changes, removals, baseById);
   for (const c of lifecycle) {
     if (REMOVAL_RULES.has(c.rule)) continue;
     const b = c.operation === undefined ? undefined : baseById.get(c.operation);
@@ -137,16 +129,63 @@ function severityOf(severity: LifecycleSeverity): Severity {
   return severity === 'info' ? 'safe' : severity;
 }
 
+/** Compares an operation found in both versions, then says of what would break in a draft or alpha one that it may change freely. */
+function compareMatched(ctx: Context): void {
+  const from = ctx.changes.length;
+  diffOperation(ctx);
+  if (!isUnstable(ctx.b)) return;
+  for (const c of ctx.changes.slice(from)) {
+    if (c.severity === 'safe') continue;
+    c.severity = 'safe';
+    c.message += ` (x-stability-level \`${String(stabilityOf(ctx.b))}\`: it may change freely)`;
+  }
+}
+
+/**
+ * Webhooks and callbacks, matched by their key (`POST webhook newPet`):
+ * one removed is breaking (consumers' servers stop receiving it, unless a
+ * lifecycle rule judges its removal), one added is safe, and one in both is
+ * compared as an operation whose sides are inverted (see `INVERTED_SIDES`).
+ * Their changes carry no usage key: the proxy never sees the API's calls.
+ */
+function diffWebhooks(base: Spec, head: Spec, changes: Change[], removals: Map<string, LifecycleChange>, baseById: Map<string, Operation>): void {
+  const baseHooks = webhookOperations(base);
+  const headHooks = webhookOperations(head);
+  for (const o of baseHooks) if (!baseById.has(o.id)) baseById.set(o.id, o);
+  const headByKey = new Map(headHooks.map((o) => [o.key, o]));
+  const baseKeys = new Set(baseHooks.map((o) => o.key));
+  for (const b of baseHooks) {
+    const h = headByKey.get(b.key);
+    if (h) {
+      compareMatched({ base, head, b, h, changes, sides: sidesOf(b) });
+      continue;
+    }
+    const verdict = removals.get(b.id);
+    if (verdict && verdict.rule !== 'operation-removed-without-deprecation') changes.push({ rule: verdict.rule, severity: severityOf(verdict.severity), operation: label(b), operationId: b.id, message: verdict.message, base: where(base, verdict.basePointer ?? b.pointer) });
+    else changes.push({ rule: 'operation-webhook-removed', severity: isUnstable(b) ? 'safe' : 'breaking', operation: label(b), operationId: b.id, message: `${hookName(b)} was removed: consumers' servers no longer receive it${isUnstable(b) ? ` (x-stability-level \`${String(stabilityOf(b))}\`: it may change freely)` : ''}`, base: where(base, b.pointer) });
+  }
+  for (const h of headHooks) {
+    if (!baseKeys.has(h.key)) changes.push({ rule: 'operation-webhook-added', severity: 'safe', operation: label(h), message: `${hookName(h)} was added`, head: where(head, h.pointer) });
+  }
+}
+
+/** `POST webhook newPet`, `POST callback createSubscription onEvent {$request.body#/url}`. */
+const hookName = (op: WebhookOperation) => `${op.method.toUpperCase()} ${op.path}`;
+
 interface Context {
   base: Spec;
   head: Spec;
   b: Operation;
   h: Operation;
   changes: Change[];
+  /** Which rules judge the parameters, the request body and the responses: inverted for a webhook or callback. */
+  sides: Readonly<Sides>;
 }
 
 function push(ctx: Context, rule: string, severity: Severity, message: string, basePointer: string | undefined, headPointer: string | undefined, usageKey: Change['usageKey'] = { kind: 'operation' }): void {
-  ctx.changes.push({ rule, severity, operation: label(ctx.b), operationId: ctx.b.id, message, base: where(ctx.base, basePointer), head: where(ctx.head, headPointer), usageKey });
+  // The proxy records the consumers' calls only: a webhook's or callback's change has no usage to weigh it by.
+  const inverted = ctx.sides !== NORMAL_SIDES;
+  ctx.changes.push({ rule, severity, operation: label(ctx.b), operationId: ctx.b.id, message, base: where(ctx.base, basePointer), head: where(ctx.head, headPointer), ...(inverted ? {} : { usageKey }) });
 }
 
 function pushSchema(ctx: Context, found: SchemaChange[], usageKey: Change['usageKey'] = { kind: 'operation' }): void {
@@ -154,7 +193,7 @@ function pushSchema(ctx: Context, found: SchemaChange[], usageKey: Change['usage
 }
 
 function diffOperation(ctx: Context): void {
-  const { base, head, b, h } = ctx;
+  const { base, head, b, h, sides } = ctx;
   // Parameters: path-item ones, overridden by the operation's, keyed by location and name.
   const params = (spec: Spec, op: Operation) => {
     const out = new Map<string, { p: OpenAPIV3.ParameterObject; pointer: string }>();
@@ -176,24 +215,35 @@ function diffOperation(ctx: Context): void {
   const bParams = params(base, b);
   const hParams = params(head, h);
   const pathIndex = (op: Operation) => [...op.path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]);
+  // A webhook's parameters are what the consumer's server receives: judged as a response (they may only narrow).
+  const received = sides.parameters === 'response';
   for (const [key, { p, pointer }] of hParams) {
     const known = bParams.get(key) ?? (p.in === 'path' ? matchPathParam(key, b, h, bParams, pathIndex) : undefined);
     if (!known) {
-      if (p.required) push(ctx, 'request-parameter-required-added', 'breaking', `new required ${p.in} parameter \`${p.name}\``, b.pointer, pointer);
+      if (received) push(ctx, 'response-parameter-added', 'safe', `new ${p.required ? 'required' : 'optional'} ${p.in} parameter \`${p.name}\` sent to consumers' servers`, b.pointer, pointer);
+      else if (p.required) push(ctx, 'request-parameter-required-added', 'breaking', `new required ${p.in} parameter \`${p.name}\``, b.pointer, pointer);
       else push(ctx, 'request-parameter-added', 'safe', `new optional ${p.in} parameter \`${p.name}\``, b.pointer, pointer);
       continue;
     }
-    if (p.required && !known.p.required) push(ctx, 'request-parameter-now-required', 'breaking', `${p.in} parameter \`${p.name}\` is now required`, known.pointer, pointer, { kind: 'operation' });
+    if (received) {
+      if (known.p.required && !p.required) push(ctx, 'response-parameter-now-optional', 'breaking', `${p.in} parameter \`${p.name}\` is no longer always sent to consumers' servers`, known.pointer, pointer);
+      else if (p.required && !known.p.required) push(ctx, 'response-parameter-now-required', 'safe', `${p.in} parameter \`${p.name}\` is now always sent to consumers' servers`, known.pointer, pointer);
+    } else if (p.required && !known.p.required) push(ctx, 'request-parameter-now-required', 'breaking', `${p.in} parameter \`${p.name}\` is now required`, known.pointer, pointer, { kind: 'operation' });
+    const style = styleChange(base, known.p, head, p);
+    if (style) push(ctx, received ? 'response-parameter-style-changed' : 'request-parameter-style-changed', 'breaking', `${p.in} parameter \`${p.name}\` is written differently on the wire: ${style}`, known.pointer, pointer, { kind: 'parameter', name: usageName(p) });
+    const bv = valueSchema(known.p, known.pointer);
+    const hv = valueSchema(p, pointer);
     const found: SchemaChange[] = [];
-    if (known.p.schema !== undefined || p.schema !== undefined) diffSchemas({ spec: base, node: known.p.schema, pointer: appendPointer(known.pointer, 'schema') }, { spec: head, node: p.schema, pointer: appendPointer(pointer, 'schema') }, 'request', `${p.in} parameter \`${p.name}\``, found);
+    if (bv.schema !== undefined || hv.schema !== undefined) diffSchemas({ spec: base, node: bv.schema, pointer: bv.pointer }, { spec: head, node: hv.schema, pointer: hv.pointer }, sides.parameters, `${p.in} parameter \`${p.name}\``, found);
     pushSchema(ctx, found, { kind: 'parameter', name: usageName(p) });
   }
   for (const [key, { p, pointer }] of bParams) {
     if (hParams.has(key) || (p.in === 'path' && matchPathParam(key, h, b, hParams, pathIndex))) continue;
-    push(ctx, 'request-parameter-removed', 'breaking', `${p.required ? 'required' : 'optional'} ${p.in} parameter \`${p.name}\` was removed (clients sending it${p.in === 'query' ? ' may' : ' will'} be refused or ignored)`, pointer, h.pointer, { kind: 'parameter', name: usageName(p) });
+    if (received) push(ctx, 'response-parameter-removed', 'breaking', `${p.required ? 'required' : 'optional'} ${p.in} parameter \`${p.name}\` is no longer sent to consumers' servers (those reading it break)`, pointer, h.pointer);
+    else push(ctx, 'request-parameter-removed', 'breaking', `${p.required ? 'required' : 'optional'} ${p.in} parameter \`${p.name}\` was removed (clients sending it${p.in === 'query' ? ' may' : ' will'} be refused or ignored)`, pointer, h.pointer, { kind: 'parameter', name: usageName(p) });
   }
 
-  // Request body.
+  // Request body: for a webhook, the body the consumer's server receives (judged as a response).
   const body = (spec: Spec, op: Operation) => {
     const raw = op.operation.requestBody;
     if (!raw) return undefined;
@@ -203,22 +253,31 @@ function diffOperation(ctx: Context): void {
   };
   const bb = body(base, b);
   const hb = body(head, h);
-  if (hb?.body.required && !bb?.body.required) push(ctx, 'request-body-now-required', 'breaking', 'the request body is now required', bb?.pointer ?? b.pointer, hb.pointer);
+  const bodyReceived = sides.requestBody === 'response';
+  if (bodyReceived) {
+    if (bb?.body.required && !hb?.body.required) push(ctx, 'response-body-now-optional', 'breaking', "the request body is no longer always sent to consumers' servers", bb.pointer, hb?.pointer ?? h.pointer);
+  } else if (hb?.body.required && !bb?.body.required) push(ctx, 'request-body-now-required', 'breaking', 'the request body is now required', bb?.pointer ?? b.pointer, hb.pointer);
   if (bb && hb) {
     const bc = bb.body.content ?? {};
     const hc = hb.body.content ?? {};
     for (const type of Object.keys(bc)) {
-      if (!(type in hc)) push(ctx, 'request-media-type-removed', 'breaking', `request bodies of type ${type} are no longer accepted`, appendPointer(bb.pointer, 'content', type), hb.pointer);
-      else if (bc[type]?.schema !== undefined || hc[type]?.schema !== undefined) {
+      if (!(type in hc)) {
+        if (bodyReceived) push(ctx, 'response-media-type-removed', 'breaking', `request bodies of type ${type} are no longer sent to consumers' servers`, appendPointer(bb.pointer, 'content', type), hb.pointer);
+        else push(ctx, 'request-media-type-removed', 'breaking', `request bodies of type ${type} are no longer accepted`, appendPointer(bb.pointer, 'content', type), hb.pointer);
+      } else if (bc[type]?.schema !== undefined || hc[type]?.schema !== undefined) {
         const found: SchemaChange[] = [];
-        diffSchemas({ spec: base, node: bc[type]?.schema, pointer: appendPointer(bb.pointer, 'content', type, 'schema') }, { spec: head, node: hc[type]?.schema, pointer: appendPointer(hb.pointer, 'content', type, 'schema') }, 'request', 'request body', found);
+        diffSchemas({ spec: base, node: bc[type]?.schema, pointer: appendPointer(bb.pointer, 'content', type, 'schema') }, { spec: head, node: hc[type]?.schema, pointer: appendPointer(hb.pointer, 'content', type, 'schema') }, sides.requestBody, 'request body', found);
         pushSchema(ctx, found);
       }
     }
-    for (const type of Object.keys(hc)) if (!(type in bc)) push(ctx, 'request-media-type-added', 'safe', `request bodies of type ${type} are now accepted`, bb.pointer, appendPointer(hb.pointer, 'content', type));
+    for (const type of Object.keys(hc)) {
+      if (type in bc) continue;
+      if (bodyReceived) push(ctx, 'response-media-type-added', 'warning', `request bodies may now be sent to consumers' servers as ${type}, a type they never received`, bb.pointer, appendPointer(hb.pointer, 'content', type));
+      else push(ctx, 'request-media-type-added', 'safe', `request bodies of type ${type} are now accepted`, bb.pointer, appendPointer(hb.pointer, 'content', type));
+    }
   }
 
-  // Responses.
+  // Responses: for a webhook, what the consumer's server sends back (judged as a request: the API must keep accepting it).
   const responses = (spec: Spec, op: Operation) => {
     const out = new Map<string, { r: OpenAPIV3.ResponseObject; pointer: string }>();
     for (const [code, raw] of Object.entries(op.operation.responses ?? {})) {
@@ -230,26 +289,40 @@ function diffOperation(ctx: Context): void {
   };
   const br = responses(base, b);
   const hr = responses(head, h);
+  const sentBack = sides.responses === 'request';
   for (const [code, { r, pointer }] of br) {
     const now = hr.get(code);
     if (!now) {
-      push(ctx, 'response-status-removed', 'breaking', `response ${code} was removed`, pointer, appendPointer(h.pointer, 'responses'), { kind: 'status', name: code });
+      if (sentBack) push(ctx, 'request-status-removed', 'breaking', `response ${code}, which consumers' servers send back, is no longer accepted`, pointer, appendPointer(h.pointer, 'responses'));
+      else push(ctx, 'response-status-removed', 'breaking', `response ${code} was removed`, pointer, appendPointer(h.pointer, 'responses'), { kind: 'status', name: code });
       continue;
     }
     const bc = r?.content ?? {};
     const hc = now.r?.content ?? {};
     for (const type of Object.keys(bc)) {
-      if (!(type in hc)) push(ctx, 'response-media-type-removed', 'breaking', `response ${code} is no longer sent as ${type}`, appendPointer(pointer, 'content', type), now.pointer, { kind: 'status', name: code });
-      else if (bc[type]?.schema !== undefined || hc[type]?.schema !== undefined) {
+      if (!(type in hc)) {
+        if (sentBack) push(ctx, 'request-media-type-removed', 'breaking', `response ${code} bodies of type ${type} from consumers' servers are no longer accepted`, appendPointer(pointer, 'content', type), now.pointer);
+        else push(ctx, 'response-media-type-removed', 'breaking', `response ${code} is no longer sent as ${type}`, appendPointer(pointer, 'content', type), now.pointer, { kind: 'status', name: code });
+      } else if (bc[type]?.schema !== undefined || hc[type]?.schema !== undefined) {
         const found: SchemaChange[] = [];
-        diffSchemas({ spec: base, node: bc[type]?.schema, pointer: appendPointer(pointer, 'content', type, 'schema') }, { spec: head, node: hc[type]?.schema, pointer: appendPointer(now.pointer, 'content', type, 'schema') }, 'response', `response ${code}`, found);
+        diffSchemas({ spec: base, node: bc[type]?.schema, pointer: appendPointer(pointer, 'content', type, 'schema') }, { spec: head, node: hc[type]?.schema, pointer: appendPointer(now.pointer, 'content', type, 'schema') }, sides.responses, `response ${code}`, found);
         pushSchema(ctx, found, { kind: 'status', name: code });
       }
     }
-    for (const type of Object.keys(hc)) if (!(type in bc)) push(ctx, 'response-media-type-added', 'warning', `response ${code} may now be sent as ${type}, a type clients never received`, pointer, appendPointer(now.pointer, 'content', type));
+    for (const type of Object.keys(hc)) {
+      if (type in bc) continue;
+      if (sentBack) push(ctx, 'request-media-type-added', 'safe', `response ${code} bodies of type ${type} from consumers' servers are now accepted`, pointer, appendPointer(now.pointer, 'content', type));
+      else push(ctx, 'response-media-type-added', 'warning', `response ${code} may now be sent as ${type}, a type clients never received`, pointer, appendPointer(now.pointer, 'content', type));
+    }
   }
-  for (const [code, { pointer }] of hr) if (!br.has(code)) push(ctx, 'response-status-added', 'warning', `new response ${code}, a status clients never saw`, appendPointer(b.pointer, 'responses'), pointer);
+  for (const [code, { pointer }] of hr) {
+    if (br.has(code)) continue;
+    if (sentBack) push(ctx, 'request-status-added', 'safe', `response ${code} from consumers' servers is now accepted`, appendPointer(b.pointer, 'responses'), pointer);
+    else push(ctx, 'response-status-added', 'warning', `new response ${code}, a status clients never saw`, appendPointer(b.pointer, 'responses'), pointer);
+  }
 
+  // A webhook's `security` says how the consumer's server authenticates the API's calls: not compared.
+  if (sentBack) return;
   // Security: a client that met one of the base alternatives must meet one in head.
   const security = (spec: Spec, op: Operation) => {
     const list = (op.operation.security ?? spec.document.security ?? []) as OpenAPIV3.SecurityRequirementObject[];
@@ -276,4 +349,70 @@ function matchPathParam(key: string, from: Operation, to: Operation, params: Map
   const index = pathIndex(to).indexOf(name);
   const other = pathIndex(from)[index];
   return index < 0 || other === undefined ? undefined : params.get(`path:${other}`);
+}
+
+/** The schema of a parameter's values: its `schema`, or the schema of its one `content` media type. */
+function valueSchema(p: OpenAPIV3.ParameterObject, pointer: string): { schema: unknown; pointer: string } {
+  if (p.schema !== undefined) return { schema: p.schema, pointer: appendPointer(pointer, 'schema') };
+  const type = Object.keys(p.content ?? {})[0];
+  if (type === undefined) return { schema: undefined, pointer: appendPointer(pointer, 'schema') };
+  return { schema: p.content?.[type]?.schema, pointer: appendPointer(pointer, 'content', type, 'schema') };
+}
+
+type ValueKind = 'primitive' | 'array' | 'object';
+const VALUE_KINDS: readonly ValueKind[] = ['primitive', 'array', 'object'];
+
+/** OpenAPI 3's serialisation defaults by location: `form` (exploded) for query and cookie, `simple` for path and header. */
+const DEFAULT_STYLE: Record<string, string> = { query: 'form', cookie: 'form', path: 'simple', header: 'simple' };
+
+/** How a parameter is serialised: its media type when it has `content`, else its style and explode, defaults filled in. */
+function serialisation(p: OpenAPIV3.ParameterObject): { content: string } | { style: string; explode: boolean } {
+  const type = Object.keys(p.content ?? {})[0];
+  if (p.schema === undefined && type !== undefined) return { content: type };
+  const style = typeof p.style === 'string' ? p.style : (DEFAULT_STYLE[p.in] ?? 'form');
+  return { style, explode: typeof p.explode === 'boolean' ? p.explode : style === 'form' };
+}
+
+/** The kinds of value a parameter's schema admits, by its `type` (or `items`/`properties`); all three when it does not say. */
+function kindsOf(spec: Spec, schema: unknown): Set<ValueKind> {
+  const s = schema === undefined ? undefined : (spec.deref(schema as object) as Record<string, unknown> | undefined);
+  if (!s || typeof s !== 'object') return new Set(VALUE_KINDS);
+  const types = Array.isArray(s.type) ? s.type : typeof s.type === 'string' ? [s.type] : undefined;
+  if (!types) return new Set('items' in s || 'prefixItems' in s ? ['array'] : 'properties' in s ? ['object'] : VALUE_KINDS);
+  return new Set(types.map((t): ValueKind => (t === 'array' ? 'array' : t === 'object' ? 'object' : 'primitive')));
+}
+
+/**
+ * How one kind of value is written on the wire with a style and explode
+ * (the OpenAPI style table): one value is `name=value` whatever a form-like
+ * style's explode; `explode` changes arrays for form, space- and
+ * pipe-delimited and matrix styles, and objects for every style but
+ * `deepObject`; space- and pipe-delimited exploded are written as form
+ * exploded.
+ */
+function wireFormat(style: string, explode: boolean, kind: ValueKind): string {
+  const delimited = style === 'spaceDelimited' || style === 'pipeDelimited';
+  const s = delimited && explode ? 'form' : style;
+  if (kind === 'primitive') return delimited ? 'form' : s;
+  if (s === 'deepObject' || (kind === 'array' && (s === 'simple' || s === 'label'))) return s;
+  return `${s}${explode ? ' exploded' : ''}`;
+}
+
+/**
+ * How a parameter's serialisation changed on the wire, or undefined when a
+ * value both versions accept is written the same way: `style: form,
+ * explode: true` made explicit in a query is no change, nor is `explode`
+ * changed on a `simple` path parameter of type string; a `schema` moved
+ * into `content` (or another media type) always is.
+ */
+function styleChange(base: Spec, bp: OpenAPIV3.ParameterObject, head: Spec, hp: OpenAPIV3.ParameterObject): string | undefined {
+  const b = serialisation(bp);
+  const h = serialisation(hp);
+  const show = (s: typeof b) => ('content' in s ? `as ${s.content} content` : `style ${s.style}, explode ${String(s.explode)}`);
+  if ('content' in b || 'content' in h) return 'content' in b && 'content' in h && b.content === h.content ? undefined : `${show(b)} becomes ${show(h)}`;
+  const bk = kindsOf(base, bp.schema);
+  const hk = kindsOf(head, hp.schema);
+  const differ = VALUE_KINDS.filter((k) => bk.has(k) && hk.has(k) && wireFormat(b.style, b.explode, k) !== wireFormat(h.style, h.explode, k));
+  const plural: Record<ValueKind, string> = { primitive: 'single values', array: 'arrays', object: 'objects' };
+  return differ.length === 0 ? undefined : `${show(b)} becomes ${show(h)} (${differ.map((k) => plural[k]).join(', ')} change)`;
 }

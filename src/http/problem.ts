@@ -25,10 +25,32 @@ export function violationList(violations: Violation[]): Array<Pick<Violation, 'c
 /** The `Sworn-Violations` header: JSON, capped in size (a header must stay small). */
 export function violationsHeader(violations: Violation[], maxBytes = 2048): string {
   const items = violations.map((v) => ({ code: v.code, direction: v.direction, location: v.location, pointer: v.pointer }));
-  let text = JSON.stringify(items);
-  while (Buffer.byteLength(text) > maxBytes && items.length > 1) {
-    items.pop();
-    text = JSON.stringify([...items, { code: 'truncated', more: violations.length - items.length }]);
+  return cappedJsonList(items, maxBytes, (more) => ({ code: 'truncated', more }), (text) => text.replace(/[^\x20-\x7e]/g, '?'));
+}
+
+/**
+ * A JSON list of `items` in at most `maxBytes` (when it would not fit: the longest prefix that fits with
+ * `marker(left out)` after it, at least one item), each item written once: linear in the list, however
+ * long (a header is capped, the list it comes from is not). `encode` maps each written item (and the
+ * marker) to its final text, keeping lengths comparable.
+ */
+export function cappedJsonList<T, M>(items: readonly T[], maxBytes: number, marker: (more: number) => M, encode: (text: string) => string = (text) => text): string {
+  const parts: string[] = [];
+  let length = 2; // [ ]
+  for (let i = 0; i < items.length; i++) {
+    const part = encode(JSON.stringify(items[i]));
+    const next = length + (parts.length > 0 ? 1 : 0) + Buffer.byteLength(part);
+    if (next > maxBytes && parts.length > 0) {
+      // Make room for the marker: drop items from the end until it fits (each at most once).
+      let room = length;
+      for (;;) {
+        const end = encode(JSON.stringify(marker(items.length - parts.length)));
+        if (room + 1 + Buffer.byteLength(end) <= maxBytes || parts.length === 1) return `[${[...parts, end].join(',')}]`;
+        room -= Buffer.byteLength(parts.pop() as string) + 1;
+      }
+    }
+    parts.push(part);
+    length = next;
   }
-  return text.replace(/[^\x20-\x7e]/g, '?');
+  return `[${parts.join(',')}]`;
 }

@@ -1,5 +1,5 @@
 import { validateResponse, type CompiledOperation, type Violation } from '../validate/index.js';
-import { violationList, violationsHeader } from '../http/problem.js';
+import { cappedJsonList, violationList, violationsHeader } from '../http/problem.js';
 import { unescapeSegment } from '../spec/pointer.js';
 
 /**
@@ -71,15 +71,9 @@ export interface PrismViolation {
  * header value is ASCII.
  */
 export function slViolations(violations: readonly Violation[], maxBytes = 2048): string {
-  const ascii = (list: PrismViolation[]) => JSON.stringify(list).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const ascii = (text: string) => text.replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   const items: PrismViolation[] = violations.map((v) => ({ location: prismLocation(v), severity: 'Error', code: v.keyword ?? v.code, message: v.message }));
-  let text = ascii(items);
-  while (text.length > maxBytes && items.length > 1) {
-    items.pop();
-    const more = violations.length - items.length;
-    text = ascii([...items, { location: ['response'], severity: 'Error', code: 'truncated', message: `${more} more violation${more === 1 ? '' : 's'} not shown` }]);
-  }
-  return text;
+  return cappedJsonList(items, maxBytes, (more): PrismViolation => ({ location: ['response'], severity: 'Error', code: 'truncated', message: `${more} more violation${more === 1 ? '' : 's'} not shown` }), ascii);
 }
 
 function prismLocation(v: Violation): string[] {

@@ -10,7 +10,7 @@ import type { Spec } from '../spec/load-spec.js';
 import { listOperations, type Operation } from '../spec/operations.js';
 import { resolveSlos } from '../slo/resolve.js';
 import { compileRouter } from '../router/router.js';
-import { lazyValidators, looksLikeCredential, SchemaCompiler, validateRequest, wwwAuthenticate, type OperationValidators, type RequestCheckOptions, type RequestInput, type Violation } from '../validate/index.js';
+import { EVERY_ERROR_MAX_BODY, lazyValidators, looksLikeCredential, SchemaCompiler, validateRequest, wwwAuthenticate, type OperationValidators, type RequestCheckOptions, type RequestInput, type Violation } from '../validate/index.js';
 import { listen } from '../http/listen.js';
 import { sendProblem } from '../http/problem.js';
 import { NO_CHAOS, OperationBehaviour, type Chaos, type Verdict } from './behaviour.js';
@@ -74,6 +74,8 @@ export interface MockExchange {
 
 interface ExchangeNote {
   operation: string | undefined;
+  /** Names whose values are secrets (the operation's, and the spec's API keys), redacted in the log. */
+  secretNames: ReadonlySet<string>;
   violations: Violation[];
   verdict: { delayMs: number; fault: string } | undefined;
 }
@@ -118,6 +120,10 @@ const MAX_BODY = 10 * 1024 * 1024;
  * const mock = await startMock({ spec, port: 0, behave: 'slo', seed: 7 });
  * await fetch(`${mock.url}/v1/pets`); // delayed and failing as promised
  */
+/** The answers from examples kept in memory, at most (entries, and bytes of body and key). */
+const MAX_CACHED_ANSWERS = 10_000;
+const MAX_CACHED_BYTES = 64 * 1024 * 1024;
+
 export async function startMock(options: MockOptions): Promise<RunningMock> {
   const { spec } = options;
   const seed = options.seed ?? 1;
@@ -127,11 +133,12 @@ export async function startMock(options: MockOptions): Promise<RunningMock> {
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   let chaos: Chaos = options.chaos ?? NO_CHAOS;
   const logger = options.logger ?? pino({ level: 'silent' });
-  // prism-http logs with a custom `success` level.
-  const prismLogger = pino({ level: logger.level === 'silent' ? 'silent' : 'warn', customLevels: { success: 31 } });
+  // prism-http logs with a custom `success` level; on stderr, as the mock's own errors: stdout is the request log.
+  const prismLogger = pino({ level: logger.level === 'silent' ? 'silent' : 'warn', customLevels: { success: 31 } }, pino.destination(2));
 
   const operations = listOperations(spec);
   const router = compileRouter(operations);
+  const apiKeyNames = apiKeyNamesOf(spec);
   const slo = resolveSlos(spec, operations);
   const prismOperations = await prismOperationsOf(spec);
   const operationsFor = async (operation: Operation | undefined, method: string, path: string): Promise<IHttpOperation[]> => {
@@ -152,7 +159,7 @@ export async function startMock(options: MockOptions): Promise<RunningMock> {
   const checks: RequestCheckOptions = { reservedCharacters: true };
   const requestViolations = async (operation: Operation, input: RequestInput): Promise<Violation[]> => {
     const found = (await validateRequest(validators.get(operation), input, checks)).filter((v) => v.code !== 'not-validated');
-    if (!found.some(breaksSchema)) return found;
+    if (!found.some(breaksSchema) || (input.body !== undefined && input.body.length > EVERY_ERROR_MAX_BODY)) return found;
     try {
       // The thorough validators report every error of a schema; everyError names each.
       return (await validateRequest(thoroughValidators().get(operation), input, { ...checks, everyError: true })).filter((v) => v.code !== 'not-validated');
@@ -162,6 +169,7 @@ export async function startMock(options: MockOptions): Promise<RunningMock> {
   };
   const prism = createInstance({ mock: { dynamic }, checkSecurity: false, validateRequest: false, validateResponse: false, errors: false, upstreamProxy: undefined, isProxy: false }, { logger: prismLogger as never });
   /** Answers from examples depend only on the operation, the status and example asked for, and Accept: built once. */
+  let cachedBytes = 0;
   const cache = new Map<string, { status: number; headers: Record<string, string>; body: Buffer | undefined; violations: Violation[]; violationHeaders: Record<string, string> }>();
 
   async function handle(req: IncomingMessage, res: ServerResponse, note: ExchangeNote): Promise<void> {
@@ -183,6 +191,13 @@ export async function startMock(options: MockOptions): Promise<RunningMock> {
     const base = (match ? match.operation.basePaths : bases).filter((b) => b !== '' && (url.pathname === b || url.pathname.startsWith(`${b}/`))).sort((a, b) => b.length - a.length)[0] ?? '';
     const path = url.pathname.slice(base.length) || '/';
     note.operation = match?.operation.id;
+    if (match && onExchange) {
+      try {
+        note.secretNames = new Set([...apiKeyNames, ...validators.get(match.operation).secretNames]);
+      } catch {
+        // validators that cannot be compiled: the spec's API key names and the credential-looking names still apply
+      }
+    }
 
     let preferences: ReturnType<typeof parsePrefer>;
     let query = url.searchParams;
@@ -275,13 +290,18 @@ export async function startMock(options: MockOptions): Promise<RunningMock> {
       }
       const bytes = written.text === undefined ? undefined : Buffer.from(written.text);
       let violations = match ? await answerViolations(validators.get(match.operation), output.statusCode, headers, bytes) : [];
-      if (match && violations.some((v) => v.code === 'response-body-invalid' || v.code === 'response-header-invalid')) {
+      if (match && (bytes === undefined || bytes.length <= EVERY_ERROR_MAX_BODY) && violations.some((v) => v.code === 'response-body-invalid' || v.code === 'response-header-invalid')) {
         // An answer breaking a schema names each error, as a refused request does: checked again by the thorough validators.
         const first = violations;
         violations = await answerViolations(thoroughValidators().get(match.operation), output.statusCode, headers, bytes, { everyError: true }).catch(() => first);
       }
       answer = { status: output.statusCode, headers, body: bytes, violations, violationHeaders: formatAnswerViolations(violations) };
-      if (key !== undefined && cache.size < 10_000) cache.set(key, answer);
+      // Bounded in entries and in bytes: the key holds the client's Accept header as sent, which a client can vary at will.
+      const size = (bytes?.length ?? 0) + (key?.length ?? 0);
+      if (key !== undefined && cache.size < MAX_CACHED_ANSWERS && cachedBytes + size <= MAX_CACHED_BYTES) {
+        cache.set(key, answer);
+        cachedBytes += size;
+      }
     }
     for (const [name, value] of Object.entries(answer.violationHeaders)) res.setHeader(name, value);
     if (options.errors && match && answer.violations.length > 0) {
@@ -301,7 +321,7 @@ export async function startMock(options: MockOptions): Promise<RunningMock> {
 
   const onExchange = options.onExchange;
   const server = http.createServer((req, res) => {
-    const note: ExchangeNote = { operation: undefined, violations: [], verdict: undefined };
+    const note: ExchangeNote = { operation: undefined, secretNames: apiKeyNames, violations: [], verdict: undefined };
     if (onExchange) {
       const started = performance.now();
       res.once('close', () => {
@@ -363,7 +383,7 @@ function exchangeRecord(req: IncomingMessage, res: ServerResponse, note: Exchang
   return {
     at: new Date().toISOString(),
     method: (req.method ?? 'GET').toUpperCase(),
-    url: redactedUrl(req.url ?? '/'),
+    url: redactedUrl(req.url ?? '/', note.secretNames),
     operation: note.operation,
     status: res.statusCode,
     complete: res.writableFinished,
@@ -374,7 +394,9 @@ function exchangeRecord(req: IncomingMessage, res: ServerResponse, note: Exchang
 }
 
 /** The request's path and query, with the values of credential-like parameters (`api_key`, `token`, …) redacted. */
-export function redactedUrl(raw: string): string {
+export function redactedUrl(url: string, secretNames: ReadonlySet<string> = new Set()): string {
+  // An absolute-form target (`GET http://user:password@host/…`): its userinfo is a credential.
+  const raw = url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#@]*@/i, '$1REDACTED@');
   const at = raw.indexOf('?');
   if (at < 0) return raw;
   const parts = raw.slice(at + 1).split('&').map((part) => {
@@ -386,9 +408,23 @@ export function redactedUrl(raw: string): string {
     } catch {
       // a malformed escape: judged as written
     }
-    return looksLikeCredential(decoded) ? `${name}=REDACTED` : part;
+    return secretNames.has(decoded) || secretNames.has(decoded.toLowerCase()) || looksLikeCredential(decoded) ? `${name}=REDACTED` : part;
   });
   return `${raw.slice(0, at)}?${parts.join('&')}`;
+}
+
+/** The names of the spec's API keys (`in: query`, `header` or `cookie`), as written and lower case: their values are secrets. */
+function apiKeyNamesOf(spec: Spec): ReadonlySet<string> {
+  const names = new Set<string>();
+  const schemes = (spec.document.components as { securitySchemes?: Record<string, unknown> } | undefined)?.securitySchemes;
+  for (const scheme of Object.values(schemes ?? {})) {
+    const name = scheme !== null && typeof scheme === 'object' ? (scheme as { type?: unknown; name?: unknown }) : undefined;
+    if (name?.type === 'apiKey' && typeof name.name === 'string') {
+      names.add(name.name);
+      names.add(name.name.toLowerCase());
+    }
+  }
+  return names;
 }
 
 /** The status a failure answers with: a declared 5xx (503 first), else none (503 problem+json). */

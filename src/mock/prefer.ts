@@ -22,7 +22,7 @@ export function parsePrefer(header: string | string[] | undefined): Preferences 
     const value = rest.join('=').trim().replace(/^"(.*)"$/, '$1');
     if (!name) continue;
     if (name === 'code') {
-      if (!/^\d{3}$/.test(value)) throw new SwornError('SWORN_ERR_USAGE', `Prefer: code=${value} is not an HTTP status`, { hint: 'Write e.g. Prefer: code=404 (a status the operation declares).' });
+      if (!/^[2-5]\d\d$/.test(value)) throw new SwornError('SWORN_ERR_USAGE', `Prefer: code=${value} is not a final HTTP status (200 to 599)`, { hint: 'Write e.g. Prefer: code=404 (a status the operation declares).' });
       out.code = Number(value);
     } else if (name === 'example') out.example = value;
     else if (name === 'dynamic') {

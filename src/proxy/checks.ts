@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Reading } from '../router/index.js';
 import type { Operation } from '../spec/operations.js';
 import type { Spec } from '../spec/load-spec.js';
-import { lazyValidators, SchemaCompiler, validateRequest, validateResponse, wwwAuthenticate, type CompiledOperation, type OperationValidators } from '../validate/index.js';
+import { EVERY_ERROR_MAX_BODY, lazyValidators, SchemaCompiler, validateRequest, validateResponse, wwwAuthenticate, type CompiledOperation, type OperationValidators } from '../validate/index.js';
 import type { Violation } from '../validate/violation.js';
 import type { Forwarded } from './forward.js';
 
@@ -36,6 +36,7 @@ const thorough = new WeakMap<object, OperationValidators>();
  */
 export async function everyRequestViolation(contract: { spec: Spec; operations: readonly Operation[] }, facts: RequestFacts, readings: Reading[], maxBody: number, found: Violation[]): Promise<Violation[]> {
   if (facts.operation.broken !== undefined || !found.some((v) => v.code === 'request-parameter-invalid' || v.code === 'request-body-invalid')) return found;
+  if (facts.body !== undefined && facts.body.length > EVERY_ERROR_MAX_BODY) return found; // see EVERY_ERROR_MAX_BODY
   let validators = thorough.get(contract);
   if (!validators) thorough.set(contract, (validators = lazyValidators(contract.spec, contract.operations, { compiler: new SchemaCompiler(contract.spec, { allErrors: true }) })));
   try {

@@ -19,7 +19,7 @@ export class SourceFile {
   /** Where this file is shown to the user (relative to the working directory when shorter). */
   readonly displayPath: string;
   private yamlDoc: Document | undefined;
-  private jsonTree: JsonNode | undefined;
+  private jsonTree: JsonNode | null | undefined;
   private lineStarts: number[] | undefined;
   private aliases: boolean | undefined;
   private decoded: string | undefined;
@@ -86,7 +86,28 @@ export class SourceFile {
         }),
       });
     }
-    return new SourceFile(path, displayPath, text, 'yaml', doc.toJS({ maxAliasCount: 10_000 }), doc, lineCounter);
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: 10_000 });
+    } catch (cause) {
+      // The yaml library refuses an alias bomb (aliases of aliases, each expanded) past the count.
+      throw new SwornError('SWORN_ERR_SPEC_PARSE', `YAML cannot be read: ${(cause as Error).message}`, {
+        cause,
+        location: { file: displayPath, line: 1, column: 1, pointer: '' },
+        hint: 'The YAML expands its aliases (`*name`) into more than 10,000 copies; write the shared parts once and refer to them with `$ref`.',
+      });
+    }
+    const file = new SourceFile(path, displayPath, text, 'yaml', value, doc, lineCounter);
+    if (file.hasAliases()) {
+      const loop = pathIntoItself(value);
+      if (loop !== undefined) {
+        throw new SwornError('SWORN_ERR_SPEC_PARSE', 'a YAML alias is used inside the value it names: the document would contain itself, without end', {
+          location: file.locate(loop),
+          hint: 'Write that part out, or refer to it with `$ref` (a `$ref` may point at its own ancestor: recursive schemas are fine).',
+        });
+      }
+    }
+    return file;
   }
 
   private static jsonSyntaxError(path: string, displayPath: string, text: string): SwornError {
@@ -206,8 +227,15 @@ export class SourceFile {
   }
 
   private jsonOffset(segments: string[]): { offset: number; pointer: string } {
-    if (!this.jsonTree) this.jsonTree = parseTree(this.text, [], { disallowComments: true });
-    let node: JsonNode | undefined = this.jsonTree;
+    if (this.jsonTree === undefined) {
+      try {
+        this.jsonTree = parseTree(this.text, [], { disallowComments: true });
+      } catch {
+        // JSON nested deeper than the parser's recursion reaches: positions fall back to the file's start.
+        this.jsonTree = null;
+      }
+    }
+    let node: JsonNode | undefined = this.jsonTree ?? undefined;
     if (!node) return { offset: 0, pointer: '' };
     let offset = node.offset;
     let depth = 0;
@@ -229,4 +257,37 @@ export class SourceFile {
     }
     return { offset, pointer: toPointer(segments.slice(0, depth)) };
   }
+}
+
+/**
+ * The pointer of the first place where a value contains one of its own ancestors (a YAML alias used
+ * inside the value it names), or undefined when it is a finite tree (shared, not cyclic, is fine).
+ * Iterative, each object expanded once per path it is reached by along the current branch.
+ */
+function pathIntoItself(root: unknown): string | undefined {
+  const onPath = new Set<object>();
+  const done = new Set<object>();
+  const stack: Array<{ node: object; keys: string[]; next: number; path: string[] }> = [];
+  const enter = (node: unknown, path: string[]): string | undefined => {
+    if (node === null || typeof node !== 'object' || done.has(node)) return undefined;
+    if (onPath.has(node)) return toPointer(path);
+    onPath.add(node);
+    stack.push({ node, keys: Object.keys(node), next: 0, path });
+    return undefined;
+  };
+  const found = enter(root, []);
+  if (found !== undefined) return found;
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1] as { node: object; keys: string[]; next: number; path: string[] };
+    if (top.next === top.keys.length) {
+      stack.pop();
+      onPath.delete(top.node);
+      done.add(top.node);
+      continue;
+    }
+    const key = top.keys[top.next++] as string;
+    const loop = enter((top.node as Record<string, unknown>)[key], [...top.path, key]);
+    if (loop !== undefined) return loop;
+  }
+  return undefined;
 }

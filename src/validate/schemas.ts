@@ -378,15 +378,30 @@ export function describeSchemaError(errors: ErrorObject[] | null | undefined, wh
   return describeOne(errors?.[0], what);
 }
 
+/** At most this many errors of one schema are described by `describeSchemaErrors`; the rest are counted. */
+export const EVERY_ERROR_LIMIT = 100;
+
+/**
+ * A body larger than this (bytes) is not checked again for every error: ajv `allErrors` over a large
+ * array of wrong items makes an error per item (time and memory in proportion); its first error stands.
+ */
+export const EVERY_ERROR_MAX_BODY = 64 * 1024;
+
 /**
  * Every ajv error (of a validator compiled with `allErrors`), described as
- * `describeSchemaError` describes the first; the same description once.
+ * `describeSchemaError` describes the first; the same description once; at most
+ * `EVERY_ERROR_LIMIT`, then one more saying how many were left out.
  */
 export function describeSchemaErrors(errors: ErrorObject[] | null | undefined, what: string): Array<{ pointer: string; keyword: string; message: string }> {
   if (!errors || errors.length === 0) return [describeOne(undefined, what)];
   const seen = new Set<string>();
   const out: Array<{ pointer: string; keyword: string; message: string }> = [];
-  for (const error of errors) {
+  for (const [i, error] of errors.entries()) {
+    if (out.length === EVERY_ERROR_LIMIT) {
+      const more = errors.length - i;
+      out.push({ pointer: '', keyword: 'truncated', message: `${what}: ${more} more error${more === 1 ? '' : 's'} not listed` });
+      break;
+    }
     const described = describeOne(error, what);
     const key = `${described.pointer}\0${described.keyword}\0${described.message}`;
     if (seen.has(key)) continue;

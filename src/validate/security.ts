@@ -59,7 +59,10 @@ const AUTH_PARAM = /[ \t]*([A-Za-z0-9!#$%&'*+.^_`|~-]+)[ \t]*=[ \t]*(?:"((?:[^"\
 export function isBasicCredential(authorization: string): boolean {
   const match = BASIC.exec(authorization);
   if (!match) return false;
-  return Buffer.from(match[1] as string, 'base64').toString('latin1').includes(':');
+  const encoded = match[1] as string;
+  // Base64 as RFC 4648 writes it (Buffer.from is lenient: it decodes `YTpiY` too): whole quanta, padding only at the end.
+  if (encoded.length % 4 !== 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(encoded)) return false;
+  return Buffer.from(encoded, 'base64').toString('latin1').includes(':');
 }
 
 /** True when `Bearer` is followed by a token (token68). */

@@ -40,7 +40,7 @@ describe('serving from the spec', () => {
     const unknown = await call(`${m.url}/api/nothing`);
     expect(unknown.status).toBe(404);
     const badPrefer = await call(`${m.url}/api/items/7`, { headers: { prefer: 'code=abc' } });
-    expect([badPrefer.status, badPrefer.json().detail]).toEqual([422, 'Prefer: code=abc is not an HTTP status']);
+    expect([badPrefer.status, badPrefer.json().detail]).toEqual([422, 'Prefer: code=abc is not a final HTTP status (200 to 599)']);
   });
 
   it('reads Prism\'s URL forms of Prefer: ?__code, ?__example, ?__dynamic (over the header), never checked as parameters', async () => {
@@ -51,7 +51,7 @@ describe('serving from the spec', () => {
     expect((await call(`${m.url}/api/items?__example=none`, { headers: KEY })).json()).toEqual([]);
     expect((await call(`${m.url}/api/items/3?__dynamic=true`)).json()).not.toEqual({ id: 7, name: 'seven' });
     const bad = await call(`${m.url}/api/items/7?__code=abc`);
-    expect([bad.status, bad.json().detail]).toEqual([422, '?__code=abc is not an HTTP status']);
+    expect([bad.status, bad.json().detail]).toEqual([422, '?__code=abc is not a final HTTP status (200 to 599)']);
   });
 
   it('generates bodies with --dynamic: valid, and the same for the same seed', async () => {
