@@ -20,6 +20,7 @@ import { fromPrismValidation, refuse } from './refuse.js';
 import { answerSchema, parseBody, problemFor, serializeAnswer } from './serialize.js';
 import { answerProblem, answerViolations, formatAnswerViolations } from './examples.js';
 import { prismOperationsOf } from './operations.js';
+import { MAX_GENERATED, oversizedGeneration } from './generation.js';
 
 const { createInstance, ProblemJsonError } = prismHttp;
 
@@ -170,6 +171,8 @@ export async function startMock(options: MockOptions): Promise<RunningMock> {
   const prism = createInstance({ mock: { dynamic }, checkSecurity: false, validateRequest: false, validateResponse: false, errors: false, upstreamProxy: undefined, isProxy: false }, { logger: prismLogger as never });
   /** Answers from examples depend only on the operation, the status and example asked for, and Accept: built once. */
   let cachedBytes = 0;
+  /** Per operation, whether generating its answers would make too much (`oversizedGeneration`), judged once. */
+  const generationSizes = new Map<string, boolean>();
   const cache = new Map<string, { status: number; headers: Record<string, string>; body: Buffer | undefined; violations: Violation[]; violationHeaders: Record<string, string> }>();
 
   async function handle(req: IncomingMessage, res: ServerResponse, note: ExchangeNote): Promise<void> {
@@ -244,6 +247,14 @@ export async function startMock(options: MockOptions): Promise<RunningMock> {
       code = declared;
     }
     const generated = preferences.dynamic ?? dynamic;
+    if (generated && match) {
+      if (!generationSizes.has(match.operation.id)) generationSizes.set(match.operation.id, oversizedGeneration(spec, match.operation) !== undefined);
+      if (generationSizes.get(match.operation.id) === true) {
+        return sendProblem(res, 500, 'Internal Server Error', `${match.operation.id}: generating its answer would make more than ${MAX_GENERATED.toLocaleString('en-US')} values, items and characters; the mock generates no more, so that one request cannot hold up the others`, {
+          hint: 'Give the response an example (served without generating), or lower the schema\'s maxItems / minItems / minLength.',
+        });
+      }
+    }
     const key = match && !generated ? `${match.operation.id}\0${code ?? ''}\0${preferences.example ?? ''}\0${req.headers.accept ?? ''}` : undefined;
     let answer = key === undefined ? undefined : cache.get(key);
     if (!answer) {

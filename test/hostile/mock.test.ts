@@ -116,3 +116,25 @@ describe('specs that would hang or crash every command', () => {
     expect(() => lintSpec(spec, { at: Date.parse('2026-12-01T00:00:00Z') })).not.toThrow();
   });
 });
+
+describe('generated answers a schema makes huge', () => {
+  it('refuses to generate what would hold up every other request (minItems 200,000), and still serves its example', async () => {
+    const list = (schema: Record<string, unknown>, example?: unknown) => ({ '200': { description: 'ok', content: { 'application/json': { schema, ...(example !== undefined ? { example } : {}) } } } });
+    const m = await mock(await specOf({
+      openapi: '3.1.0', info: { title: 'Huge', version: '1' },
+      paths: {
+        '/huge': { get: { operationId: 'huge', responses: list({ type: 'array', minItems: 200_000, items: { type: 'string' } }, ['a']) } },
+        '/nested': { get: { operationId: 'nested', responses: list({ type: 'array', maxItems: 1_000, items: { type: 'array', maxItems: 1_000, items: { type: 'integer' } } }) } },
+        '/fine': { get: { operationId: 'fine', responses: list({ type: 'array', maxItems: 50, items: { type: 'object', properties: { id: { type: 'integer' } } } }) } },
+      },
+    }));
+    for (const path of ['/huge', '/nested']) {
+      const refused = await call(`${m.url}${path}`, { headers: { prefer: 'dynamic=true' } });
+      expect(refused.status).toBe(500);
+      expect(String(refused.json().detail)).toContain('more than 100,000 values');
+    }
+    expect((await call(`${m.url}/huge`)).json()).toEqual(['a']);
+    const fine = await call(`${m.url}/fine`, { headers: { prefer: 'dynamic=true' } });
+    expect([fine.status, (fine.json() as unknown as unknown[]).length]).toEqual([200, 50]);
+  });
+});
