@@ -1,9 +1,9 @@
 import type { OpenAPIV3 } from 'openapi-types';
 import { SwornError } from '../errors.js';
-import { isRef, type Spec } from '../spec/load-spec.js';
+import type { Spec } from '../spec/load-spec.js';
 import { listOperations, type Operation } from '../spec/operations.js';
 import { appendPointer } from '../spec/pointer.js';
-import { webhookOperations, type WebhookOperation } from './webhooks.js';
+import { follow, webhookOperations, type WebhookOperation } from './webhooks.js';
 
 export type LifecycleSeverity = 'breaking' | 'warning' | 'info';
 
@@ -401,19 +401,6 @@ function holdsDeprecated(spec: Spec, node: Record<string, unknown>): boolean {
     return [holds, pending && !holds];
   };
   return visit(node, 0)[0];
-}
-
-/** Follows internal `$ref`s, keeping the pointer of where the value is written. */
-function follow(spec: Spec, raw: unknown, pointer: string): { node: unknown; pointer: string } {
-  let node = raw;
-  let at = pointer;
-  for (let hops = 0; hops < 64 && isRef(node); hops++) {
-    const ref = node.$ref;
-    if (!ref.startsWith('#')) return { node: spec.deref(node), pointer: at };
-    at = decodeURIComponent(ref.slice(1));
-    node = spec.get(ref);
-  }
-  return { node, pointer: at };
 }
 
 /** The value a header declares: its `example`, first `examples` value, or its schema's `const`, `default`, `example`, `examples[0]` or single `enum` value. */

@@ -138,7 +138,7 @@ function pathItemOperations(spec: Spec, raw: unknown, at: string, path: string, 
 }
 
 /** Follows internal `$ref`s, keeping the pointer of where the value is written. */
-function follow(spec: Spec, raw: unknown, pointer: string): { node: unknown; pointer: string } {
+export function follow(spec: Spec, raw: unknown, pointer: string): { node: unknown; pointer: string } {
   let node = raw;
   let at = pointer;
   for (let hops = 0; hops < 64 && isRef(node); hops++) {

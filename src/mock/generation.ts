@@ -32,7 +32,7 @@ export function generatedSize(spec: Spec, schema: unknown, limit = MAX_GENERATED
       if (!ref.startsWith('#') || onPath.has(ref)) return 1;
       let target: unknown;
       try {
-        target = spec.get(decodeURIComponent(ref.slice(1)));
+        target = spec.get(ref);
       } catch {
         return 1;
       }
@@ -71,16 +71,11 @@ export function generatedSize(spec: Spec, schema: unknown, limit = MAX_GENERATED
  */
 export function oversizedGeneration(spec: Spec, operation: Operation, limit = MAX_GENERATED): number | undefined {
   const deref = (value: unknown): unknown => {
-    for (let hops = 0; hops < 16 && value !== null && typeof value === 'object' && typeof (value as { $ref?: unknown }).$ref === 'string'; hops++) {
-      const ref = (value as { $ref: string }).$ref;
-      if (!ref.startsWith('#')) return undefined;
-      try {
-        value = spec.get(decodeURIComponent(ref.slice(1)));
-      } catch {
-        return undefined;
-      }
+    try {
+      return spec.deref(value);
+    } catch {
+      return undefined; // a malformed pointer
     }
-    return value;
   };
   let largest = 0;
   const responses = deref(operation.operation.responses);

@@ -75,8 +75,8 @@ export interface MockExchange {
 
 interface ExchangeNote {
   operation: string | undefined;
-  /** Names whose values are secrets (the operation's, and the spec's API keys), redacted in the log. */
-  secretNames: ReadonlySet<string>;
+  /** Names whose values are secrets (the spec's API keys, and the operation's), redacted in the log. */
+  secretNames: ReadonlyArray<ReadonlySet<string>>;
   violations: Violation[];
   verdict: { delayMs: number; fault: string } | undefined;
 }
@@ -196,7 +196,7 @@ export async function startMock(options: MockOptions): Promise<RunningMock> {
     note.operation = match?.operation.id;
     if (match && onExchange) {
       try {
-        note.secretNames = new Set([...apiKeyNames, ...validators.get(match.operation).secretNames]);
+        note.secretNames = [apiKeyNames, validators.get(match.operation).secretNames];
       } catch {
         // validators that cannot be compiled: the spec's API key names and the credential-looking names still apply
       }
@@ -332,7 +332,7 @@ export async function startMock(options: MockOptions): Promise<RunningMock> {
 
   const onExchange = options.onExchange;
   const server = http.createServer((req, res) => {
-    const note: ExchangeNote = { operation: undefined, secretNames: apiKeyNames, violations: [], verdict: undefined };
+    const note: ExchangeNote = { operation: undefined, secretNames: [apiKeyNames], violations: [], verdict: undefined };
     if (onExchange) {
       const started = performance.now();
       res.once('close', () => {
@@ -405,7 +405,7 @@ function exchangeRecord(req: IncomingMessage, res: ServerResponse, note: Exchang
 }
 
 /** The request's path and query, with the values of credential-like parameters (`api_key`, `token`, …) redacted. */
-export function redactedUrl(url: string, secretNames: ReadonlySet<string> = new Set()): string {
+export function redactedUrl(url: string, secretNames: ReadonlyArray<ReadonlySet<string>> = []): string {
   // An absolute-form target (`GET http://user:password@host/…`): its userinfo is a credential.
   const raw = url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#@]*@/i, '$1REDACTED@');
   const at = raw.indexOf('?');
@@ -419,7 +419,8 @@ export function redactedUrl(url: string, secretNames: ReadonlySet<string> = new 
     } catch {
       // a malformed escape: judged as written
     }
-    return secretNames.has(decoded) || secretNames.has(decoded.toLowerCase()) || looksLikeCredential(decoded) ? `${name}=REDACTED` : part;
+    const lower = decoded.toLowerCase();
+    return secretNames.some((names) => names.has(decoded) || names.has(lower)) || looksLikeCredential(decoded) ? `${name}=REDACTED` : part;
   });
   return `${raw.slice(0, at)}?${parts.join('&')}`;
 }

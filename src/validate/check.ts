@@ -105,13 +105,8 @@ async function checkBody(media: CompiledMedia, body: Buffer, contentType: string
       // Judged as the value it spells: `0` under `minimum: 1` breaks the minimum, not the type.
       const asScalar = run(media.validate, scalar);
       if (asScalar === true) return;
-      const errors = media.validate.errors;
-      const asText = run(media.validate, parsed.value);
-      if (!(asText === false && media.validate.errors?.some((e) => e.keyword === 'type') && errors?.every((e) => e.keyword !== 'type'))) verdict = asText;
-      else {
-        media.validate.errors = errors;
-        verdict = asScalar;
-      }
+      // The value's type fits the schema: its errors stand; else the text is judged as text.
+      verdict = asScalar === false && !media.validate.errors?.some((e) => e.keyword === 'type') ? asScalar : run(media.validate, parsed.value);
     }
   }
   if (verdict === true) return;
