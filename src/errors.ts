@@ -32,6 +32,8 @@ export const ERROR_CODES = {
   SWORN_ERR_LISTEN: 'The proxy or admin server cannot listen on the address given.',
   SWORN_ERR_STORE: 'The store (SQLite file) cannot be opened or written.',
   SWORN_ERR_CONSUMERS: 'An API-key map or JWKS file named in x-slo consumers.identify cannot be read, or JWT verification is impossible.',
+  SWORN_ERR_FAULT: 'A fault (POST /faults, or a game-day step) is invalid: an unknown kind or setting, a bad duration or share, an operation or tier the spec does not have.',
+  SWORN_ERR_GAMEDAY: 'A game-day plan is invalid, its target or hypothesis source cannot be reached, or the steady state did not hold before the first step.',
   SWORN_ERR_PROMETHEUS: 'Prometheus (--prometheus) cannot be reached, refused a query, or holds no sworn metrics for the service.',
 } as const;
 

@@ -20,11 +20,12 @@ export function addMockCommand(program: Command, io: CliIo, setExit: (code: numb
     .option('--seed <n>', 'seed of generated bodies and of the promised behaviour: the same seed gives the same answers', '1')
     .addOption(new Option('--behave <mode>', 'none: answer at once; slo: latency, errors and maintenance windows as each operation promises').choices(['none', 'slo']).default('none'))
     .option('--chaos <settings>', 'game day: error=2x,latency=3x,reset=1%,truncate=0.5% (also POST /chaos on the admin port, or a Sworn-Chaos request header)')
-    .option('--admin-port <n>', 'admin port: /healthz, GET and POST /chaos; "off" for none', '9465')
+    .option('--admin-port <n>', 'admin port: /healthz, GET and POST /chaos, GET/POST/DELETE /faults; "off" for none', '9465')
+    .option('--admin-token <token>', 'bearer token the admin port requires (all but /healthz); also SWORN_ADMIN_TOKEN')
     .option('--log-level <level>', 'pino log level', 'info')
     .addOption(new Option('--log-format <format>', 'pretty: the route table at start and one line per request; json: one JSON object per line').choices(['pretty', 'json']).default('pretty'))
     .option('--quiet', 'no route table and no request log (the start line and errors only)')
-    .action(async (specPath: string, options: { port: string; host: string; dynamic?: boolean; errors?: boolean; seed: string; behave: 'none' | 'slo'; chaos?: string; adminPort: string; logLevel: string; logFormat: LogFormat; quiet?: boolean }) => {
+    .action(async (specPath: string, options: { port: string; host: string; dynamic?: boolean; errors?: boolean; seed: string; behave: 'none' | 'slo'; chaos?: string; adminPort: string; adminToken?: string; logLevel: string; logFormat: LogFormat; quiet?: boolean }) => {
       const seed = Number(options.seed);
       if (!Number.isInteger(seed)) throw new SwornError('SWORN_ERR_USAGE', `--seed ${JSON.stringify(options.seed)} is not a whole number`, { hint: 'Write e.g. --seed 42.' });
       const port = portOf(options.port, 'port');
@@ -34,7 +35,8 @@ export function addMockCommand(program: Command, io: CliIo, setExit: (code: numb
       const { startMock } = await import('../mock/mock.js'); // prism-http is loaded only by the commands that serve a mock
       const format = options.logFormat;
       const onExchange = options.quiet ? undefined : (exchange: MockExchange) => io.stdout.write(formatExchange(format, exchange));
-      const mock = await startMock({ spec, port, host: options.host, adminPort, dynamic: options.dynamic === true, errors: options.errors === true, seed, behave: options.behave, ...(chaos ? { chaos } : {}), logger: pino({ level: options.logLevel }, pino.destination(2)), ...(onExchange ? { onExchange } : {}) });
+      const adminToken = options.adminToken ?? io.env.SWORN_ADMIN_TOKEN;
+      const mock = await startMock({ spec, port, host: options.host, adminPort, ...(adminToken ? { adminToken } : {}), dynamic: options.dynamic === true, errors: options.errors === true, seed, behave: options.behave, ...(chaos ? { chaos } : {}), logger: pino({ level: options.logLevel }, pino.destination(2)), ...(onExchange ? { onExchange } : {}) });
       const summary = `${options.dynamic ? 'generated data' : 'examples'} · behave ${options.behave}${chaos ? ` · chaos ${mock.settings().chaos}` : ''}`;
       io.stdout.write(formatStart(format, { title: spec.title, version: spec.apiVersion, url: mock.url, summary, adminUrl: mock.adminUrl }, options.quiet ? undefined : mock.routes));
       setExit(await untilSignal(mock));

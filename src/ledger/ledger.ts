@@ -42,6 +42,29 @@ export interface ExchangeRecord {
   /** The redacted excerpt stored with each violation (built once, only when there is a violation). */
   sample?: () => object;
   requestId?: string;
+  /** Faults injected into this exchange (game days): counted apart, so figures can be shown without them. */
+  injected?: readonly string[];
+}
+
+/**
+ * One consumer's classified events on one operation since this process
+ * started, against its tier's promise: cumulative counters (a game day reads
+ * them before and after a step; differences add up across pods). Good events'
+ * durations are bucketed at the ledger's `edges` (every objective's threshold
+ * and percentile maximum is an edge); injected exchanges are also counted apart.
+ */
+export interface CellSlo {
+  outcomes: number[];
+  allowance: number;
+  buckets: number[];
+  injected: { requests: number; outcomes: number[]; buckets: number[] };
+}
+
+/** `Ledger.tallies()`: one row per operation x consumer that has classified events. */
+export interface TallyRow extends CellSlo {
+  operationId: string;
+  consumer: string;
+  tier: string;
 }
 
 export const UNKNOWN_ROUTES_KEPT = 1_000;
@@ -104,6 +127,8 @@ class Cell {
   /** The hour the pending counts belong to. */
   hour = -1;
   pending: Pending = { requests: 0, violations: undefined };
+  /** Made at the first classified event. */
+  slo: CellSlo | undefined;
 }
 
 /** Outcomes of sworn's own classification, as `sworn_slo_events_total{outcome}` names them. */
@@ -233,7 +258,10 @@ export class Ledger {
       usage.set(status, (usage.get(status) ?? 0) + 1);
       if (x.parameters) for (const p of x.parameters) usage.set(`parameter ${p}`, (usage.get(`parameter ${p}`) ?? 0) + 1);
       const classified = this.engine?.record({ at: x.at, operationId: operation, consumer: x.consumer, tier: x.tier, status: x.status, durationMs: x.durationMs, outcome: x.outcome });
-      if (classified) this.countFleet(operation, x.consumer, x.tier, classified);
+      if (classified) {
+        this.countFleet(operation, x.consumer, x.tier, classified);
+        this.countCell(c, classified, x.injected !== undefined && x.injected.length > 0);
+      }
     }
   }
 
@@ -325,6 +353,42 @@ export class Ledger {
     (shape.tiers.get(tier) ?? shape.objectives).forEach((name, i) => {
       mine.within.set(name, (mine.within.get(name) ?? 0) + (c.fastTier[i] ? 1 : 0));
     });
+  }
+
+  private countCell(c: Cell, classified: Classified, injected: boolean): void {
+    const edges = this.edges;
+    const slo = (c.slo ??= { outcomes: [0, 0, 0, 0], allowance: 0, buckets: new Array<number>(edges.length + 1).fill(0), injected: { requests: 0, outcomes: [0, 0, 0, 0], buckets: new Array<number>(edges.length + 1).fill(0) } });
+    const outcome = OUTCOME_INDEX[classified.kind];
+    slo.outcomes[outcome]!++;
+    slo.allowance += classified.allowanceTier;
+    let b = -1;
+    if (classified.kind === 'good') {
+      const seconds = classified.durationMs / 1_000;
+      b = 0;
+      while (b < edges.length && seconds > edges[b]!) b++;
+      slo.buckets[b]!++;
+    }
+    if (!injected) return;
+    slo.injected.requests++;
+    slo.injected.outcomes[outcome]!++;
+    if (b >= 0) slo.injected.buckets[b]!++;
+  }
+
+  /**
+   * Every operation x consumer's classified events since start, against the
+   * consumer's tier (optionally of one consumer or operation): what
+   * `GET /tallies` serves to game days.
+   */
+  sloTallies(filter: { consumer?: string; operation?: string } = {}): TallyRow[] {
+    const out: TallyRow[] = [];
+    for (const [operationId, byConsumer] of this.cells) {
+      if (filter.operation !== undefined && filter.operation !== operationId) continue;
+      for (const [consumer, c] of byConsumer) {
+        if (filter.consumer !== undefined && filter.consumer !== consumer) continue;
+        if (c.slo) out.push({ operationId, consumer, tier: c.tier, ...structuredClone(c.slo) });
+      }
+    }
+    return out;
   }
 
   /** The fleet counters per operation, for the metrics. */

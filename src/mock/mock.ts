@@ -12,6 +12,10 @@ import { resolveSlos } from '../slo/resolve.js';
 import { compileRouter } from '../router/router.js';
 import { EVERY_ERROR_MAX_BODY, lazyValidators, looksLikeCredential, SchemaCompiler, validateRequest, wwwAuthenticate, type OperationValidators, type RequestCheckOptions, type RequestInput, type Violation } from '../validate/index.js';
 import { listen } from '../http/listen.js';
+import { bearerAuthorizer } from '../http/bearer.js';
+import { serveFaults, type FaultNames } from '../faults/admin.js';
+import { FaultRegistry } from '../faults/registry.js';
+import { answerFault, FAULT_HEADER, faultIds, writeFaulted } from '../faults/apply.js';
 import { sendProblem } from '../http/problem.js';
 import { NO_CHAOS, OperationBehaviour, type Chaos, type Verdict } from './behaviour.js';
 import { formatChaos, parseChaos } from './chaos.js';
@@ -28,9 +32,11 @@ export interface MockOptions {
   spec: Spec;
   port?: number;
   host?: string;
-  /** Admin server (health, settings, POST /chaos); `null` for none. */
+  /** Admin server (health, settings, POST /chaos, /faults); `null` for none. */
   adminPort?: number | null;
   adminHost?: string;
+  /** When set, every admin endpoint but /healthz requires `Authorization: Bearer <token>`. */
+  adminToken?: string;
   /** Generate bodies from the schemas instead of answering with examples. */
   dynamic?: boolean;
   /**
@@ -69,6 +75,8 @@ export interface MockExchange {
   violations: Array<Pick<Violation, 'code' | 'location' | 'pointer' | 'message'>>;
   /** With `--behave slo`: the delay and the fault drawn for this request. */
   behaviour: { delayMs: number; fault: string } | undefined;
+  /** Kinds of the faults injected into this exchange (`POST /faults`). */
+  faults?: string[];
   /** Time from request to answer, in ms (delays included). */
   durationMs: number;
 }
@@ -79,6 +87,8 @@ interface ExchangeNote {
   secretNames: ReadonlyArray<ReadonlySet<string>>;
   violations: Violation[];
   verdict: { delayMs: number; fault: string } | undefined;
+  /** Kinds of the faults injected (POST /faults). */
+  faults?: string[];
 }
 
 export interface MockSettings {
@@ -104,8 +114,13 @@ export interface RunningMock {
   adminUrl: string | undefined;
   settings(): MockSettings;
   setChaos(chaos: Chaos): void;
+  /** The faults in force (`POST /faults` on the admin port adds to them). */
+  faults: FaultRegistry;
   close(): Promise<void>;
 }
+
+/** Who a fault sees on the mock, which identifies no consumer. */
+const MOCK_CONSUMER = '-';
 
 const MAX_BODY = 10 * 1024 * 1024;
 
@@ -138,6 +153,7 @@ export async function startMock(options: MockOptions): Promise<RunningMock> {
   const prismLogger = pino({ level: logger.level === 'silent' ? 'silent' : 'warn', customLevels: { success: 31 } }, pino.destination(2));
 
   const operations = listOperations(spec);
+  const faults = new FaultRegistry(clock);
   const router = compileRouter(operations);
   const apiKeyNames = apiKeyNamesOf(spec);
   const slo = resolveSlos(spec, operations);
@@ -236,9 +252,22 @@ export async function startMock(options: MockOptions): Promise<RunningMock> {
     const verdict: Verdict = behaviour?.decide(now, requestChaos) ?? { delayMs: 0, fault: 'none' };
     note.verdict = behaviour ? verdict : undefined;
     if (behave === 'slo') res.setHeader('sworn-mock', `delay=${verdict.delayMs.toFixed(1)}ms; fault=${verdict.fault}`);
-    if (verdict.delayMs > 0) await sleep(verdict.delayMs);
+    // Injected faults (POST /faults): the mock identifies no consumer, so faults here are scoped by operation and share only.
+    const injection = match ? faults.decide(match.operation.id, MOCK_CONSUMER, MOCK_CONSUMER) : undefined;
+    if (injection) {
+      note.faults = injection.faults.map((f) => f.kind);
+      res.setHeader(FAULT_HEADER, faultIds(injection));
+    }
+    const delayMs = verdict.delayMs * (injection?.factor ?? 1) + (injection?.addMs ?? 0);
+    if (delayMs > 0) await sleep(delayMs);
     if (verdict.fault === 'reset') return void req.socket.destroy();
     let code = preferences.code;
+    if (injection?.answer) {
+      const a = injection.answer;
+      // An error the operation declares is answered as the spec describes it; anything else as a gateway would.
+      if (a.kind === 'error' && a.body === undefined && declaresStatus(match!.operation, a.status)) code = a.status;
+      else return void (await answerFault(req, res, injection));
+    }
     if (verdict.fault === 'error') {
       const declared = failureStatus.get(match!.operation.id);
       if (declared === undefined) {
@@ -322,6 +351,7 @@ export async function startMock(options: MockOptions): Promise<RunningMock> {
     for (const [name, value] of Object.entries(answer.headers)) res.setHeader(name, value);
     const bytes = answer.body;
     if (bytes) res.setHeader('content-length', bytes.length);
+    if (injection && (injection.truncate !== undefined || injection.bytesPerSecond !== undefined) && bytes && method !== 'HEAD') return void (await writeFaulted(res, answer.status, {}, [bytes], injection));
     res.writeHead(answer.status);
     if (verdict.fault === 'truncate' && bytes && bytes.length > 1) {
       res.write(bytes.subarray(0, Math.floor(bytes.length / 2)));
@@ -367,7 +397,7 @@ export async function startMock(options: MockOptions): Promise<RunningMock> {
   const admin = options.adminPort === null || options.adminPort === undefined ? undefined : await startMockAdmin(options.adminPort, options.adminHost ?? '127.0.0.1', settings, (text) => {
     chaos = parseChaos(text, chaos, 'POST /chaos');
     return formatChaos(chaos);
-  });
+  }, { registry: faults, names: { operations: () => operations.map((o) => o.id), tiers: () => [], identifiesConsumers: false } }, options.adminToken);
   return {
     url,
     routes: operations.map((o) => ({ method: o.method.toUpperCase(), path: `${o.basePaths.find((b) => b !== '') ?? ''}${o.path}`, operationId: o.id })),
@@ -376,6 +406,7 @@ export async function startMock(options: MockOptions): Promise<RunningMock> {
     setChaos: (next) => {
       chaos = next;
     },
+    faults,
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -400,6 +431,7 @@ function exchangeRecord(req: IncomingMessage, res: ServerResponse, note: Exchang
     complete: res.writableFinished,
     violations: note.violations.map(({ code, location, pointer, message }) => ({ code, location, pointer, message })),
     behaviour: note.verdict ? { delayMs: Math.round(note.verdict.delayMs * 10) / 10, fault: note.verdict.fault } : undefined,
+    ...(note.faults ? { faults: note.faults } : {}),
     durationMs: Math.round(durationMs * 10) / 10,
   };
 }
@@ -446,6 +478,11 @@ function declaredFailure(operation: Operation): number | undefined {
   return numeric[0];
 }
 
+/** Whether the operation declares exactly this status (an injected error is then answered as the spec describes it). */
+function declaresStatus(operation: Operation, status: number): boolean {
+  return Object.prototype.hasOwnProperty.call(operation.operation.responses ?? {}, String(status));
+}
+
 function setCorsHeaders(req: IncomingMessage, res: ServerResponse): void {
   res.setHeader('access-control-allow-origin', req.headers.origin ?? '*');
   res.setHeader('access-control-allow-headers', req.headers['access-control-request-headers'] ?? '*');
@@ -478,7 +515,8 @@ function queryOf(params: URLSearchParams): Record<string, string | string[]> {
 
 
 /** The mock's admin port: `/healthz`, `GET /` and `GET /chaos` (settings), `POST /chaos` (change the game-day settings). */
-async function startMockAdmin(port: number, host: string, settings: () => MockSettings, setChaos: (text: string) => string): Promise<{ url: string; close(): Promise<void> }> {
+async function startMockAdmin(port: number, host: string, settings: () => MockSettings, setChaos: (text: string) => string, faults: { registry: FaultRegistry; names: FaultNames }, token: string | undefined): Promise<{ url: string; close(): Promise<void> }> {
+  const authorized = bearerAuthorizer(token);
   const json = (res: ServerResponse, status: number, body: unknown) => {
     const text = JSON.stringify(body, null, 2);
     res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
@@ -487,6 +525,11 @@ async function startMockAdmin(port: number, host: string, settings: () => MockSe
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method === 'GET' && path === '/healthz') return json(res, 200, { status: 'ok' });
+    if (!authorized(req.headers.authorization)) {
+      res.setHeader('www-authenticate', 'Bearer realm="sworn admin"');
+      return json(res, 401, { title: 'Unauthorized', status: 401, detail: 'send Authorization: Bearer <admin token>' });
+    }
+    if (serveFaults(faults.registry, faults.names, req, res, path ?? '/')) return;
     if (req.method === 'GET' && (path === '/' || path === '/chaos')) return json(res, 200, settings());
     if (req.method === 'POST' && path === '/chaos') {
       const chunks: Buffer[] = [];
@@ -509,7 +552,7 @@ async function startMockAdmin(port: number, host: string, settings: () => MockSe
       });
       return;
     }
-    json(res, 404, { title: 'Not Found', status: 404, detail: 'mock admin endpoints: GET /healthz, GET /chaos, POST /chaos' });
+    json(res, 404, { title: 'Not Found', status: 404, detail: 'mock admin endpoints: GET /healthz, GET /chaos, POST /chaos, GET/POST/DELETE /faults' });
   });
   await listen(server, port, host, '--admin-port');
   const address = server.address() as AddressInfo;

@@ -1,9 +1,11 @@
 import http from 'node:http';
-import { timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import { SwornError } from '../errors.js';
 import { listen } from '../http/listen.js';
+import { bearerAuthorizer } from '../http/bearer.js';
+import { serveFaults, type FaultNames } from '../faults/admin.js';
+import type { FaultRegistry } from '../faults/registry.js';
 
 export interface AdminOptions {
   port: number;
@@ -15,6 +17,10 @@ export interface AdminOptions {
   metrics: () => Registry;
   /** The report for `?window=&since=&until=&consumer=&operation=`; a SwornError becomes a 400 answer. */
   report: (query: URLSearchParams) => unknown;
+  /** `GET/POST/DELETE /faults`: the faults injected in front of the upstream. */
+  faults?: { registry: FaultRegistry; names: FaultNames };
+  /** `GET /tallies?consumer=&operation=&service=`: cumulative classified events per operation x consumer (game days). */
+  tallies?: (query: URLSearchParams) => unknown;
 }
 
 /**
@@ -22,14 +28,7 @@ export interface AdminOptions {
  * `/readyz`, `/metrics` (Prometheus text format) and `/report` (JSON).
  */
 export async function startAdmin(options: AdminOptions): Promise<{ url: string; close(): Promise<void> }> {
-  const expected = options.token ? Buffer.from(options.token) : undefined;
-  const authorized = (header: string | undefined) => {
-    if (!expected) return true;
-    // The scheme is case-insensitive (RFC 9110 §11.1); the token is compared in constant time.
-    const m = /^bearer +(.*)$/i.exec(header ?? '');
-    const given = Buffer.from(m?.[1] ?? '');
-    return m !== null && given.length === expected.length && timingSafeEqual(given, expected);
-  };
+  const authorized = bearerAuthorizer(options.token);
   const json = (res: http.ServerResponse, status: number, body: unknown) => {
     const text = JSON.stringify(body, null, 2);
     res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
@@ -37,11 +36,21 @@ export async function startAdmin(options: AdminOptions): Promise<{ url: string; 
   };
   const server = http.createServer((req, res) => {
     const [path, search] = (req.url ?? '/').split('?') as [string, string | undefined];
-    if (req.method !== 'GET' && req.method !== 'HEAD') return json(res, 405, { title: 'Method Not Allowed', status: 405 });
+    const faultsPath = path === '/faults' || path.startsWith('/faults/');
+    if (req.method !== 'GET' && req.method !== 'HEAD' && !(faultsPath && options.faults)) return json(res, 405, { title: 'Method Not Allowed', status: 405 });
     if (path === '/healthz') return json(res, 200, { status: 'ok' });
     if (!authorized(req.headers.authorization)) {
       res.setHeader('www-authenticate', 'Bearer realm="sworn admin"');
       return json(res, 401, { title: 'Unauthorized', status: 401, detail: 'send Authorization: Bearer <admin token>' });
+    }
+    if (faultsPath && options.faults && serveFaults(options.faults.registry, options.faults.names, req, res, path)) return;
+    if (path === '/tallies' && options.tallies) {
+      try {
+        return json(res, 200, options.tallies(new URLSearchParams(search ?? '')));
+      } catch (error) {
+        if (error instanceof SwornError) return json(res, 400, { title: 'Bad Request', status: 400, code: error.code, detail: error.message, hint: error.hint });
+        return json(res, 500, { title: 'tallies failed', status: 500, detail: (error as Error).message });
+      }
     }
     if (path === '/readyz') {
       const { ready, body } = options.ready();
@@ -68,7 +77,7 @@ export async function startAdmin(options: AdminOptions): Promise<{ url: string; 
       );
       return;
     }
-    json(res, 404, { title: 'Not Found', status: 404, detail: 'admin endpoints: /healthz, /readyz, /metrics, /report' });
+    json(res, 404, { title: 'Not Found', status: 404, detail: 'admin endpoints: /healthz, /readyz, /metrics, /report, /tallies, /faults' });
   });
   await listen(server, options.port, options.host, '--admin-port');
   const address = server.address() as AddressInfo;

@@ -29,6 +29,8 @@ export function adminEndpoints(services: readonly Service[], o: { several: boole
       const one = (s: Service) => ({ store: s.storeHealth(), reload: s.reloads });
       return { ready, body: o.several ? { status, services: Object.fromEntries(services.map((s) => [s.name, one(s)])) } : { status, ...one(services[0]!) } };
     },
+    /** `?consumer=&operation=&service=`: cumulative classified events per operation x consumer, with the tier's objectives. */
+    tallies: (query: URLSearchParams): unknown => named(query.get('service') ?? undefined).tallies({ ...(query.has('consumer') ? { consumer: query.get('consumer')! } : {}), ...(query.has('operation') ? { operation: query.get('operation')! } : {}) }),
     /** `?window=&since=&until=&consumer=&operation=&service=`; with several services and no `service`, every service's report. */
     fromQuery: (query: URLSearchParams): unknown => {
       const get = (name: string) => query.get(name) ?? undefined;

@@ -11,6 +11,9 @@ import { framingProblem, route, type Refusal } from './route.js';
 import { ambiguity, blocks, challengeFor, checkedHeaders, checkRequest, checkResponse, everyRequestViolation, parametersSent, refusalStatus, unknownRouteFinding, type RequestFacts } from './checks.js';
 import { requestSample, responseSample } from './samples.js';
 import { ended, record, requestIdOf, type Exchange, type Recorder } from './record.js';
+import type { FaultRegistry, Injection } from '../faults/registry.js';
+import { answerFault, pause, writeFaulted } from '../faults/apply.js';
+import { exampleFor } from './fault-examples.js';
 
 /** How the proxy treats exchanges (fixed at start). */
 export interface PipelineSettings {
@@ -23,6 +26,8 @@ export interface PipelineSettings {
   bodyTimeoutMs: number;
   /** Epoch ms (fractions allowed). */
   now: () => number;
+  /** Faults injected on purpose (game days, `POST /faults`); none in force costs one length check. */
+  faults?: FaultRegistry;
 }
 
 /** One spec behind the proxy, as an exchange sees it. */
@@ -94,7 +99,21 @@ export async function handleExchange(s: PipelineSettings, service: ServiceView, 
     }
   }
 
-  const hold = operation !== undefined && (enforce || s.violationsHeader);
+  // Faults apply to requests that reach the upstream: a refused request was never going to.
+  const injection = operation ? s.faults?.decide(operation.operation.id, ex.consumer.name, ex.consumer.tier) : undefined;
+  const injected = injection ? { injected: injection.faults.map((f) => f.kind) } : {};
+  if (injection) {
+    if (injection.addMs > 0 && !(await pause(injection.addMs, res))) return record(r, ex, 499, 'client-abort', requestViolations ?? unknown, { sample, ...injected });
+    if (injection.answer) {
+      const answered = await answerFault(req, res, injection, injection.answer.kind === 'error' ? exampleFor(contract.spec, operation!, injection.answer.status) : undefined);
+      ended(ex, r.clock);
+      const violations = requestViolations ?? (await requestChecks().catch(() => unknown));
+      return record(r, ex, answered.status, answered.outcome, violations, { sample, ...withParameters(parameters), ...injected });
+    }
+  }
+  const reshape = injection !== undefined && (injection.factor > 1 || injection.truncate !== undefined || injection.bytesPerSecond !== undefined);
+  const hold = operation !== undefined && (enforce || s.violationsHeader || reshape);
+  const sentAt = performance.now();
   const sent = await service.upstream.send(res, {
     operationId: operation?.operation.id,
     path: ex.target.originForm,
@@ -144,7 +163,11 @@ export async function handleExchange(s: PipelineSettings, service: ServiceView, 
     }
     const outgoing = backwardHeaders(upstream.headers);
     const announced = [...requestViolations, ...responseViolations];
-    if (announced.length > 0) outgoing['sworn-violations'] = violationsHeader(announced);
+    if (announced.length > 0 && (enforce || s.violationsHeader)) outgoing['sworn-violations'] = violationsHeader(announced);
+    if (reshape) {
+      const whole = await reshaped(res, upstream.status, outgoing, upstream.chunks, injection!, performance.now() - sentAt);
+      return record(r, ex, whole ? upstream.status : 502, whole ? 'response' : 'upstream-error', announced, { sample: fullSample, ...withParameters(parameters), ...injected });
+    }
     res.writeHead(upstream.status, outgoing);
     for (const chunk of upstream.chunks) res.write(chunk);
     res.end();
@@ -155,7 +178,17 @@ export async function handleExchange(s: PipelineSettings, service: ServiceView, 
   ended(ex, r.clock);
   requestViolations ??= await requestChecks();
   const responseViolations = await checkResponse(operation, method, upstream, s.maxBody);
-  record(r, ex, upstream.status, 'response', [...requestViolations, ...responseViolations], { sample: fullSample, ...withParameters(parameters) });
+  record(r, ex, upstream.status, 'response', [...requestViolations, ...responseViolations], { sample: fullSample, ...withParameters(parameters), ...injected });
+}
+
+/**
+ * A held response with body-side faults: first the stretch (the upstream's
+ * own time `upstreamMs` times the factor, less what it took), then the body
+ * cut or paced. False when the client did not get the whole body.
+ */
+async function reshaped(res: ServerResponse, status: number, headers: Record<string, string | string[]>, chunks: Buffer[], injection: Injection, upstreamMs: number): Promise<boolean> {
+  if (injection.factor > 1 && !(await pause(upstreamMs * (injection.factor - 1), res))) return false;
+  return writeFaulted(res, status, headers, chunks, injection);
 }
 
 function withParameters(parameters: () => string[] | undefined): { parameters?: string[] } {

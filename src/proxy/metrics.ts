@@ -1,6 +1,7 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
 import { SLO_OUTCOMES, STATUS_CLASSES, type ConsumerTally, type FleetTally, type Ledger } from '../ledger/ledger.js';
 import type { StoreHealth } from '../store/store.js';
+import type { FaultRegistry } from '../faults/registry.js';
 
 /** What the metrics read of one service: its ledger, its `service` label, its store's and reloads' health. */
 export interface MetricSource {
@@ -95,6 +96,23 @@ export class ProxyMetrics {
   /** Exports a ledger's figures (call once per service). */
   watchLedger(source: MetricSource): void {
     this.sources.push(source);
+  }
+
+  /** The faults injected on purpose: `sworn_faults_injected_total` and `sworn_faults_active`, so real failures can be told from rehearsed ones. */
+  watchFaults(faults: FaultRegistry, service: () => string): void {
+    this.derived('sworn_faults_injected_total', 'Requests a fault was injected into on purpose (game days, POST /faults), by operation, consumer (the busiest --metrics-consumers, the rest as other) and fault kind; subtract from sworn_slo_events_total to see the figures without them.', 'counter', () => {
+      const named = this.sources[0] ? this.bounded(this.sources[0]).named : new Set<string>();
+      const rows = new Map<string, { operation: string; consumer: string; fault: string; n: number }>();
+      for (const c of faults.injectedCounts()) {
+        const consumer = named.has(c.consumer) ? c.consumer : OTHER_CONSUMER;
+        const key = `${c.operation}\0${consumer}\0${c.kind}`;
+        const row = rows.get(key);
+        if (row) row.n += c.n;
+        else rows.set(key, { operation: c.operation, consumer, fault: c.kind, n: c.n });
+      }
+      return [...rows.values()].map((r) => ({ labels: { service: service(), operation: r.operation, consumer: r.consumer, fault: r.fault }, value: r.n }));
+    });
+    this.derived('sworn_faults_active', 'Faults in force now (each removes itself when its TTL passes).', 'gauge', () => [{ labels: { service: service() }, value: faults.size }]);
   }
 
   /** A metric whose samples are computed at scrape time. */

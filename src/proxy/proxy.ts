@@ -12,6 +12,7 @@ import { ProxyMetrics } from './metrics.js';
 import { createLogger, RateLimitedLog } from './log.js';
 import { startAdmin } from './admin.js';
 import { handleExchange, type PipelineSettings } from './exchange.js';
+import { FaultRegistry } from '../faults/registry.js';
 import { admitUpgrade } from './upgrade.js';
 import { startServer } from './server.js';
 import { Service } from './service.js';
@@ -97,6 +98,8 @@ export interface RunningProxy {
   store: Store;
   engine: SloEngine;
   services: readonly Service[];
+  /** The faults in force (`POST /faults` on the admin port adds to them). */
+  faults: FaultRegistry;
   /** The report `GET /report` serves (conformance and SLO figures) of the first service, or the one named. */
   report(options?: ReportOptions & { service?: string }): ReturnType<typeof buildReport>;
   /**
@@ -139,6 +142,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     maxBody: options.maxBody ?? 1_048_576,
     bodyTimeoutMs: options.bodyTimeoutMs ?? 30_000,
     now,
+    faults: new FaultRegistry(now),
   };
 
   const services: Service[] = [];
@@ -173,6 +177,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     throw error;
   }
   const metrics = new ProxyMetrics(options.metricsConsumers);
+  metrics.watchFaults(settings.faults!, () => services[0]!.metricName);
   for (const s of services) metrics.watchLedger({ ledger: s.ledger, service: () => s.metricName, defaultTier: () => s.defaultTier(), store: () => s.storeHealth(), reload: () => s.reloads });
   const flushTimer = setInterval(() => {
     for (const s of services) s.upkeep();
@@ -216,6 +221,15 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     ready: endpoints.ready,
     metrics: () => metrics.registry,
     report: endpoints.fromQuery,
+    tallies: endpoints.tallies,
+    faults: {
+      registry: settings.faults!,
+      names: {
+        operations: () => [...new Set(services.flatMap((s) => s.contract.operations.map((o) => o.id)))],
+        tiers: () => [...new Set(services.flatMap((s) => [...s.contract.slo.consumers.tiers, s.defaultTier()]))],
+        identifiesConsumers: true,
+      },
+    },
   }).catch(async (error: unknown) => {
     await server.drain();
     clearInterval(flushTimer);
@@ -249,6 +263,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     },
     services,
     report,
+    faults: settings.faults!,
     reload,
     close,
     inFlight: () => server.inFlight(),

@@ -58,7 +58,7 @@ export function requestIdOf(ex: Exchange): string {
  * The last stage: stamps the violations (consumer, request id, time), logs
  * them (rate-limited), and records the exchange in the ledger, once.
  */
-export function record(r: Recorder, ex: Exchange, status: number, outcome: EngineEvent['outcome'], violations: Violation[], options: { sample?: () => object; parameters?: string[]; unknownRoute?: boolean } = {}): void {
+export function record(r: Recorder, ex: Exchange, status: number, outcome: EngineEvent['outcome'], violations: Violation[], options: { sample?: () => object; parameters?: string[]; unknownRoute?: boolean; injected?: readonly string[] } = {}): void {
   try {
     ended(ex, r.clock);
     if (violations.length > 0) {
@@ -84,6 +84,7 @@ export function record(r: Recorder, ex: Exchange, status: number, outcome: Engin
       ...(options.unknownRoute ? { unknownRoute: { method: ex.method, path: ex.path } } : {}),
       ...(options.parameters ? { parameters: options.parameters } : {}),
       ...(options.sample ? { sample: options.sample } : {}),
+      ...(options.injected ? { injected: options.injected } : {}),
     });
   } catch (error) {
     r.failureLog.error({ err: error, requestId: ex.requestId }, 'recording failed');

@@ -2,7 +2,8 @@ import type { Logger } from 'pino';
 import { SwornError } from '../errors.js';
 import type { Spec } from '../spec/load-spec.js';
 import { SloEngine } from '../engine/engine.js';
-import { DURATION_BUCKETS, Ledger } from '../ledger/ledger.js';
+import { DURATION_BUCKETS, Ledger, type TallyRow } from '../ledger/ledger.js';
+import type { ResolvedPromise } from '../slo/model.js';
 import { metricServiceName } from '../slo/naming.js';
 import { Store, type StoreHealth } from '../store/store.js';
 import { buildReport, type ReportOptions } from '../report/report.js';
@@ -172,6 +173,22 @@ export class Service implements ServiceView {
     return buildReport({ spec: { title: spec.title, version: spec.apiVersion }, operations: this.contract.operations, engine: this.engine, conformance: reportOptions.since === undefined ? this.ledger.report(new Date(now)) : undefined, store: this.store, now }, reportOptions);
   }
 
+  /**
+   * Every operation x consumer's classified events since start with the
+   * objectives of the consumer's tier: what a game day reads before and after
+   * each step (`GET /tallies`). Durations are bucketed at `edges` (seconds).
+   */
+  tallies(filter: { consumer?: string; operation?: string }): { service: string; at: string; edges: readonly number[]; rows: Array<TallyRow & { promise: TallyPromise | null }> } {
+    const contract = this.contract;
+    const slo = new Map(contract.slo.operations.map((o) => [o.id, o]));
+    const rows = this.ledger.sloTallies(filter).map((row) => {
+      const op = slo.get(row.operationId);
+      const p = op?.enabled ? op.tiers[row.tier] ?? op.promise : null;
+      return { ...row, promise: p ? promiseOf(p) : null };
+    });
+    return { service: this.metricName, at: new Date(this.options.now()).toISOString(), edges: this.ledger.edges, rows };
+  }
+
   /** The last flush (SLO histograms forced), then the store and the upstream's connections close. */
   async close(): Promise<void> {
     this.store.saveSlo(this.engine.takeSnapshot({ force: true }));
@@ -179,6 +196,19 @@ export class Service implements ServiceView {
     if (!closed.ok) this.options.logger.error({ err: closed.error, unwritten: closed.unwritten, store: this.store.path }, 'the store could not be written at shutdown; the counts not written are lost');
     await this.upstream.close();
   }
+}
+
+/** The objectives a tally is judged against, in plain numbers. */
+export interface TallyPromise {
+  availability: number | null;
+  latency: Array<{ name: string; kind: 'threshold' | 'percentile'; limitMs: number; target: number }>;
+}
+
+function promiseOf(p: ResolvedPromise): TallyPromise {
+  return {
+    availability: p.availability?.target ?? null,
+    latency: p.latency.map((o) => (o.kind === 'threshold' ? { name: o.name, kind: o.kind, limitMs: o.threshold.ms, target: o.target } : { name: o.name, kind: o.kind, limitMs: o.max.ms, target: o.percentile })),
+  };
 }
 
 function prefixesOf(contract: Contract): string[] {
