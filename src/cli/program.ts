@@ -9,6 +9,7 @@ import { addGateCommand } from './gate.js';
 import { addBaselineCommand } from './baseline.js';
 import { addMockCommand } from './mock.js';
 import { addDiffCommand } from './diff.js';
+import { addGamedayCommand } from './gameday.js';
 import { addTestCommand } from './test.js';
 import { addRulesCommand } from './rules.js';
 import { addDashboardCommand } from './dashboard.js';
@@ -72,7 +73,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   addDemoCommand(program, io, (code) => {
     exitCode = code;
   });
-  for (const add of [addReportCommand, addGateCommand, addBaselineCommand, addMockCommand, addDiffCommand, addTestCommand, addRulesCommand, addDashboardCommand, addConvertCommand]) {
+  for (const add of [addReportCommand, addGateCommand, addBaselineCommand, addMockCommand, addDiffCommand, addTestCommand, addRulesCommand, addDashboardCommand, addConvertCommand, addGamedayCommand]) {
     add(program, io, (code) => {
       exitCode = code;
     });

@@ -3,6 +3,7 @@ import type { FaultSpec } from '../faults/model.js';
 
 /** Where the steady state is read: a sworn proxy's admin URL, Prometheus, or a store file. */
 export type HypothesisSource =
+  /** `proxy: target` reads the target's own admin port (the proxy a `target: {mock}` starts, too). */
   | { proxy: string; token?: string }
   | { prometheus: string; service?: string }
   | { store: string };
@@ -29,7 +30,8 @@ export interface BlastRadius {
 
 /** What produces traffic during each step. */
 export type Drive =
-  | { traffic: { perSecond: number } }
+  /** `spec` and `url` (where the proxy listens for consumers) are needed against a running proxy; a mock target gives both. */
+  | { traffic: { perSecond: number; spec?: string; url?: string } }
   | { command: string; timeoutMs?: number }
   | { none: true };
 
@@ -77,6 +79,10 @@ export interface PhaseFigures {
   /** Requests of the phase a fault was injected into. */
   injected: number;
   availability: { target: number; achieved: number | null; met: boolean | null; withoutInjected: number | null } | null;
+  /**
+   * Each latency objective: `achieved` is the percent of good calls within `limitMs` (a threshold's
+   * threshold, a percentile's maximum); `target` the percent needed (a percentile objective's percentile).
+   */
   latency: Array<{ operationId: string; objective: string; kind: 'threshold' | 'percentile'; limitMs: number; target: number; achieved: number | null; met: boolean | null }>;
   /** Bad events over the allowance in the phase (1 = the budget burns exactly at its sustainable rate). */
   burnRate: number | null;

@@ -104,9 +104,16 @@ export class OperationBehaviour {
   private readonly resets: EvenFailures;
   private readonly truncations: EvenFailures;
 
-  constructor(promise: ResolvedPromise | null, seed: number, operationId: string) {
-    this.latency = promise ? fitLatency(promise.latency) : null;
-    this.errorRate = promise?.availability ? (100 - promise.availability.target) / 100 : 0;
+  /**
+   * @param tiers the promises to each consumer tier: the behaviour keeps the tightest of all (a mock has one behaviour for everyone).
+   * @param headroom share of each promise used (1: exactly at the limits; 0.8: errors at 80% of the budget, delays at 80% of each limit).
+   */
+  constructor(promise: ResolvedPromise | null, seed: number, operationId: string, tiers: readonly ResolvedPromise[] = [], headroom = 1) {
+    const all = promise ? [promise, ...tiers] : [...tiers];
+    const fitted = all.length > 0 ? fitLatency(all.flatMap((p) => p.latency)) : null;
+    this.latency = fitted ? { mu: fitted.mu + Math.log(headroom), sigma: fitted.sigma } : null;
+    const targets = all.flatMap((p) => (p.availability ? [p.availability.target] : []));
+    this.errorRate = targets.length > 0 ? ((100 - Math.max(...targets)) / 100) * headroom : 0;
     this.schedule = new MaintenanceSchedule(promise?.maintenance ?? []);
     this.draws = new StratifiedRandom(generator(seeded(seed, `${operationId} latency`)));
     this.failures = new EvenFailures(generator(seeded(seed, `${operationId} errors`)));

@@ -37,6 +37,13 @@ export interface MockOptions {
   adminHost?: string;
   /** When set, every admin endpoint but /healthz requires `Authorization: Bearer <token>`. */
   adminToken?: string;
+  /**
+   * With `behave: 'slo'`, the share of each promise the mock uses: 1 (the
+   * default) fails at the error budget's rate and places the tightest
+   * latency objective exactly at its limit; 0.8 stays inside every objective
+   * with room to spare (game days' steady state, the demo).
+   */
+  headroom?: number;
   /** Generate bodies from the schemas instead of answering with examples. */
   dynamic?: boolean;
   /**
@@ -163,7 +170,7 @@ export async function startMock(options: MockOptions): Promise<RunningMock> {
     return one ? [one] : prismOperations.unmatched(method, path);
   };
   const bases = [...new Set(operations.flatMap((o) => o.basePaths))].filter((b) => b !== '').sort((a, b) => b.length - a.length);
-  const behaviours = new Map(slo.operations.filter((o) => o.enabled).map((o) => [o.id, new OperationBehaviour(o.promise, seed, o.id)]));
+  const behaviours = new Map(slo.operations.filter((o) => o.enabled).map((o) => [o.id, new OperationBehaviour(o.promise, seed, o.id, Object.values(o.tiers), options.headroom ?? 1)]));
   const failureStatus = new Map(operations.map((o) => [o.id, declaredFailure(o)]));
   // Requests are checked with the proxy's own compiled validators (the mock and the proxy agree on what is
   // valid, and it is far cheaper than prism-http's per-request validation); prism-http picks and builds answers.

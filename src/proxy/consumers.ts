@@ -181,3 +181,25 @@ function loadKeyMap(file: string, index: number): Map<string, { name: string; ti
   }
   return map;
 }
+
+/**
+ * What a request must carry to be identified as `consumer` under
+ * `x-slo.consumers.identify` (game-day traffic sent as that consumer): the
+ * first method that can name it (a header method, or an API key the map
+ * gives that consumer). Undefined when no method can (JWTs, client addresses).
+ */
+export function credentialsFor(config: ResolvedSpecSlo['consumers'], baseDir: string, consumer: string): { headers: Record<string, string>; query: Record<string, string> } | undefined {
+  // An API key first: it also satisfies an operation's security, which a bare consumer header does not.
+  for (const [index, method] of config.identify.entries()) {
+    if (!method.apiKey) continue;
+    const map = loadKeyMap(resolvePath(baseDir, method.apiKey.map), index);
+    const key = [...map].find(([, v]) => v.name === consumer)?.[0];
+    if (key === undefined) continue;
+    const { header, query, cookie } = method.apiKey;
+    if (header) return { headers: { [header.toLowerCase()]: key }, query: {} };
+    if (query) return { headers: {}, query: { [query]: key } };
+    if (cookie) return { headers: { cookie: `${cookie}=${encodeURIComponent(key)}` }, query: {} };
+  }
+  const byHeader = config.identify.find((m) => m.header);
+  return byHeader?.header ? { headers: { [byHeader.header.toLowerCase()]: consumer }, query: {} } : undefined;
+}
