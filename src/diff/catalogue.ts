@@ -25,6 +25,9 @@ export const RULE_CATALOGUE: readonly RuleEntry[] = [
   row('request-parameter-removed', 'breaking', 'optional query parameter `kind` removed'),
   row('request-parameter-now-required', 'breaking', 'query parameter `limit` gains `required: true`'),
   row('request-body-now-required', 'breaking', 'requestBody gains `required: true`'),
+  row('request-body-required-added', 'breaking', 'an operation without a body gains `requestBody: {required: true}`'),
+  row('request-body-added', 'safe', 'an operation without a body gains an optional `requestBody`'),
+  row('request-body-removed', 'breaking', 'an operation\'s `requestBody` removed (clients sending one may be refused or have it ignored)'),
   row('request-media-type-removed', 'breaking', 'request bodies of type application/xml no longer accepted'),
   row('request-media-type-added', 'safe', 'request bodies of type application/x-www-form-urlencoded now accepted'),
   row('request-property-required-added', 'breaking', '`required: [name]` becomes `[name, kind]` in a request body'),
@@ -68,6 +71,8 @@ export const RULE_CATALOGUE: readonly RuleEntry[] = [
   row('request-schema-narrowed', 'breaking', 'request schema gains `not: {type: null}`, or `propertyNames: {maxLength: 8}`'),
   row('request-schema-widened', 'safe', 'request schema loses `not: {type: null}`'),
   row('request-composition-unverified', 'warning', 'a request `$ref` to another file that cannot be read changed'),
+  row('request-parameter-reserved-disallowed', 'breaking', 'query parameter `path`: `allowReserved: true` becomes false (clients must percent-encode `/`)'),
+  row('request-parameter-reserved-allowed', 'safe', 'query parameter `path` gains `allowReserved: true`'),
   row('request-parameter-style-changed', 'breaking', 'query array `tags`: `explode: true` (`tags=a&tags=b`) becomes `explode: false` (`tags=a,b`)'),
   row('response-status-removed', 'breaking', 'response 404 removed'),
   row('response-status-added', 'warning', 'new response 429'),
@@ -123,9 +128,16 @@ export const RULE_CATALOGUE: readonly RuleEntry[] = [
   row('response-parameter-now-optional', 'breaking', 'webhook header `X-Signature` loses `required: true`'),
   row('response-parameter-now-required', 'safe', 'webhook header `X-Signature` gains `required: true`'),
   row('response-parameter-style-changed', 'breaking', 'webhook query array `ids`: `explode: true` becomes `explode: false`'),
+  row('response-parameter-reserved-allowed', 'breaking', 'webhook query parameter `path` gains `allowReserved: true` (consumers\' servers may receive `&` unencoded)'),
+  row('response-parameter-reserved-disallowed', 'safe', 'webhook query parameter `path` loses `allowReserved: true`'),
+  row('response-body-removed', 'breaking', 'webhook `newPet` no longer sends a request body'),
+  row('response-body-added', 'safe', 'webhook `ping` now sends a request body'),
   row('response-body-now-optional', 'breaking', 'webhook `newPet` requestBody loses `required: true`'),
   row('request-status-removed', 'breaking', 'webhook `newPet` response 202 removed (consumers\' servers send it back)'),
   row('request-status-added', 'safe', 'webhook `newPet` gains response 204'),
+  row('security-webhook-credentials-removed', 'breaking', 'webhook `security: [{signature: []}]` becomes `security: []` (servers checking credentials refuse the calls)'),
+  row('security-webhook-credentials-added', 'safe', 'webhook `security: []` becomes `[{signature: []}]`'),
+  row('security-webhook-changed', 'breaking', 'webhook `security: [{signature: []}]` becomes `[{bearer: []}]`'),
   row('security-requirement-added', 'breaking', '`security: []` becomes `security: [{key: []}]`'),
   row('security-changed', 'breaking', '`security: [{key: []}]` becomes `[{bearer: []}]`'),
   row('security-relaxed', 'safe', '`security: [{key: []}]` becomes `security: []`'),
@@ -146,6 +158,11 @@ export const RULE_CATALOGUE: readonly RuleEntry[] = [
   row('slo-tier-removed', 'breaking', 'consumer tier `gold` removed from `x-slo.consumers.tiers`'),
   // Deprecation, sunset and stability (src/diff/lifecycle.ts keeps their rows; its info level is `safe` here).
   ...LIFECYCLE_RULES.map((r) => row(r.rule, r.severity === 'info' ? 'safe' : r.severity, r.example)),
+];
+
+/** Rule ids no longer in the catalogue: a config naming one is refused with the id to write instead. */
+export const RETIRED_RULES: ReadonlyArray<{ rule: string; use: string; why: string }> = [
+  { rule: 'operation-removed-without-deprecation', use: 'operation-removed', why: 'an operation removed without a deprecation or a sunset is reported as `operation-removed`' },
 ];
 
 const BY_ID = new Map(RULE_CATALOGUE.map((r) => [r.rule, r]));

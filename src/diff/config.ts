@@ -5,7 +5,7 @@ import { SwornError, type SourceLocation } from '../errors.js';
 import { SourceFile } from '../spec/source-file.js';
 import { appendPointer } from '../spec/pointer.js';
 import { LEVEL_SEVERITY, type Change, type IgnoredBy, type Severity } from './change.js';
-import { RULE_IDS } from './catalogue.js';
+import { RETIRED_RULES, RULE_IDS } from './catalogue.js';
 
 /** The file `sworn diff` reads from the working directory when no `--config` is given. */
 export const DIFF_CONFIG_FILE = '.sworn-diff.yaml';
@@ -75,6 +75,8 @@ export function loadDiffConfig(path: string, cwd: string): DiffConfig {
   };
   const isMap = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
   const knownRule = (rule: string, pointer: string) => {
+    const retired = RETIRED_RULES.find((r) => r.rule === rule);
+    if (retired) fail(pointer, `\`${rule}\` is no longer a rule id: ${retired.why}`, `Write \`${retired.use}\` instead.`);
     if (!RULE_IDS.includes(rule)) fail(pointer, `unknown rule id \`${rule}\``, `Did you mean \`${closest(rule, [...RULE_IDS])}\`? \`sworn diff --rules\` lists every rule id.`);
   };
   const root = source.value ?? {};
@@ -159,10 +161,14 @@ export function overrideSeverities(changes: Change[], config: DiffConfig | undef
   return out;
 }
 
+/** `rule request-parameter-removed, operation GET /pets: kind was never documented`. */
+const describeEntry = (entry: IgnoreEntry) => `rule ${entry.rule}${entry.operation ? `, operation ${entry.operation}` : ''}${entry.pointer ? `, pointer ${entry.pointer}` : ''}: ${entry.reason}`;
+
 /**
  * Ignore entries: a change an entry matches (rule; operation and pointer when
  * given) is set aside with the entry's reason. An entry applies through its
- * `expires` day; an expired one no longer applies and is reported as a note.
+ * `expires` day; an expired one no longer applies and is reported as a note,
+ * and so is one that matches no change (stale: nothing to ignore any more).
  */
 export function applyIgnores(changes: Change[], config: DiffConfig | undefined, now: Date): { changes: Change[]; ignored: Array<Change & { ignored: IgnoredBy }>; notes: DiffNote[] } {
   if (!config) return { changes, ignored: [], notes: [] };
@@ -170,15 +176,20 @@ export function applyIgnores(changes: Change[], config: DiffConfig | undefined, 
   const notes: DiffNote[] = [];
   const active: IgnoreEntry[] = [];
   for (const entry of config.ignore) {
-    if (entry.expires < today) notes.push({ message: `ignore entry expired on ${entry.expires} (rule ${entry.rule}${entry.operation ? `, operation ${entry.operation}` : ''}${entry.pointer ? `, pointer ${entry.pointer}` : ''}: ${entry.reason}); what it matches counts again`, location: entry.location });
+    if (entry.expires < today) notes.push({ message: `ignore entry expired on ${entry.expires} (${describeEntry(entry)}); what it matches counts again`, location: entry.location });
     else active.push(entry);
   }
   const kept: Change[] = [];
   const ignored: Array<Change & { ignored: IgnoredBy }> = [];
+  const used = new Set<IgnoreEntry>();
   for (const change of changes) {
     const entry = active.find((e) => e.rule === change.rule && (e.operation === undefined || sameOperation(e.operation, change)) && (e.pointer === undefined || under(e.pointer, change.base) || under(e.pointer, change.head)));
-    if (entry) ignored.push({ ...change, ignored: { reason: entry.reason, expires: entry.expires, at: `${entry.location.file}:${entry.location.line}` } });
-    else kept.push(change);
+    if (entry) {
+      used.add(entry);
+      ignored.push({ ...change, ignored: { reason: entry.reason, expires: entry.expires, at: `${entry.location.file}:${entry.location.line}` } });
+    } else kept.push(change);
   }
+  for (const entry of active) if (!used.has(entry)) notes.push({ message: `ignore entry matches no finding (${describeEntry(entry)}); remove it if the change it accepted is gone`, location: entry.location });
+  notes.sort((a, b) => (a.location?.line ?? 0) - (b.location?.line ?? 0));
   return { changes: kept, ignored, notes };
 }

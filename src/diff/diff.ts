@@ -7,7 +7,7 @@ import { groupChanges, where, type Change, type Finding, type IgnoredBy, type Se
 import type { DiffNote } from './config.js';
 import { diffSchemas, type SchemaChange } from './schema-diff.js';
 import { diffPromises } from './slo-diff.js';
-import { diffLifecycle, isUnstable, stabilityOf, type LifecycleChange, type LifecyclePolicy, type LifecycleSeverity } from './lifecycle.js';
+import { announcedEnd, diffLifecycle, isUnstable, judgeRemoval, stabilityOf, type LifecycleChange, type LifecyclePolicy, type LifecycleSeverity } from './lifecycle.js';
 import { NORMAL_SIDES, sidesOf, webhookOperations, type Sides, type WebhookOperation } from './webhooks.js';
 
 /** What `sworn diff` found. */
@@ -26,7 +26,7 @@ export interface DiffReport {
   changes: Finding[];
   /** The findings an ignore entry of the diff config matched, each with its reason. */
   ignored: Finding[];
-  /** What the diff config asks attention for (an ignore entry that expired). */
+  /** What the diff config asks attention for (an ignore entry that expired, or that matches no finding). */
   notes: DiffNote[];
   /** Findings that count, by severity, and how many were ignored. */
   summary: Record<Severity, number> & { ignored: number };
@@ -59,7 +59,8 @@ export function diffSpecs(base: Spec, head: Spec, options: DiffOptions = {}): Di
   const changes: Change[] = [];
   const baseOps = listOperations(base);
   const headOps = listOperations(head);
-  const lifecycle = diffLifecycle(base, head, options.lifecycle ?? {}, options.now ?? new Date());
+  const now = options.now ?? new Date();
+  const lifecycle = diffLifecycle(base, head, options.lifecycle ?? {}, now);
   const baseById = new Map(baseOps.map((o) => [o.id, o]));
   /** A removal's lifecycle verdict (before or after its sunset, after a deprecation), which replaces `operation-removed`. */
   const removals = new Map<string, LifecycleChange>();
@@ -73,12 +74,12 @@ export function diffSpecs(base: Spec, head: Spec, options: DiffOptions = {}): Di
     const h = headByRoute.get(routeKey(b));
     if (!h) {
       const verdict = removals.get(b.id);
-      // A removal without a deprecation keeps its long-standing id, `operation-removed`.
-      if (verdict && verdict.rule !== 'operation-removed-without-deprecation') changes.push({ rule: verdict.rule, severity: severityOf(verdict.severity), operation: label(b), operationId: b.id, message: verdict.message, base: where(base, verdict.basePointer ?? b.pointer), usageKey: { kind: 'operation' } });
+      // A removal without a deprecation or a sunset keeps its long-standing id, `operation-removed`.
+      if (verdict) changes.push({ rule: verdict.rule, severity: severityOf(verdict.severity), operation: label(b), operationId: b.id, message: verdict.message, base: where(base, verdict.basePointer ?? b.pointer), usageKey: { kind: 'operation' } });
       else changes.push({ rule: 'operation-removed', severity: isUnstable(b) ? 'safe' : 'breaking', operation: label(b), operationId: b.id, message: `${b.method.toUpperCase()} ${b.path} was removed${isUnstable(b) ? ` (x-stability-level \`${String(stabilityOf(b))}\`: it may change freely)` : ''}`, base: where(base, b.pointer), usageKey: { kind: 'operation' } });
       continue;
     }
-    compareMatched({ base, head, b, h, changes, sides: NORMAL_SIDES });
+    compareMatched({ base, head, b, h, changes, sides: NORMAL_SIDES, now });
     const bp = baseSlo.get(b.id);
     const hp = headSlo.get(h.id);
     if (bp?.promise || hp?.promise) {
@@ -94,7 +95,7 @@ export function diffSpecs(base: Spec, head: Spec, options: DiffOptions = {}): Di
   for (const h of headOps) {
     if (!baseByRoute.has(routeKey(h))) changes.push({ rule: 'operation-added', severity: 'safe', operation: label(h), message: `${h.method.toUpperCase()} ${h.path} was added`, head: where(head, h.pointer) });
   }
-  diffWebhooks(base, head, changes, removals, baseById);
+  diffWebhooks(base, head, changes, removals, baseById, now);
   for (const c of lifecycle) {
     if (REMOVAL_RULES.has(c.rule)) continue;
     const b = c.operation === undefined ? undefined : baseById.get(c.operation);
@@ -121,8 +122,8 @@ export interface DiffOptions {
   now?: Date;
 }
 
-/** The lifecycle rules that judge an operation's removal: one of them replaces `operation-removed`, which stays for a removal without a deprecation. */
-const REMOVAL_RULES = new Set(['operation-removed-before-sunset', 'operation-removed-after-sunset', 'operation-removed-after-deprecation', 'operation-removed-without-deprecation']);
+/** The lifecycle rules that judge an operation's removal: one of them replaces `operation-removed`, which stays for a removal without a deprecation or a sunset. */
+const REMOVAL_RULES = new Set(['operation-removed-before-sunset', 'operation-removed-after-sunset', 'operation-removed-after-deprecation']);
 
 /** Lifecycle findings at `info` level are reported as `safe` (a change to know of, not to fail on). */
 function severityOf(severity: LifecycleSeverity): Severity {
@@ -148,7 +149,7 @@ function compareMatched(ctx: Context): void {
  * compared as an operation whose sides are inverted (see `INVERTED_SIDES`).
  * Their changes carry no usage key: the proxy never sees the API's calls.
  */
-function diffWebhooks(base: Spec, head: Spec, changes: Change[], removals: Map<string, LifecycleChange>, baseById: Map<string, Operation>): void {
+function diffWebhooks(base: Spec, head: Spec, changes: Change[], removals: Map<string, LifecycleChange>, baseById: Map<string, Operation>, now: Date): void {
   const baseHooks = webhookOperations(base);
   const headHooks = webhookOperations(head);
   for (const o of baseHooks) if (!baseById.has(o.id)) baseById.set(o.id, o);
@@ -157,11 +158,11 @@ function diffWebhooks(base: Spec, head: Spec, changes: Change[], removals: Map<s
   for (const b of baseHooks) {
     const h = headByKey.get(b.key);
     if (h) {
-      compareMatched({ base, head, b, h, changes, sides: sidesOf(b) });
+      compareMatched({ base, head, b, h, changes, sides: sidesOf(b), now });
       continue;
     }
     const verdict = removals.get(b.id);
-    if (verdict && verdict.rule !== 'operation-removed-without-deprecation') changes.push({ rule: verdict.rule, severity: severityOf(verdict.severity), operation: label(b), operationId: b.id, message: verdict.message, base: where(base, verdict.basePointer ?? b.pointer) });
+    if (verdict) changes.push({ rule: verdict.rule, severity: severityOf(verdict.severity), operation: label(b), operationId: b.id, message: verdict.message, base: where(base, verdict.basePointer ?? b.pointer) });
     else changes.push({ rule: 'operation-webhook-removed', severity: isUnstable(b) ? 'safe' : 'breaking', operation: label(b), operationId: b.id, message: `${hookName(b)} was removed: consumers' servers no longer receive it${isUnstable(b) ? ` (x-stability-level \`${String(stabilityOf(b))}\`: it may change freely)` : ''}`, base: where(base, b.pointer) });
   }
   for (const h of headHooks) {
@@ -180,6 +181,8 @@ interface Context {
   changes: Change[];
   /** Which rules judge the parameters, the request body and the responses: inverted for a webhook or callback. */
   sides: Readonly<Sides>;
+  /** When "now" is, for the sunsets of removed parameters and properties. */
+  now: Date;
 }
 
 function push(ctx: Context, rule: string, severity: Severity, message: string, basePointer: string | undefined, headPointer: string | undefined, usageKey: Change['usageKey'] = { kind: 'operation' }): void {
@@ -189,7 +192,12 @@ function push(ctx: Context, rule: string, severity: Severity, message: string, b
 }
 
 function pushSchema(ctx: Context, found: SchemaChange[], usageKey: Change['usageKey'] = { kind: 'operation' }): void {
-  for (const c of found) push(ctx, c.rule, c.severity, c.message, c.basePointer, c.headPointer, usageKey);
+  for (const c of found) {
+    // A response property (a webhook body's, too) that was deprecated is judged by its sunset, as a removed operation is.
+    const verdict = c.rule === 'response-property-removed' ? judgeRemoval('property', announcedEnd(ctx.base, ctx.base.get(c.basePointer)), ctx.now) : undefined;
+    if (verdict) push(ctx, verdict.rule, severityOf(verdict.severity), c.message.endsWith(' was removed') ? `${c.message}${verdict.when}` : `${c.message} (removed${verdict.when})`, c.basePointer, c.headPointer, usageKey);
+    else push(ctx, c.rule, c.severity, c.message, c.basePointer, c.headPointer, usageKey);
+  }
 }
 
 function diffOperation(ctx: Context): void {
@@ -229,6 +237,13 @@ function diffOperation(ctx: Context): void {
       if (known.p.required && !p.required) push(ctx, 'response-parameter-now-optional', 'breaking', `${p.in} parameter \`${p.name}\` is no longer always sent to consumers' servers`, known.pointer, pointer);
       else if (p.required && !known.p.required) push(ctx, 'response-parameter-now-required', 'safe', `${p.in} parameter \`${p.name}\` is now always sent to consumers' servers`, known.pointer, pointer);
     } else if (p.required && !known.p.required) push(ctx, 'request-parameter-now-required', 'breaking', `${p.in} parameter \`${p.name}\` is now required`, known.pointer, pointer, { kind: 'operation' });
+    // `allowReserved` (query only): whether reserved characters (`/?#[]@!$&'()*+,;=`) may be sent unencoded.
+    if (p.in === 'query' && known.p.in === 'query' && p.content === undefined && known.p.content === undefined && (known.p.allowReserved === true) !== (p.allowReserved === true)) {
+      const allowed = p.allowReserved === true;
+      const at = (param: OpenAPIV3.ParameterObject, pointerOf: string) => (param.allowReserved !== undefined ? appendPointer(pointerOf, 'allowReserved') : pointerOf);
+      if (received) push(ctx, allowed ? 'response-parameter-reserved-allowed' : 'response-parameter-reserved-disallowed', allowed ? 'breaking' : 'safe', allowed ? `query parameter \`${p.name}\` may now reach consumers' servers with reserved characters unencoded (\`allowReserved: true\`): a \`&\`, \`=\` or \`#\` in a value is read as a delimiter` : `query parameter \`${p.name}\` is now sent to consumers' servers with reserved characters percent-encoded (\`allowReserved\` no longer true)`, at(known.p, known.pointer), at(p, pointer));
+      else push(ctx, allowed ? 'request-parameter-reserved-allowed' : 'request-parameter-reserved-disallowed', allowed ? 'safe' : 'breaking', allowed ? `query parameter \`${p.name}\` now accepts reserved characters unencoded (\`allowReserved: true\`)` : `query parameter \`${p.name}\` no longer accepts reserved characters unencoded (\`allowReserved\` no longer true): clients sending \`/\`, \`?\` or \`:\` as they are must percent-encode them`, at(known.p, known.pointer), at(p, pointer), { kind: 'parameter', name: usageName(p) });
+    }
     const style = styleChange(base, known.p, head, p);
     if (style) push(ctx, received ? 'response-parameter-style-changed' : 'request-parameter-style-changed', 'breaking', `${p.in} parameter \`${p.name}\` is written differently on the wire: ${style}`, known.pointer, pointer, { kind: 'parameter', name: usageName(p) });
     const bv = valueSchema(known.p, known.pointer);
@@ -239,7 +254,11 @@ function diffOperation(ctx: Context): void {
   }
   for (const [key, { p, pointer }] of bParams) {
     if (hParams.has(key) || (p.in === 'path' && matchPathParam(key, h, b, hParams, pathIndex))) continue;
-    if (received) push(ctx, 'response-parameter-removed', 'breaking', `${p.required ? 'required' : 'optional'} ${p.in} parameter \`${p.name}\` is no longer sent to consumers' servers (those reading it break)`, pointer, h.pointer);
+    // A deprecated parameter is judged by its sunset, as a removed operation is.
+    const verdict = judgeRemoval('parameter', announcedEnd(base, p), ctx.now);
+    const what = `${p.required ? 'required' : 'optional'} ${p.in} parameter \`${p.name}\``;
+    if (verdict) push(ctx, verdict.rule, severityOf(verdict.severity), `${what}${received ? ", sent to consumers' servers," : ''} was removed${verdict.when}`, pointer, h.pointer, { kind: 'parameter', name: usageName(p) });
+    else if (received) push(ctx, 'response-parameter-removed', 'breaking', `${p.required ? 'required' : 'optional'} ${p.in} parameter \`${p.name}\` is no longer sent to consumers' servers (those reading it break)`, pointer, h.pointer);
     else push(ctx, 'request-parameter-removed', 'breaking', `${p.required ? 'required' : 'optional'} ${p.in} parameter \`${p.name}\` was removed (clients sending it${p.in === 'query' ? ' may' : ' will'} be refused or ignored)`, pointer, h.pointer, { kind: 'parameter', name: usageName(p) });
   }
 
@@ -254,9 +273,19 @@ function diffOperation(ctx: Context): void {
   const bb = body(base, b);
   const hb = body(head, h);
   const bodyReceived = sides.requestBody === 'response';
-  if (bodyReceived) {
-    if (bb?.body.required && !hb?.body.required) push(ctx, 'response-body-now-optional', 'breaking', "the request body is no longer always sent to consumers' servers", bb.pointer, hb?.pointer ?? h.pointer);
-  } else if (hb?.body.required && !bb?.body.required) push(ctx, 'request-body-now-required', 'breaking', 'the request body is now required', bb?.pointer ?? b.pointer, hb.pointer);
+  const types = (rb: { body: OpenAPIV3.RequestBodyObject } | undefined) => Object.keys(rb?.body?.content ?? {}).join(', ') || 'any type';
+  if (bb && !hb) {
+    if (bodyReceived) push(ctx, 'response-body-removed', 'breaking', `the request body (${types(bb)}) is no longer sent to consumers' servers (those reading it break)`, bb.pointer, h.pointer);
+    else push(ctx, 'request-body-removed', 'breaking', `the ${bb.body?.required ? 'required' : 'optional'} request body (${types(bb)}) was removed: clients sending one may be refused (415, 400) or have it ignored`, bb.pointer, h.pointer);
+  } else if (!bb && hb) {
+    if (bodyReceived) push(ctx, 'response-body-added', 'safe', `consumers' servers now receive ${hb.body?.required ? 'a' : 'at times a'} request body (${types(hb)})`, b.pointer, hb.pointer);
+    else if (hb.body?.required) push(ctx, 'request-body-required-added', 'breaking', `a required request body (${types(hb)}) was added: clients that send none are refused`, b.pointer, hb.pointer);
+    else push(ctx, 'request-body-added', 'safe', `an optional request body (${types(hb)}) was added`, b.pointer, hb.pointer);
+  } else if (bb && hb) {
+    if (bodyReceived) {
+      if (bb.body?.required && !hb.body?.required) push(ctx, 'response-body-now-optional', 'breaking', "the request body is no longer always sent to consumers' servers", bb.pointer, hb.pointer);
+    } else if (hb.body?.required && !bb.body?.required) push(ctx, 'request-body-now-required', 'breaking', 'the request body is now required', bb.pointer, hb.pointer);
+  }
   if (bb && hb) {
     const bc = bb.body.content ?? {};
     const hc = hb.body.content ?? {};
@@ -321,17 +350,27 @@ function diffOperation(ctx: Context): void {
     else push(ctx, 'response-status-added', 'warning', `new response ${code}, a status clients never saw`, appendPointer(b.pointer, 'responses'), pointer);
   }
 
-  // A webhook's `security` says how the consumer's server authenticates the API's calls: not compared.
-  if (sentBack) return;
   // Security: a client that met one of the base alternatives must meet one in head.
   const security = (spec: Spec, op: Operation) => {
-    const list = (op.operation.security ?? spec.document.security ?? []) as OpenAPIV3.SecurityRequirementObject[];
+    // A webhook's or callback's own `security` only: the document's says how clients call the API, not how the API calls them.
+    const list = (op.operation.security ?? (sentBack ? [] : spec.document.security) ?? []) as OpenAPIV3.SecurityRequirementObject[];
     return list.map((req) => Object.keys(req).sort().join(' + '));
   };
   const bs = security(base, b);
   const hs = security(head, h);
   const anonymous = (alternatives: string[]) => alternatives.length === 0 || alternatives.includes('');
-  const secPointer = (op: Operation, spec: Spec) => (op.operation.security ? appendPointer(op.pointer, 'security') : spec.document.security ? '/security' : op.pointer);
+  const secPointer = (op: Operation, spec: Spec) => (op.operation.security ? appendPointer(op.pointer, 'security') : spec.document.security && !sentBack ? '/security' : op.pointer);
+  const shown = (alternatives: string[]) => alternatives.filter((alt) => alt !== '').join(' or ');
+  if (sentBack) {
+    // Inverted: the API is the client and authenticates with one of head's alternatives; the consumer's server checks what it was set up for in base.
+    if (!anonymous(bs) && anonymous(hs)) push(ctx, 'security-webhook-credentials-removed', 'breaking', `the API may now call consumers' servers without credentials (it authenticated with ${shown(bs)}): servers that check them refuse the calls`, secPointer(b, base), secPointer(h, head));
+    else if (anonymous(bs) && !anonymous(hs)) push(ctx, 'security-webhook-credentials-added', 'safe', `the API now authenticates its calls to consumers' servers with ${shown(hs)}`, secPointer(b, base), secPointer(h, head));
+    else if (!anonymous(bs)) {
+      const gained = hs.filter((alt) => !bs.includes(alt));
+      if (gained.length > 0) push(ctx, 'security-webhook-changed', 'breaking', `the API may now authenticate with ${gained.join(' or ')}, which consumers' servers were not set up to accept (was ${shown(bs)})`, secPointer(b, base), secPointer(h, head));
+    }
+    return;
+  }
   if (anonymous(bs) && !anonymous(hs)) push(ctx, 'security-requirement-added', 'breaking', `now requires ${hs.join(' or ')}`, secPointer(b, base), secPointer(h, head));
   else if (!anonymous(bs)) {
     const lost = bs.filter((alt) => !hs.includes(alt) && !anonymous(hs));

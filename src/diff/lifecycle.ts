@@ -34,7 +34,6 @@ export const LIFECYCLE_RULES: ReadonlyArray<{ rule: string; severity: LifecycleS
   { rule: 'operation-removed-before-sunset', severity: 'breaking', example: '`GET /pets` removed while its `x-sunset: 2027-06-01` is still ahead' },
   { rule: 'operation-removed-after-sunset', severity: 'warning', example: '`GET /pets` removed after its sunset on 2026-06-01 passed' },
   { rule: 'operation-removed-after-deprecation', severity: 'warning', example: '`GET /pets` removed; it was deprecated, with no sunset date announced' },
-  { rule: 'operation-removed-without-deprecation', severity: 'breaking', example: '`GET /pets` removed without ever being deprecated' },
   { rule: 'sunset-added', severity: 'info', example: '`x-sunset: 2027-06-01` (or a `Sunset` response header) added' },
   { rule: 'sunset-removed', severity: 'info', example: 'the announced sunset date was withdrawn' },
   { rule: 'sunset-moved-earlier', severity: 'breaking', example: '`x-sunset` moved from 2027-06-01 to 2027-01-01' },
@@ -47,6 +46,12 @@ export const LIFECYCLE_RULES: ReadonlyArray<{ rule: string; severity: LifecycleS
   { rule: 'property-reactivated', severity: 'info', example: 'response 200 property `.tag` lost `deprecated: true`' },
   { rule: 'schema-deprecated', severity: 'info', example: 'the request body schema (or an array\'s items, a map\'s values) gained `deprecated: true`' },
   { rule: 'schema-reactivated', severity: 'info', example: 'the request body schema lost `deprecated: true`' },
+  { rule: 'parameter-removed-before-sunset', severity: 'breaking', example: 'query parameter `limit` (`deprecated: true`) removed while its `x-sunset: 2027-06-01` is still ahead' },
+  { rule: 'parameter-removed-after-sunset', severity: 'warning', example: 'query parameter `limit` removed after its `x-sunset` on 2026-06-01 passed' },
+  { rule: 'parameter-removed-after-deprecation', severity: 'warning', example: 'query parameter `limit` removed; it was deprecated, with no sunset date announced' },
+  { rule: 'property-removed-before-sunset', severity: 'breaking', example: 'response property `tag` (`deprecated: true`) removed while its `x-sunset: 2027-06-01` is still ahead' },
+  { rule: 'property-removed-after-sunset', severity: 'warning', example: 'response property `tag` removed after its `x-sunset` on 2026-06-01 passed' },
+  { rule: 'property-removed-after-deprecation', severity: 'warning', example: 'response property `tag` removed; it was deprecated, with no sunset date announced' },
   { rule: 'deprecation-period-too-short', severity: 'warning', example: 'deprecated on 2026-12-02 with sunset 2027-01-01: 30 days, the policy asks for 180' },
 ];
 
@@ -131,9 +136,11 @@ const DAY = 86_400_000;
  * (`deprecated: true` on operations, parameters, schemas and properties, and
  * the `Deprecation` response header), sunset dates (`x-sunset`, and the
  * `Sunset` response header), and stability levels (`x-stability-level`).
- * A removed operation is judged by what it announced: removed after its
- * sunset passed (compared with `now`) is a warning naming the date, before
- * it breaking, and without any deprecation breaking. With
+ * A removed operation is judged by what it announced ({@link judgeRemoval}):
+ * removed after its sunset passed (compared with `now`) is a warning naming
+ * the date, before it breaking; one removed without any deprecation or
+ * sunset is not reported here (`sworn diff` reports it as
+ * `operation-removed`). With
  * `policy.minDeprecationDays`, a deprecation shorter than that before its
  * sunset or removal is a warning. Findings on a `draft` or `alpha`
  * operation are lowered to info.
@@ -182,14 +189,69 @@ function subjects(spec: Spec): Subject[] {
 
 function removal(b: Subject, bl: Lifecycle, minDays: number, now: Date, out: LifecycleChange[]): void {
   const push = (rule: string, severity: LifecycleSeverity, message: string) => out.push({ rule, severity, message, basePointer: b.op.pointer, headPointer: undefined, operation: b.op.id });
-  if (bl.sunset && bl.sunset.getTime() <= now.getTime()) push('operation-removed-after-sunset', 'warning', `${b.name} was removed after its sunset on ${show(bl.sunset)}`);
-  else if (bl.sunset) push('operation-removed-before-sunset', 'breaking', `${b.name} was removed before its announced sunset on ${show(bl.sunset)} (${days(bl.sunset.getTime() - now.getTime())} days early)`);
-  else if (bl.deprecated) push('operation-removed-after-deprecation', 'warning', `${b.name} was removed; it was deprecated${bl.deprecatedAt ? ` on ${show(bl.deprecatedAt)}` : ''}, with no sunset date announced`);
-  else push('operation-removed-without-deprecation', 'breaking', `${b.name} was removed without being deprecated first`);
+  // A removal without any deprecation is no lifecycle event: `sworn diff` reports it as `operation-removed`.
+  const verdict = judgeRemoval('operation', bl, now);
+  if (verdict) push(verdict.rule, verdict.severity, `${b.name} was removed${verdict.when}`);
   if (minDays > 0 && bl.deprecatedAt) {
     const period = now.getTime() - bl.deprecatedAt.getTime();
     if (period < minDays * DAY) push('deprecation-period-too-short', 'warning', `${b.name} was removed ${days(period)} days after its deprecation on ${show(bl.deprecatedAt)}; the policy asks for at least ${minDays}`);
   }
+}
+
+/** What was removed: an operation (or webhook, or callback), a parameter, or a schema property. */
+export type Removed = 'operation' | 'parameter' | 'property';
+
+/** The rule of each verdict, per thing removed. */
+const REMOVAL_RULE_IDS: Record<Removed, { beforeSunset: string; afterSunset: string; afterDeprecation: string }> = {
+  operation: { beforeSunset: 'operation-removed-before-sunset', afterSunset: 'operation-removed-after-sunset', afterDeprecation: 'operation-removed-after-deprecation' },
+  parameter: { beforeSunset: 'parameter-removed-before-sunset', afterSunset: 'parameter-removed-after-sunset', afterDeprecation: 'parameter-removed-after-deprecation' },
+  property: { beforeSunset: 'property-removed-before-sunset', afterSunset: 'property-removed-after-sunset', afterDeprecation: 'property-removed-after-deprecation' },
+};
+
+/** How a removal is judged by what was announced: its rule, severity, and what to say after "was removed". */
+export interface RemovalVerdict {
+  rule: string;
+  severity: LifecycleSeverity;
+  /** ` after its sunset on 2026-06-01`, ` before its announced sunset on … (181 days early)`, `; it was deprecated, with no sunset date announced`. */
+  when: string;
+}
+
+/**
+ * Judges the removal of something that announced its end: after its sunset
+ * passed (compared with `now`) a warning naming the date; before it,
+ * breaking; deprecated with no sunset, a warning. Undefined when nothing was
+ * announced (neither a deprecation nor a sunset): the plain removal rule
+ * applies.
+ */
+export function judgeRemoval(what: Removed, announced: Pick<Lifecycle, 'deprecated' | 'deprecatedAt' | 'sunset'>, now: Date): RemovalVerdict | undefined {
+  const ids = REMOVAL_RULE_IDS[what];
+  const { sunset } = announced;
+  if (sunset && sunset.getTime() <= now.getTime()) return { rule: ids.afterSunset, severity: 'warning', when: ` after its sunset on ${show(sunset)}` };
+  if (sunset) return { rule: ids.beforeSunset, severity: 'breaking', when: ` before its announced sunset on ${show(sunset)} (${days(sunset.getTime() - now.getTime())} days early)` };
+  if (announced.deprecated) return { rule: ids.afterDeprecation, severity: 'warning', when: `; it was deprecated${announced.deprecatedAt ? ` on ${show(announced.deprecatedAt)}` : ''}, with no sunset date announced` };
+  return undefined;
+}
+
+/**
+ * What a parameter or a schema property announces about its end: `deprecated:
+ * true` (on it, or beside its `$ref`, or on the schema it refers to), and its
+ * `x-sunset` (a date or date-time), read only when it is deprecated.
+ */
+export function announcedEnd(spec: Spec, raw: unknown): Pick<Lifecycle, 'deprecated' | 'deprecatedAt' | 'sunset'> {
+  const none = { deprecated: false, deprecatedAt: undefined, sunset: undefined };
+  const seen = new Set<object>();
+  let node = raw;
+  let deprecated = false;
+  let sunset: Date | undefined;
+  for (let hops = 0; hops < 64 && node !== null && typeof node === 'object' && !Array.isArray(node) && !seen.has(node); hops++) {
+    seen.add(node);
+    const value = node as Record<string, unknown>;
+    if (value.deprecated === true) deprecated = true;
+    sunset ??= isoDate(value['x-sunset']);
+    if (typeof value.$ref !== 'string' || !value.$ref.startsWith('#')) break;
+    node = spec.get(value.$ref);
+  }
+  return deprecated ? { deprecated, deprecatedAt: undefined, sunset } : none;
 }
 
 function compareOperation(base: Spec, head: Spec, b: Subject, h: Subject, bl: Lifecycle, hl: Lifecycle, minDays: number, now: Date, out: LifecycleChange[]): void {

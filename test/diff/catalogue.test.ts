@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { RULE_CATALOGUE, ruleEntry } from '../../src/diff/catalogue.js';
+import { RETIRED_RULES, RULE_CATALOGUE, ruleEntry } from '../../src/diff/catalogue.js';
 import { ROOT } from '../helpers.js';
 
 /**
@@ -36,6 +36,19 @@ describe('the rule catalogue (sworn diff --rules)', () => {
     const docs = readFileSync(join(ROOT, 'docs/diff.md'), 'utf8');
     const undocumented = emittedIds().filter((id) => !docs.includes(`| \`${id}\` |`));
     expect(undocumented, `rule ids without a row in docs/diff.md: ${undocumented.join(', ')}`).toEqual([]);
+  });
+
+  it('documents no rule id the catalogue lacks, and lists retired ids nowhere as rules', () => {
+    const docs = readFileSync(join(ROOT, 'docs/diff.md'), 'utf8');
+    const rows = [...docs.matchAll(/^\| `([a-z][a-z-]+)` \|/gm)].map((m) => m[1]!);
+    expect(rows.length).toBeGreaterThan(45);
+    expect(rows.filter((id) => !ruleEntry(id)), 'rows in docs/diff.md for ids not in the catalogue').toEqual([]);
+    expect(RETIRED_RULES.length).toBeGreaterThan(0);
+    for (const { rule, use } of RETIRED_RULES) {
+      expect(ruleEntry(rule), rule).toBeUndefined();
+      expect(emittedIds(), rule).not.toContain(rule);
+      expect(ruleEntry(use), `${rule} points at ${use}`).toBeDefined();
+    }
   });
 
   it('gives each rule a severity and a one-line example', () => {

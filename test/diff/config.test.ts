@@ -94,6 +94,44 @@ describe('.sworn-diff.yaml', () => {
     expect((await cli(['diff', 'a.yaml', 'b.yaml', '--format', 'junit'], dir)).stderr).toContain('warning: .sworn-diff.yaml:3: ignore entry expired on 2020-01-31');
   });
 
+  it('an entry that matches no finding is reported as a warning at its line; one that matches is not', async () => {
+    const config = [
+      'ignore:',
+      '  - rule: request-parameter-removed',
+      '    operation: listPets',
+      '    reason: nobody sends kind',
+      '    expires: 2999-12-31',
+      '  - rule: response-status-removed',
+      '    operation: GET /pets',
+      '    reason: the 404 went with 2.0',
+      '    expires: 2999-12-31',
+      '',
+    ].join('\n');
+    const dir = pair(config);
+    const { out, code } = await json(dir);
+    expect(code).toBe(1);
+    expect(out.ignored.map((f: { rule: string }) => f.rule)).toEqual(['request-parameter-removed']);
+    expect(out.notes).toEqual([{ message: 'ignore entry matches no finding (rule response-status-removed, operation GET /pets: the 404 went with 2.0); remove it if the change it accepted is gone', location: { file: '.sworn-diff.yaml', line: 6, column: 5, pointer: '/ignore/1' } }]);
+    expect((await cli(['diff', 'a.yaml', 'b.yaml'], dir)).stdout).toContain('warning  .sworn-diff.yaml:6: ignore entry matches no finding (rule response-status-removed');
+    expect((await cli(['diff', 'a.yaml', 'b.yaml', '--format', 'github'], dir)).stdout).toMatch(/^::warning file=\.sworn-diff\.yaml,line=6,title=sworn diff config::ignore entry matches no finding/m);
+    expect((await cli(['diff', 'a.yaml', 'b.yaml', '--format', 'junit'], dir)).stderr).toContain('warning: .sworn-diff.yaml:6: ignore entry matches no finding');
+    // The same entries, when both their changes are in the diff, match and say nothing.
+    const reverted = tempDir();
+    writeFileSync(join(reverted, 'a.yaml'), stringify(baseDoc()));
+    writeFileSync(join(reverted, '.sworn-diff.yaml'), config);
+    const v2 = baseDoc();
+    delete v2.paths['/pets'].get.responses[404];
+    v2.paths['/pets'].get.parameters.splice(1, 1);
+    writeFileSync(join(reverted, 'b.yaml'), stringify(v2));
+    const both = await json(reverted);
+    expect([both.code, both.out.notes, both.out.ignored.map((f: { rule: string }) => f.rule).sort()]).toEqual([0, [], ['request-parameter-removed', 'response-status-removed']]);
+  });
+
+  it('an expired entry is reported as expired only, not also as matching nothing', async () => {
+    const { out } = await json(pair('ignore:\n  - rule: response-status-removed\n    reason: r\n    expires: 2020-01-31\n'));
+    expect(out.notes.map((n: { message: string }) => n.message)).toEqual(['ignore entry expired on 2020-01-31 (rule response-status-removed: r); what it matches counts again']);
+  });
+
   it('is read from --config FILE instead of the working directory', async () => {
     const dir = pair('rules:\n  response-status-added: off\n');
     mkdirSync(join(dir, 'ci'));
@@ -114,6 +152,7 @@ describe('.sworn-diff.yaml', () => {
     ['an expiry that is not a date', 'ignore:\n  - rule: response-status-added\n    reason: r\n    expires: 2027-02-30\n', /^SWORN_ERR_CONFIG: \.sworn-diff\.yaml:4:5 ignore\[0\]\.expires "2027-02-30" is not a date; write YYYY-MM-DD/],
     ['an unknown key in an entry', 'ignore:\n  - rule: response-status-added\n    reasn: r\n    expires: 2999-01-01\n', /^SWORN_ERR_CONFIG: \.sworn-diff\.yaml:3:5 unknown key `reasn` in ignore\[0\][^\n]*\n {2}hint: Did you mean `reason`\?/],
     ['an unknown setting', 'rule:\n  response-status-added: off\n', /^SWORN_ERR_CONFIG: \.sworn-diff\.yaml:1:1 unknown setting `rule`[^\n]*\n {2}hint: Did you mean `rules`\?/],
+    ['a retired rule id, naming the one to write', 'rules:\n  operation-removed-without-deprecation: warning\n', /^SWORN_ERR_CONFIG: \.sworn-diff\.yaml:2:3 `operation-removed-without-deprecation` is no longer a rule id: an operation removed without a deprecation or a sunset is reported as `operation-removed`[^\n]*\n {2}hint: Write `operation-removed` instead\./],
     ['a YAML syntax error', 'rules:\n  a: [b\n', /^SWORN_ERR_CONFIG: \.sworn-diff\.yaml:\d+:\d+ \.sworn-diff\.yaml: YAML syntax error/],
   ];
   for (const [name, config, expected] of errors) {

@@ -4,6 +4,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { loadSpec, listOperations, type Spec } from '../../src/spec/index.js';
+import { diffSpecs } from '../../src/diff/diff.js';
+import type { Change } from '../../src/diff/change.js';
 import { diffLifecycle, isUnstable, lifecycleOf, LIFECYCLE_RULES, stabilityOf, type LifecycleChange, type LifecyclePolicy } from '../../src/diff/lifecycle.js';
 import { tempDir } from '../proxy/harness.js';
 import { fixture } from '../helpers.js';
@@ -41,8 +43,6 @@ const RULES: Array<[string, (d: any) => void, Expect, Expect | null, LifecyclePo
   ['removed before its Sunset header', (d) => delete d.paths['/reports'], { rule: 'operation-removed-before-sunset', severity: 'breaking', message: /sunset on 2027-05-01/ }, null],
   ['removed after its sunset passed', (d) => delete d.paths['/legacy'], { rule: 'operation-removed-after-sunset', severity: 'warning', message: /^GET \/legacy was removed after its sunset on 2026-06-01$/ }, null],
   ['removed when deprecated without a sunset', (d) => delete d.paths['/archive'], { rule: 'operation-removed-after-deprecation', severity: 'warning', message: /no sunset date announced/ }, null],
-  ['removed without deprecation', (d) => delete d.paths['/pets'].get, { rule: 'operation-removed-without-deprecation', severity: 'breaking', message: /^GET \/pets was removed without being deprecated first$/ }, null],
-  ['an alpha operation removed', (d) => delete d.paths['/experiments'], { rule: 'operation-removed-without-deprecation', severity: 'info', message: /x-stability-level `alpha`: it may change freely/ }, null],
   ['an x-sunset added', (d) => { op(d, '/pets')['x-sunset'] = '2027-09-01'; }, { rule: 'sunset-added', severity: 'info', message: /sunset on 2027-09-01$/ }, { rule: 'sunset-removed', severity: 'info' }],
   ['a Sunset header added (RFC 8594)', (d) => { op(d, '/pets', 'post').responses['201'].headers = { sunset: { examples: { when: { value: 'Wed, 01 Sep 2027 00:00:00 GMT' } }, schema: { type: 'string' } } }; }, { rule: 'sunset-added', severity: 'info', message: /2027-09-01/ }, { rule: 'sunset-removed', severity: 'info' }],
   ['an x-sunset moved earlier', (d) => { op(d, '/old-search')['x-sunset'] = '2027-02-01'; }, { rule: 'sunset-moved-earlier', severity: 'breaking', message: /from 2027-06-01T12:00:00Z to 2027-02-01$/ }, { rule: 'sunset-moved-later', severity: 'info' }],
@@ -60,6 +60,69 @@ const RULES: Array<[string, (d: any) => void, Expect, Expect | null, LifecyclePo
   ['a Deprecation date 181 days before the Sunset, policy 200', (d) => { op(d, '/reports').responses['200'].headers.Deprecation.schema.example = '@1793491200'; }, { rule: 'deprecation-period-too-short', severity: 'warning', message: /from 2026-11-01 with its sunset on 2027-05-01: 181 days/ }, null, { minDeprecationDays: 200 }],
   ['removed 335 days after its Deprecation date, policy 400', (d) => delete d.paths['/reports'], { rule: 'deprecation-period-too-short', severity: 'warning', message: /removed 335 days after its deprecation on 2026-01-01; the policy asks for at least 400$/ }, null, { minDeprecationDays: 400 }],
 ];
+
+type Removal = { rule: string; severity: string; operation: string; message?: RegExp };
+const param = (d: any) => op(d, '/pets').parameters[0];
+/**
+ * Removals of a deprecated parameter or property, judged by `sworn diff` with
+ * the lifecycle's verdict: what both versions get first, the change, what it
+ * must be reported as, and what its revert is reported as.
+ */
+const REMOVALS: Array<[string, (d: any) => void, (d: any) => void, Removal, Removal]> = [
+  ['a deprecated parameter removed before its x-sunset', (d) => Object.assign(param(d), { deprecated: true, 'x-sunset': '2027-06-01' }), (d) => { op(d, '/pets').parameters = []; }, { rule: 'parameter-removed-before-sunset', severity: 'breaking', operation: 'listPets', message: /^optional query parameter `limit` was removed before its announced sunset on 2027-06-01 \(181 days early\)$/ }, { rule: 'request-parameter-added', severity: 'safe', operation: 'listPets' }],
+  ['a deprecated parameter removed after its x-sunset passed', (d) => Object.assign(param(d), { deprecated: true, 'x-sunset': '2026-06-01' }), (d) => { op(d, '/pets').parameters = []; }, { rule: 'parameter-removed-after-sunset', severity: 'warning', operation: 'listPets', message: /^optional query parameter `limit` was removed after its sunset on 2026-06-01$/ }, { rule: 'request-parameter-added', severity: 'safe', operation: 'listPets' }],
+  ['a deprecated parameter removed, no sunset announced', (d) => { param(d).deprecated = true; }, (d) => { op(d, '/pets').parameters = []; }, { rule: 'parameter-removed-after-deprecation', severity: 'warning', operation: 'listPets', message: /`limit` was removed; it was deprecated, with no sunset date announced$/ }, { rule: 'request-parameter-added', severity: 'safe', operation: 'listPets' }],
+  ['a deprecated response property removed before its x-sunset', (d) => Object.assign(pet(d).properties.tag, { deprecated: true, 'x-sunset': '2027-06-01' }), (d) => delete pet(d).properties.tag, { rule: 'property-removed-before-sunset', severity: 'breaking', operation: 'listPets', message: /^response 200\[\]: property `tag` was removed before its announced sunset on 2027-06-01 \(181 days early\)$/ }, { rule: 'response-property-added', severity: 'safe', operation: 'listPets' }],
+  ['a deprecated response property removed after its x-sunset passed', (d) => Object.assign(pet(d).properties.tag, { deprecated: true, 'x-sunset': '2026-06-01' }), (d) => delete pet(d).properties.tag, { rule: 'property-removed-after-sunset', severity: 'warning', operation: 'listPets', message: /property `tag` was removed after its sunset on 2026-06-01$/ }, { rule: 'response-property-added', severity: 'safe', operation: 'listPets' }],
+  ['a response property whose $ref target is deprecated removed, no sunset', (d) => { d.components.schemas.Tag = { type: 'string', deprecated: true }; pet(d).properties.tag = { $ref: '#/components/schemas/Tag' }; }, (d) => delete pet(d).properties.tag, { rule: 'property-removed-after-deprecation', severity: 'warning', operation: 'listPets', message: /property `tag` was removed; it was deprecated, with no sunset date announced$/ }, { rule: 'response-property-added', severity: 'safe', operation: 'listPets' }],
+];
+
+const briefChanges = (changes: Change[]) => changes.map((c) => ({ rule: c.rule, severity: c.severity, operation: c.operationId ?? '' }));
+
+describe('sworn diff judges a removed deprecated parameter or property by its sunset, each change and its revert', () => {
+  for (const [name, both, mutate, expected, revert] of REMOVALS) {
+    it(name, async () => {
+      const { a, b } = await pair(mutate, {}, NOW, both);
+      const forward = diffSpecs(a, b, { now: NOW }).changes;
+      const back = diffSpecs(b, a, { now: NOW }).changes;
+      expect(briefChanges(forward), name).toContainEqual({ rule: expected.rule, severity: expected.severity, operation: expected.operation });
+      const found = forward.find((c) => c.rule === expected.rule && c.operationId === expected.operation)!;
+      if (expected.message) expect(found.message).toMatch(expected.message);
+      expect(found.base?.line).toBeGreaterThan(1);
+      // The plain removal rule is not reported beside the verdict, for the same place.
+      expect(forward.filter((c) => c.operationId === expected.operation && /^(request-parameter|response-property)-removed$/.test(c.rule))).toEqual([]);
+      expect(briefChanges(back), `revert of ${name}`).toContainEqual({ rule: revert.rule, severity: revert.severity, operation: revert.operation });
+      expect(back.filter((c) => c.severity !== 'safe'), `revert of ${name}`).toEqual([]);
+    });
+  }
+
+  it('keeps the plain rules for what was never deprecated, and a request body property removed is still a request rule', async () => {
+    const { a, b } = await pair((d) => { op(d, '/pets').parameters = []; delete pet(d).properties.tag; });
+    const found = briefChanges(diffSpecs(a, b, { now: NOW }).changes);
+    expect(found).toContainEqual({ rule: 'request-parameter-removed', severity: 'breaking', operation: 'listPets' });
+    expect(found).toContainEqual({ rule: 'response-property-removed', severity: 'breaking', operation: 'listPets' });
+    const deprecated = await pair((d) => delete pet(d).properties.tag, {}, NOW, (d) => { pet(d).properties.tag.deprecated = true; });
+    expect(briefChanges(diffSpecs(deprecated.a, deprecated.b, { now: NOW }).changes)).toEqual([
+      { rule: 'property-removed-after-deprecation', severity: 'warning', operation: 'listPets' },
+      { rule: 'request-property-removed', severity: 'warning', operation: 'createPet' },
+    ]);
+  });
+
+  it('lowers the verdict on an alpha operation to safe, saying why', async () => {
+    const { a, b } = await pair((d) => { op(d, '/pets').parameters = []; }, {}, NOW, (d) => { Object.assign(param(d), { deprecated: true, 'x-sunset': '2027-06-01' }); op(d, '/pets')['x-stability-level'] = 'alpha'; });
+    const found = diffSpecs(a, b, { now: NOW }).changes.find((c) => c.rule === 'parameter-removed-before-sunset');
+    expect(found).toMatchObject({ severity: 'safe', message: expect.stringContaining('x-stability-level `alpha`: it may change freely') });
+  });
+
+  it('reports no lifecycle finding for an operation removed without a deprecation: sworn diff reports it as operation-removed', async () => {
+    const { forward, a, b } = await pair((d) => delete d.paths['/pets'].get);
+    expect(forward).toEqual([]);
+    expect(briefChanges(diffSpecs(a, b, { now: NOW }).changes)).toEqual([{ rule: 'operation-removed', severity: 'breaking', operation: 'listPets' }]);
+    const alpha = await pair((d) => delete d.paths['/experiments']);
+    expect(alpha.forward).toEqual([]);
+    expect(diffSpecs(alpha.a, alpha.b, { now: NOW }).changes.map((c) => [c.rule, c.severity, c.message])).toEqual([['operation-removed', 'safe', 'GET /experiments was removed (x-stability-level `alpha`: it may change freely)']]);
+  });
+});
 
 describe('lifecycle rules, each change and its revert', () => {
   for (const [name, mutate, expected, revert, policy, both] of RULES) {
@@ -146,7 +209,7 @@ describe('lifecycle rules, each change and its revert', () => {
     const catalogue = LIFECYCLE_RULES.map((r) => r.rule);
     expect(new Set(catalogue).size).toBe(catalogue.length);
     expect([...reported].sort()).toEqual([...catalogue].sort());
-    const tested = new Set(RULES.flatMap(([, , e, r]) => [e.rule, ...(r ? [r.rule] : [])]));
+    const tested = new Set([...RULES.flatMap(([, , e, r]) => [e.rule, ...(r ? [r.rule] : [])]), ...REMOVALS.map(([, , , e]) => e.rule)]);
     expect(catalogue.filter((r) => !tested.has(r))).toEqual([]);
   });
 });

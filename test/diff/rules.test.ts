@@ -36,6 +36,10 @@ const RULES: Array<[string, (d: any) => void, { rule: string; severity: string }
   ['a new required header', (d) => list(d).parameters.push({ name: 'X-Tenant', in: 'header', required: true, schema: { type: 'string' } }), { rule: 'request-parameter-required-added', severity: 'breaking' }, { rule: 'request-parameter-removed', severity: 'breaking' }],
   ['an optional parameter removed', (d) => list(d).parameters.splice(1, 1), { rule: 'request-parameter-removed', severity: 'breaking' }, { rule: 'request-parameter-added', severity: 'safe' }],
   ['a parameter made required', (d) => { list(d).parameters[0].required = true; }, { rule: 'request-parameter-now-required', severity: 'breaking' }, null],
+  ['a required request body added', (d) => { list(d).requestBody = { required: true, content: { 'application/json': { schema: { type: 'object' } } } }; }, { rule: 'request-body-required-added', severity: 'breaking' }, { rule: 'request-body-removed', severity: 'breaking' }],
+  ['an optional request body added', (d) => { list(d).requestBody = { content: { 'application/json': { schema: { type: 'object' } } } }; }, { rule: 'request-body-added', severity: 'safe' }, { rule: 'request-body-removed', severity: 'breaking' }],
+  ['a request body removed', (d) => delete d.paths['/pets'].post.requestBody, { rule: 'request-body-removed', severity: 'breaking' }, { rule: 'request-body-required-added', severity: 'breaking' }],
+  ['a query parameter allows reserved characters', (d) => { list(d).parameters[1].allowReserved = true; }, { rule: 'request-parameter-reserved-allowed', severity: 'safe' }, { rule: 'request-parameter-reserved-disallowed', severity: 'breaking' }],
   ['a new required body property', (d) => newPet(d).required.push('kind'), { rule: 'request-property-required-added', severity: 'breaking' }, { rule: 'request-property-now-optional', severity: 'safe' }],
   ['a request type changed', (d) => { newPet(d).properties.age.type = 'string'; delete newPet(d).properties.age.maximum; }, { rule: 'request-type-changed', severity: 'breaking' }, { rule: 'request-type-changed', severity: 'breaking' }],
   ['an enum value removed from a request', (d) => newPet(d).properties.kind.enum.pop(), { rule: 'request-enum-value-removed', severity: 'breaking' }, { rule: 'request-enum-value-added', severity: 'safe' }],
@@ -83,6 +87,25 @@ describe('sworn diff rules, each change and its revert', () => {
       d.paths['/pets/{id}'].get.parameters[0].name = 'id';
     });
     expect(forward).toEqual([]);
+  });
+
+  it('says what a body added or removed is, and does not report its content besides', async () => {
+    const removed = await diff((d) => delete d.paths['/pets'].post.requestBody);
+    expect(removed.forward.map((c) => [c.rule, c.message])).toEqual([['request-body-removed', 'the required request body (application/json, application/x-www-form-urlencoded) was removed: clients sending one may be refused (415, 400) or have it ignored']]);
+    expect(removed.forward[0]!.base).toMatchObject({ pointer: '/paths/~1pets/post/requestBody' });
+    expect(removed.back.map((c) => c.rule)).toEqual(['request-body-required-added']);
+    expect(removed.back[0]!.head).toMatchObject({ pointer: '/paths/~1pets/post/requestBody' });
+  });
+
+  it('reads allowReserved on query parameters only, its default false spelled out being no change', async () => {
+    const spelled = await diff((d) => { list(d).parameters[1].allowReserved = false; });
+    expect([...spelled.forward, ...spelled.back]).toEqual([]);
+    const header = await diff((d) => list(d).parameters.push({ name: 'X-Path', in: 'header', schema: { type: 'string' } }));
+    const withReserved = await diff((d) => list(d).parameters.push({ name: 'X-Path', in: 'header', allowReserved: true, schema: { type: 'string' } }));
+    expect(withReserved.forward.map((c) => c.rule)).toEqual(header.forward.map((c) => c.rule));
+    const { back } = await diff((d) => { list(d).parameters[1].allowReserved = true; });
+    expect(back.map((c) => [c.rule, c.message, c.usageKey])).toEqual([['request-parameter-reserved-disallowed', 'query parameter `kind` no longer accepts reserved characters unencoded (`allowReserved` no longer true): clients sending `/`, `?` or `:` as they are must percent-encode them', { kind: 'parameter', name: 'query:kind' }]]);
+    expect(back[0]!.base).toMatchObject({ pointer: '/paths/~1pets/get/parameters/1/allowReserved' });
   });
 
   it('points at file and line in both versions', async () => {

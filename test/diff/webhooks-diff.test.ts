@@ -16,6 +16,7 @@ function hookDoc(version: Version): any {
     openapi: version === '3.1' ? '3.1.0' : '3.0.3',
     info: { title: 'Hooks', version: '1.0.0' },
     components: {
+      securitySchemes: { signature: { type: 'apiKey', in: 'header', name: 'X-Signature' }, bearer: { type: 'http', scheme: 'bearer' } },
       schemas: {
         Event: { type: 'object', required: ['id', 'kind'], properties: { id: { type: 'string' }, kind: { type: 'string', enum: ['created', 'deleted'] }, tag: { type: 'string' } } },
       },
@@ -24,7 +25,7 @@ function hookDoc(version: Version): any {
       newPet: {
         post: {
           operationId: 'newPetHook',
-          parameters: [{ name: 'X-Signature', in: 'header', required: true, schema: { type: 'string' } }],
+          parameters: [{ name: 'X-Signature', in: 'header', required: true, schema: { type: 'string' } }, { name: 'topic', in: 'query', schema: { type: 'string' } }],
           requestBody: { required: true, content: { 'application/json': { schema: event() } } },
           responses: { 200: { description: 'received' }, 202: { description: 'queued' } },
         },
@@ -40,6 +41,7 @@ function hookDoc(version: Version): any {
             onEvent: {
               '{$request.body#/url}': {
                 post: {
+                  security: [{ signature: [] }],
                   requestBody: { content: { 'application/json': { schema: event() } } },
                   responses: { 200: { description: 'ok', content: { 'application/json': { schema: { type: 'object', properties: { status: { type: 'string', maxLength: 50 } } } } } } },
                 },
@@ -78,6 +80,11 @@ const PAIRS: Array<[string, (d: any) => void, { rule: string; severity: string; 
   ['a required header added to a webhook', (d) => hook(d).parameters.push({ name: 'X-Delivery', in: 'header', required: true, schema: { type: 'string' } }), { rule: 'response-parameter-added', severity: 'safe', operation: WEBHOOK }, { rule: 'response-parameter-removed', severity: 'breaking', operation: WEBHOOK }],
   ['a webhook header no longer required', (d) => { hook(d).parameters[0].required = false; }, { rule: 'response-parameter-now-optional', severity: 'breaking', operation: WEBHOOK }, { rule: 'response-parameter-now-required', severity: 'safe', operation: WEBHOOK }],
   ['a webhook body no longer required', (d) => { hook(d).requestBody.required = false; }, { rule: 'response-body-now-optional', severity: 'breaking', operation: WEBHOOK }, null],
+  ['a webhook body removed', (d) => delete hook(d).requestBody, { rule: 'response-body-removed', severity: 'breaking', operation: WEBHOOK }, { rule: 'response-body-added', severity: 'safe', operation: WEBHOOK }],
+  ['a webhook query parameter allows reserved characters', (d) => { hook(d).parameters[1].allowReserved = true; }, { rule: 'response-parameter-reserved-allowed', severity: 'breaking', operation: WEBHOOK }, { rule: 'response-parameter-reserved-disallowed', severity: 'safe', operation: WEBHOOK }],
+  ['a webhook that sent no credentials authenticates its calls', (d) => { hook(d).security = [{ signature: [] }]; }, { rule: 'security-webhook-credentials-added', severity: 'safe', operation: WEBHOOK }, { rule: 'security-webhook-credentials-removed', severity: 'breaking', operation: WEBHOOK }],
+  ['a callback no longer authenticates its calls', (d) => { callback(d).security = []; }, { rule: 'security-webhook-credentials-removed', severity: 'breaking', operation: CALLBACK }, { rule: 'security-webhook-credentials-added', severity: 'safe', operation: CALLBACK }],
+  ['a callback authenticates another way', (d) => { callback(d).security = [{ bearer: [] }]; }, { rule: 'security-webhook-changed', severity: 'breaking', operation: CALLBACK }, { rule: 'security-webhook-changed', severity: 'breaking', operation: CALLBACK }],
   ['a webhook removed', (d) => delete (d.webhooks ?? d['x-webhooks']).newPet, { rule: 'operation-webhook-removed', severity: 'breaking', operation: WEBHOOK }, { rule: 'operation-webhook-added', severity: 'safe', operation: WEBHOOK }],
   ['a callback removed', (d) => delete d.paths['/subscriptions'].post.callbacks, { rule: 'operation-webhook-removed', severity: 'breaking', operation: CALLBACK }, { rule: 'operation-webhook-added', severity: 'safe', operation: CALLBACK }],
   ['a callback response schema narrowed (judged as a request)', (d) => { callback(d).responses[200].content['application/json'].schema.properties.status.maxLength = 20; }, { rule: 'request-constraint-narrowed', severity: 'breaking', operation: CALLBACK }, { rule: 'request-constraint-relaxed', severity: 'safe', operation: CALLBACK }],
@@ -121,6 +128,22 @@ for (const version of ['3.1', '3.0'] as const) {
         { rule: 'response-property-removed', severity: 'breaking', operation: CALLBACK },
       ]);
       expect(brief(forward).filter((c) => c.rule.startsWith('request-property'))).toEqual([{ rule: 'request-property-removed', severity: 'warning', operation: 'createSubscription (POST /subscriptions)' }]);
+    });
+
+    it('judges a webhook\'s own security only, a way of authenticating dropped as safe, the document\'s security for operations', async () => {
+      const root = await diff(version, (d) => { d.security = [{ bearer: [] }]; });
+      expect(brief(root.forward)).toEqual([{ rule: 'security-requirement-added', severity: 'breaking', operation: 'createSubscription (POST /subscriptions)' }]);
+      const fewer = await diff(version, (d) => { callback(d).security = [{ signature: [] }]; }, (d) => { callback(d).security = [{ signature: [] }, { bearer: [] }]; });
+      expect(fewer.forward).toEqual([]);
+      expect(brief(fewer.back)).toEqual([{ rule: 'security-webhook-changed', severity: 'breaking', operation: CALLBACK }]);
+      expect(fewer.back[0]!.message).toBe("the API may now authenticate with bearer, which consumers' servers were not set up to accept (was signature)");
+      expect(fewer.back[0]!.head).toMatchObject({ pointer: '/paths/~1subscriptions/post/callbacks/onEvent/{$request.body#~1url}/post/security' });
+    });
+
+    it('judges a removed webhook header that was deprecated by its sunset', async () => {
+      const { forward } = await diff(version, (d) => hook(d).parameters.shift(), (d) => Object.assign(hook(d).parameters[0], { deprecated: true, 'x-sunset': '2020-01-01' }));
+      expect(brief(forward)).toEqual([{ rule: 'parameter-removed-after-sunset', severity: 'warning', operation: WEBHOOK }]);
+      expect(forward[0]!.message).toBe("required header parameter `X-Signature`, sent to consumers' servers, was removed after its sunset on 2020-01-01");
     });
 
     it('sees no change when nothing changed, and matches a webhook whose operationId changed by its name', async () => {

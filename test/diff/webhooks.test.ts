@@ -6,6 +6,7 @@ import { parse, stringify } from 'yaml';
 import { loadSpec, listOperations, type Spec } from '../../src/spec/index.js';
 import { INVERTED_SIDES, NORMAL_SIDES, sidesOf, webhookOperations } from '../../src/diff/webhooks.js';
 import { diffLifecycle } from '../../src/diff/lifecycle.js';
+import { diffSpecs } from '../../src/diff/diff.js';
 import { tempDir } from '../proxy/harness.js';
 import { fixture } from '../helpers.js';
 
@@ -111,9 +112,13 @@ describe('lifecycle of webhooks and callbacks', () => {
       callbacks['{$request.body#/callbackUrl}'] = callbacks['{$request.body#/url}'];
       delete callbacks['{$request.body#/url}'];
     });
-    expect(diffLifecycle(base, head, {}, NOW).map((c) => [c.rule, c.severity, c.operation])).toEqual([
-      ['operation-removed-without-deprecation', 'breaking', 'POST callback createSubscription onEvent {$request.body#/url}'],
-      ['operation-removed-without-deprecation', 'breaking', 'ackHook'],
+    // Neither was deprecated: no lifecycle finding; `sworn diff` reports each removed, and the new ones added.
+    expect(diffLifecycle(base, head, {}, NOW)).toEqual([]);
+    const changes = diffSpecs(base, head, { now: NOW }).changes.map((c) => [c.rule, c.severity, c.operationId ?? c.operation]);
+    expect(changes.filter(([rule]) => rule === 'operation-webhook-removed')).toEqual([
+      ['operation-webhook-removed', 'breaking', 'POST callback createSubscription onEvent {$request.body#/url}'],
+      ['operation-webhook-removed', 'breaking', 'ackHook'],
     ]);
+    expect(changes.filter(([rule]) => rule === 'operation-webhook-added')).toHaveLength(2);
   });
 });
