@@ -56,7 +56,7 @@ export function addGamedayCommand(program: Command, io: CliIo, setExit: (code: n
 }
 
 /** A mock behaving as promised, with a proxy in front (its admin port takes the faults and serves the tallies). */
-async function startMockTarget(spec: Spec, seed: number): Promise<{ url: string; adminUrl: string; close(): Promise<void> }> {
+export async function startMockTarget(spec: Spec, seed: number): Promise<{ url: string; adminUrl: string; close(): Promise<void> }> {
   const { startMock } = await import('../mock/mock.js');
   const { startProxy } = await import('../proxy/proxy.js');
   const mock = await startMock({ spec, port: 0, adminPort: null, behave: 'slo', seed, headroom: 0.8 });

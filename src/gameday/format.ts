@@ -117,11 +117,13 @@ interface Marks {
 const TEXT_MARKS: Marks = { met: '✓', missed: '✗' };
 const MD_MARKS: Marks = { met: '✅', missed: '❌' };
 const mark = (met: boolean | null, marks: Marks) => (met === null ? '' : ` ${met ? marks.met : marks.missed}`);
+/** Under target, yet not a breach: too few events to tell it from chance (steady.ts judges at 95%). */
+const chance = (achieved: number | null, target: number, met: boolean | null) => (met === true && achieved !== null && achieved < target ? ' (within chance)' : '');
 
 function availabilityCell(f: PhaseFigures, marks: Marks): string {
   const a = f.availability;
   if (!a) return '-';
-  return `${a.achieved === null ? 'no data' : pct(a.achieved, a.target)} of ${a.target}%${mark(a.met, marks)}`;
+  return `${a.achieved === null ? 'no data' : pct(a.achieved, a.target)} of ${a.target}%${mark(a.met, marks)}${chance(a.achieved, a.target, a.met)}`;
 }
 
 function withoutInjectedCell(f: PhaseFigures): string {
@@ -141,10 +143,10 @@ function latencyCell(f: PhaseFigures, marks: Marks): string {
   return f.latency
     .map((l) => {
       const name = clean(several ? `${l.operationId} ${l.objective}` : l.objective);
-      if (l.kind === 'threshold') return `${name} (${ms(l.limitMs)}) ${l.achieved === null ? 'no data' : pct(l.achieved, l.target)} ≥ ${l.target}%${mark(l.met, marks)}`;
+      if (l.kind === 'threshold') return `${name} (${ms(l.limitMs)}) ${l.achieved === null ? 'no data' : pct(l.achieved, l.target)} ≥ ${l.target}%${mark(l.met, marks)}${chance(l.achieved, l.target, l.met)}`;
       // A percentile objective holds when at least that share of good calls is within its maximum.
       const label = l.objective === `p${l.target}` ? name : `${name} (p${l.target})`;
-      return `${label} ${l.achieved === null ? 'no data' : pct(l.achieved, l.target)} within ${ms(l.limitMs)}, needs ${l.target}%${mark(l.met, marks)}`;
+      return `${label} ${l.achieved === null ? 'no data' : pct(l.achieved, l.target)} within ${ms(l.limitMs)}, needs ${l.target}%${mark(l.met, marks)}${chance(l.achieved, l.target, l.met)}`;
     })
     .join(', ');
 }

@@ -1,4 +1,5 @@
 import type { PhaseFigures, PromiseRef } from './types.js';
+import { significantlyOver } from './significance.js';
 
 /** One row of `GET /tallies`: cumulative classified events of one operation x consumer, with its tier's objectives. */
 export interface TallyRow {
@@ -51,8 +52,10 @@ const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
  * The steady state of one promise over a phase (`before` to `after`): for
  * each operation x consumer in the promise's scope, its tier's availability
  * and latency objectives judged on the phase's events only, with the figures
- * without injected failures beside them. A phase with no events holds
- * nothing and breaks nothing (`met: null`).
+ * without injected failures beside them. An objective is missed when its
+ * figure is under target by more than chance (`significantlyOver`: a
+ * one-sided binomial test at 95%); a phase with no events holds nothing and
+ * breaks nothing (`met: null`).
  */
 export function judge(ref: PromiseRef, before: TallySnapshot, after: TallySnapshot): PhaseFigures[] {
   const rows = delta(before, after).filter((r) => (ref.consumer === undefined || r.consumer === ref.consumer) && (ref.operations === undefined || ref.operations.includes(r.operationId)) && r.promise !== null);
@@ -81,7 +84,8 @@ function figuresOf(r: TallyRow, edges: readonly number[], source: string): Phase
   if (promise.availability !== null) {
     const achieved = valid > 0 ? (good / valid) * 100 : null;
     const realValid = valid - injGood - injBad;
-    const met = achieved === null ? null : achieved >= promise.availability;
+    // Broken only when the bad events are more than the target allows with 95% confidence: a short phase's one unlucky call is not a breach.
+    const met = achieved === null ? null : achieved >= promise.availability || !significantlyOver(bad, valid, (100 - promise.availability) / 100);
     if (met === false) misses.push(`${who} availability on ${r.operationId} fell to ${pct(achieved!)} < ${pct(promise.availability)}`);
     availability = { target: promise.availability, achieved, met, withoutInjected: realValid > 0 ? ((good - injGood) / realValid) * 100 : null };
   }
@@ -91,7 +95,7 @@ function figuresOf(r: TallyRow, edges: readonly number[], source: string): Phase
     for (let i = 0; i < edges.length; i++) if (edges[i]! * 1_000 <= o.limitMs + 1e-6) last = i;
     const within = sum(r.buckets.slice(0, last + 1));
     const achieved = good > 0 ? (within / good) * 100 : null;
-    const met = achieved === null ? null : achieved >= o.target;
+    const met = achieved === null ? null : achieved >= o.target || !significantlyOver(good - within, good, (100 - o.target) / 100);
     if (met === false) {
       misses.push(o.kind === 'threshold'
         ? `${who} ${o.name} objective on ${r.operationId} fell to ${pct(achieved!)} < ${pct(o.target)} within ${o.limitMs}ms`

@@ -203,3 +203,13 @@ export function credentialsFor(config: ResolvedSpecSlo['consumers'], baseDir: st
   const byHeader = config.identify.find((m) => m.header);
   return byHeader?.header ? { headers: { [byHeader.header.toLowerCase()]: consumer }, query: {} } : undefined;
 }
+
+/** The consumers the spec's API-key maps name, in file order (game days and the demo pick one to act as). */
+export function mappedConsumers(config: ResolvedSpecSlo['consumers'], baseDir: string): string[] {
+  const out: string[] = [];
+  for (const [index, method] of config.identify.entries()) {
+    if (!method.apiKey) continue;
+    for (const v of loadKeyMap(resolvePath(baseDir, method.apiKey.map), index).values()) if (!out.includes(v.name)) out.push(v.name);
+  }
+  return out;
+}

@@ -25,3 +25,23 @@ describe('sworn demo (npm start)', () => {
     expect(last).toContain('GET /v1/petz');
   });
 });
+
+describe('sworn demo --gameday', () => {
+  it('runs the built-in plan against the demo mock end to end: steady state, escalating steps until one breaks, faults removed, the report', async () => {
+    const child = spawn(process.execPath, [join(ROOT, 'dist/cli/main.js'), 'demo', '--gameday', '--gameday-step', '1500ms'], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } });
+    let stdout = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c));
+    const [code] = (await once(child, 'exit')) as [number];
+    expect(code, stdout).toBe(0);
+    expect(stdout).toContain("hypothesis: mobile-app's promises on listPets hold");
+    expect(stdout).toContain('steps: latency +20ms → latency 3x → error 5% → unavailable');
+    // The baseline held (a mock behaving as promised keeps its tier's promise), so step 1 ran.
+    expect(stdout).toMatch(/baseline\s+\d+\s+0\s+100% of 99\.95% ✓/);
+    expect(stdout).toMatch(/step 1 {2}latency \+20ms {2}· 1\.5s · (held|broke)/);
+    // Some step breaks (unavailable breaks availability at the latest), and every later step is skipped.
+    const broke = /broke at step (\d): /.exec(stdout);
+    expect(broke, stdout).not.toBeNull();
+    for (let i = Number(broke![1]) + 1; i <= 4; i++) expect(stdout).toMatch(new RegExp(`step ${i} .* · skipped`));
+    expect(stdout).toMatch(/cleanup: \d+ faults? removed, no errors/);
+  });
+});
