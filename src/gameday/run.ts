@@ -89,7 +89,7 @@ export async function runGameday(plan: Plan, options: RunOptions = {}): Promise<
     }
     log(`gameday ${plan.title}: measuring the steady state for ${Math.round(plan.baselineMs / 1000)}s`);
     const start = await snapshot();
-    const commandBaseline = 'command' in plan.drive ? await commandRun(plan, options, signal) : undefined;
+    const commandBaseline = 'command' in plan.drive ? await commandRun(plan, options, signal, undefined, commandEnv(wiring, 0)) : undefined;
     if (!commandBaseline) await sleep(plan.baselineMs, signal);
     let previous = await snapshot();
     baseline = figures(start, previous);
@@ -117,7 +117,7 @@ export async function runGameday(plan: Plan, options: RunOptions = {}): Promise<
       result.faults = step.faults.map(faultText);
       // During: the faults in force; the abort criteria checked as it goes.
       const history: Array<{ at: number; snap: Map<PromiseRef, TallySnapshot> }> = [{ at: Date.now(), snap: atStart }];
-      const command = 'command' in plan.drive ? commandRun(plan, options, signal, step.durationMs) : undefined;
+      const command = 'command' in plan.drive ? commandRun(plan, options, signal, step.durationMs, commandEnv(wiring, step.index)) : undefined;
       const until = Date.now() + step.durationMs;
       let aborted: string | null = null;
       let commandDone = false;
@@ -179,9 +179,17 @@ async function removeQuietly(target: AdminClient, id: string, cleanup: { removed
   }
 }
 
-function commandRun(plan: Plan, options: RunOptions, signal: AbortSignal, timeoutMs?: number) {
+function commandRun(plan: Plan, options: RunOptions, signal: AbortSignal, timeoutMs?: number, env?: NodeJS.ProcessEnv) {
   if (!('command' in plan.drive)) return undefined;
-  return runCommand(plan.drive.command, { cwd: options.cwd ?? dirname(plan.file), timeoutMs: plan.drive.timeoutMs ?? timeoutMs ?? 600_000, signal });
+  return runCommand(plan.drive.command, { cwd: options.cwd ?? dirname(plan.file), timeoutMs: plan.drive.timeoutMs ?? timeoutMs ?? 600_000, signal, ...(env ? { env } : {}) });
+}
+
+/**
+ * What the consumer's command is told: `SWORN_GAMEDAY_URL` (where to send its calls: the proxy in
+ * front of a mock target, or drive.traffic.url), `SWORN_GAMEDAY_STEP` (0 for the steady state).
+ */
+function commandEnv(wiring: Wiring, step: number): NodeJS.ProcessEnv {
+  return { ...process.env, SWORN_GAMEDAY_STEP: String(step), ...(wiring.trafficUrl ? { SWORN_GAMEDAY_URL: wiring.trafficUrl } : {}) };
 }
 
 /** The first abort criterion that holds now, in words, or null. */

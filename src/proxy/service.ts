@@ -162,7 +162,7 @@ export class Service implements ServiceView {
   }
 
   /** The report `GET /report` serves (conformance and SLO figures); a window reads the store. */
-  report(reportOptions: ReportOptions = {}): ReturnType<typeof buildReport> {
+  report(reportOptions: ReportOptions = {}): ReturnType<typeof buildReport> & { injected?: InjectedSummary[] } {
     const now = this.options.now();
     // A window reads the store's hourly counts: what is still in memory goes there first.
     if (reportOptions.since !== undefined) {
@@ -170,7 +170,23 @@ export class Service implements ServiceView {
       if (!flushed.ok) throw new SwornError('SWORN_ERR_STORE', `a report over a window reads the store, which cannot be written now: ${flushed.error?.message ?? 'unknown'}`, { hint: 'GET /readyz says why; the live report (no window) is served from memory.' });
     }
     const spec = this.contract.spec;
-    return buildReport({ spec: { title: spec.title, version: spec.apiVersion }, operations: this.contract.operations, engine: this.engine, conformance: reportOptions.since === undefined ? this.ledger.report(new Date(now)) : undefined, store: this.store, now }, reportOptions);
+    const report = buildReport({ spec: { title: spec.title, version: spec.apiVersion }, operations: this.contract.operations, engine: this.engine, conformance: reportOptions.since === undefined ? this.ledger.report(new Date(now)) : undefined, store: this.store, now }, reportOptions);
+    const injected = reportOptions.since === undefined ? this.injectedSummary(reportOptions) : [];
+    return injected.length > 0 ? { ...report, injected } : report;
+  }
+
+  /**
+   * Since start, per operation x consumer that had faults injected: the
+   * exchanges, the injected ones, and availability with and without them
+   * (the live report's `injected`, absent when no fault was ever injected).
+   */
+  private injectedSummary(filter: { consumer?: string; operation?: string }): InjectedSummary[] {
+    return this.ledger.sloTallies(filter).filter((r) => r.injected.requests > 0).map((r) => {
+      const [good = 0, bad = 0] = r.outcomes;
+      const [injGood = 0, injBad = 0] = r.injected.outcomes;
+      const ratio = (g: number, b: number) => (g + b > 0 ? Math.round((g / (g + b)) * 1e6) / 1e4 : null);
+      return { operationId: r.operationId, consumer: r.consumer, tier: r.tier, requests: r.outcomes.reduce((a, b) => a + b, 0), injected: r.injected.requests, injectedBad: injBad, availability: ratio(good, bad), availabilityWithoutInjected: ratio(good - injGood, bad - injBad) };
+    });
   }
 
   /**
@@ -196,6 +212,19 @@ export class Service implements ServiceView {
     if (!closed.ok) this.options.logger.error({ err: closed.error, unwritten: closed.unwritten, store: this.store.path }, 'the store could not be written at shutdown; the counts not written are lost');
     await this.upstream.close();
   }
+}
+
+/** One operation x consumer's exchanges with injected faults since start (`GET /report`'s `injected`). */
+export interface InjectedSummary {
+  operationId: string;
+  consumer: string;
+  tier: string;
+  requests: number;
+  injected: number;
+  injectedBad: number;
+  /** Percent, against the consumer's tier promise; null without events. */
+  availability: number | null;
+  availabilityWithoutInjected: number | null;
 }
 
 /** The objectives a tally is judged against, in plain numbers. */
