@@ -23,13 +23,20 @@ export interface RunOptions {
 }
 
 /** A running game day's view of where faults go and where the steady state is read. */
+/** Where a promise's counters are read: a proxy's admin port, or Prometheus. */
+interface TallySource {
+  tallies(consumer?: string): Promise<TallySnapshot>;
+}
+
 interface Wiring {
   target: AdminClient;
   /** The target's spec, when traffic is built from it. */
   spec: Spec | undefined;
   /** Where built-in traffic goes. */
   trafficUrl: string | undefined;
-  sources: Map<PromiseRef, AdminClient[]>;
+  sources: Map<PromiseRef, TallySource[]>;
+  /** How a promise's rows are judged (a Prometheus source names its rows for every consumer or every operation). */
+  judgeAs: Map<PromiseRef, PromiseRef>;
   close(): Promise<void>;
 }
 
@@ -77,7 +84,7 @@ export async function runGameday(plan: Plan, options: RunOptions = {}): Promise<
     for (const [ref, clients] of wiring.sources) out.set(ref, sumSnapshots(await Promise.all(clients.map((c) => c.tallies(ref.consumer)))));
     return out;
   };
-  const figures = (a: Map<PromiseRef, TallySnapshot>, b: Map<PromiseRef, TallySnapshot>) => plan.hypothesis.flatMap((ref) => judge(ref, a.get(ref)!, b.get(ref)!));
+  const figures = (a: Map<PromiseRef, TallySnapshot>, b: Map<PromiseRef, TallySnapshot>) => plan.hypothesis.flatMap((ref) => judge(wiring.judgeAs.get(ref) ?? ref, a.get(ref)!, b.get(ref)!));
   const stopReason = () => (signal.aborted ? `signal ${String(signal.reason instanceof Error ? signal.reason.message : signal.reason ?? 'received')}` : null);
 
   try {
@@ -252,14 +259,20 @@ async function wire(plan: Plan, options: RunOptions): Promise<Wiring> {
       trafficUrl = plan.drive.traffic.url;
     }
   }
-  const sources = new Map<PromiseRef, AdminClient[]>();
+  const sources = new Map<PromiseRef, TallySource[]>();
+  const judgeAs = new Map<PromiseRef, PromiseRef>();
   for (const ref of plan.hypothesis) {
     const s = ref.source;
     if ('proxy' in s) sources.set(ref, [s.proxy === 'target' ? target : new AdminClient(s.proxy, s.token)]);
-    else throw new SwornError('SWORN_ERR_GAMEDAY', `${plan.file}: the hypothesis reads ${'prometheus' in s ? 'Prometheus' : 'a store'}, which game days cannot read yet`, { hint: 'Read the promises from the sworn proxies in front of the service: hypothesis.promises: [{proxy: http://…:9464, consumer: …}] (several proxies add up).' });
+    else if ('prometheus' in s) {
+      const { PrometheusTallies } = await import('./prometheus-source.js');
+      sources.set(ref, [new PrometheusTallies(s.prometheus, { ...(s.service !== undefined ? { service: s.service } : {}), ...(ref.consumer !== undefined ? { consumer: ref.consumer } : {}), ...(ref.operations ? { operations: ref.operations } : {}) })]);
+      // Prometheus rows are one per operation for every consumer, or one per consumer for every operation.
+      judgeAs.set(ref, ref.consumer === undefined ? { ...ref, consumer: '(all consumers)' } : { ...ref, operations: undefined });
+    } else throw new SwornError('SWORN_ERR_GAMEDAY', `${plan.file}: the hypothesis reads a store, which game days cannot read yet (its hourly rows are too coarse for steps of minutes)`, { hint: 'Read the promises from the sworn proxies in front of the service (hypothesis.promises: [{proxy: http://…:9464, consumer: …}]; several proxies add up), or from Prometheus ({prometheus: URL, service: NAME}).' });
   }
   // Reachable before anything is broken: an unreachable target fails the run here (exit 2), never half-way.
   await target.faults();
   for (const clients of sources.values()) for (const c of clients) await c.tallies();
-  return { target, spec, trafficUrl, sources, close: async () => started?.close() };
+  return { target, spec, trafficUrl, sources, judgeAs, close: async () => started?.close() };
 }

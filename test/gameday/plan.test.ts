@@ -342,7 +342,8 @@ describe('docs/gameday.md', () => {
     for (const line of markdown.split('\n')) {
       if (block) {
         if (line.startsWith('```')) {
-          if (section === 'The plan' || section === 'Examples') out.push(block.join('\n'));
+          // Whole plans (a fragment showing one key, such as a hypothesis, is not one).
+          if ((section === 'The plan' || section === 'Examples') && /^gameday:/m.test(block.join('\n'))) out.push(block.join('\n'));
           block = undefined;
         } else block.push(line);
       } else if (line.startsWith('## ')) section = line.slice(3).trim();
