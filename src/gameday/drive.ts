@@ -16,7 +16,7 @@ const MAX_IN_FLIGHT = 256;
  * sent as each of `consumers` in turn (identified the way the spec's
  * x-slo.consumers.identify says), at `perSecond`, until `stop()`.
  */
-export function startTraffic(spec: Spec, base: string, options: { perSecond: number; consumers: string[]; operations?: string[]; seed: number }): { stop(): Promise<void>; sent(): number } {
+export function startTraffic(spec: Spec, base: string, options: { perSecond: number; consumers: string[]; operations?: string[]; seed: number }): { stop(): Promise<void>; sent(): number; pause(): void; resume(): void } {
   const operations = listOperations(spec).filter((o) => !options.operations || options.operations.includes(o.id));
   const slo = resolveSlos(spec, listOperations(spec));
   const identities = (options.consumers.length > 0 ? options.consumers : [undefined]).map((c) => (c === undefined ? { headers: {}, query: {} } : credentialsFor(slo.consumers, spec.file ? dirname(spec.file) : process.cwd(), c) ?? { headers: {}, query: {} }));
@@ -34,11 +34,12 @@ export function startTraffic(spec: Spec, base: string, options: { perSecond: num
   const prefix = (p: PlannedRequest) => p.operation.basePaths.find((b) => b !== '') ?? '';
   let sent = 0;
   let stopped = false;
+  let paused = false;
   const pending = new Set<Promise<void>>();
   const interval = Math.max(1, 1_000 / options.perSecond);
   const perTick = Math.max(1, Math.round(options.perSecond / (1_000 / interval)));
   const timer = setInterval(() => {
-    if (stopped || planned.length === 0) return;
+    if (stopped || paused || planned.length === 0) return;
     for (let k = 0; k < perTick && pending.size < MAX_IN_FLIGHT; k++) {
       const call = planned[sent % planned.length]!;
       const who = identities[Math.floor(sent / planned.length) % identities.length]!;
@@ -54,6 +55,9 @@ export function startTraffic(spec: Spec, base: string, options: { perSecond: num
   }, interval);
   return {
     sent: () => sent,
+    /** No new calls until `resume` (calls under way go on). */
+    pause: () => void (paused = true),
+    resume: () => void (paused = false),
     stop: async () => {
       stopped = true;
       clearInterval(timer);

@@ -42,6 +42,8 @@ interface Wiring {
 
 /** Built-in traffic runs this long before the steady state is measured. */
 const WARM_UP_MS = 1_000;
+/** After a step's faults are removed, calls already under way get this long to finish inside the step's figures. */
+const SETTLE_MS = 1_000;
 
 const sleep = (ms: number, signal: AbortSignal) => new Promise<void>((resolve) => {
   if (signal.aborted || ms <= 0) return resolve();
@@ -139,10 +141,17 @@ export async function runGameday(plan: Plan, options: RunOptions = {}): Promise<
       }
       const ran = command ? await command : undefined;
       if (ran) result.command = { exitCode: ran.exitCode, signal: ran.signal, output: ran.output, durationMs: Math.round(ran.durationMs) };
+      // The step's faults go; calls they slowed that are still under way finish within the step's figures.
+      for (const id of ids) await removeQuietly(wiring.target, id, cleanup, added);
+      if (traffic) {
+        // No new calls meanwhile: they would be healthy ones counted as the step's.
+        traffic.pause();
+        await sleep(Math.min(SETTLE_MS, step.durationMs / 2), signal);
+        traffic.resume();
+      }
       const duringEnd = await snapshot();
       result.during = figures(atStart, duringEnd);
-      // The step's faults go; recovery is measured for `between`.
-      for (const id of ids) await removeQuietly(wiring.target, id, cleanup, added);
+      // Recovery is measured for `between`.
       if (!aborted && ran && plan.abort.onCommandFailure && ran.exitCode !== 0) aborted = `the consumer's command failed (${ran.timedOut ? 'timed out' : `exit ${ran.exitCode ?? ran.signal}`})`;
       if (plan.betweenMs > 0 && !aborted) {
         await sleep(plan.betweenMs, signal);
