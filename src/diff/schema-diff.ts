@@ -61,7 +61,7 @@ function engineFor(base: Spec, head: Spec): Engine {
   let byHead = engines.get(base);
   if (!byHead) engines.set(base, (byHead = new WeakMap()));
   let engine = byHead.get(head);
-  if (!engine) byHead.set(head, (engine = new Engine()));
+  if (!engine) byHead.set(head, (engine = new Engine(base, head)));
   return engine;
 }
 
@@ -107,6 +107,11 @@ class Engine {
   private local = new Map<string, Finding[]>();
   private stack = new Map<string, number>();
   readonly witnesses = new Witnesses();
+  private readonly sameness: Sameness;
+
+  constructor(base: Spec, head: Spec) {
+    this.sameness = new Sameness(base, head);
+  }
 
   /** A new top-level comparison: results that depended on an unfinished cycle are forgotten. */
   beginRoot(): void {
@@ -121,6 +126,12 @@ class Engine {
     if (local) return { findings: local, low: -1 };
     const open = this.stack.get(key);
     if (open !== undefined) return { findings: [], low: open };
+    // The same schema on both sides, down to every `$ref` it reaches: no keyword differs, so nothing can be found.
+    if (this.sameness.views(b, h)) {
+      const none: Finding[] = [];
+      this.cache.set(key, none);
+      return { findings: none, low: Infinity };
+    }
     this.stack.set(key, depth);
     const pair = new Pair(this, b, h, direction, depth);
     pair.run();
@@ -132,6 +143,119 @@ class Engine {
     this.local.set(key, pair.findings);
     return { findings: pair.findings, low: pair.low };
   }
+}
+
+/**
+ * Whether a base and a head view are the same schema: the same parts (ids
+ * and pointers, in the same order) with equal JSON (keys in the same order),
+ * and every internal `$ref` in them reaching equal JSON in both specs, to the
+ * end of the chain (each pointer checked once per pair of specs). Every
+ * finding of a comparison comes from a keyword that differs, so two such
+ * views have none, in either direction, wherever they are met.
+ */
+class Sameness {
+  /** Per pointer: the internal `$ref`s in its value when equal on both sides, null when it differs. */
+  private readonly local = new Map<string, string[] | null>();
+  /** Pointers whose value and everything it reaches are equal on both sides. */
+  private readonly good = new Set<string>();
+  /** Pointers that reach a difference. */
+  private readonly bad = new Set<string>();
+
+  constructor(private readonly base: Spec, private readonly head: Spec) {}
+
+  views(b: View, h: View): boolean {
+    if (b.spec !== this.base || h.spec !== this.head || this.base.version !== this.head.version) return false;
+    if (b.parts.length !== h.parts.length) return false;
+    const refs: string[] = [];
+    for (let i = 0; i < b.parts.length; i++) {
+      const x = b.parts[i]!;
+      const y = h.parts[i]!;
+      if (x.id !== y.id || x.pointer !== y.pointer || x.opaque !== y.opaque) return false;
+      if (!equalJson(x.raw, y.raw, refs, 0)) return false;
+    }
+    for (const ref of refs) if (!this.reaches(ref)) return false;
+    return true;
+  }
+
+  /** A `$ref` (`#/…`) whose target, and all it reaches, is equal on both sides. */
+  private reaches(ref: string): boolean {
+    const start = targetOf(ref);
+    if (start === undefined) return false;
+    if (this.good.has(start)) return true;
+    if (this.bad.has(start)) return false;
+    const seen = new Set<string>([start]);
+    const todo = [start];
+    while (todo.length > 0) {
+      const pointer = todo.pop()!;
+      if (this.good.has(pointer)) continue;
+      const refs = this.bad.has(pointer) ? null : this.refsOf(pointer);
+      if (refs === null) {
+        this.bad.add(start);
+        return false;
+      }
+      for (const r of refs) {
+        const next = targetOf(r);
+        if (next === undefined) {
+          this.bad.add(start);
+          return false;
+        }
+        if (!seen.has(next)) {
+          seen.add(next);
+          todo.push(next);
+        }
+      }
+    }
+    for (const pointer of seen) this.good.add(pointer);
+    return true;
+  }
+
+  private refsOf(pointer: string): string[] | null {
+    let found = this.local.get(pointer);
+    if (found === undefined) {
+      const refs: string[] = [];
+      found = equalJson(this.base.get(pointer), this.head.get(pointer), refs, 0) ? refs : null;
+      this.local.set(pointer, found);
+    }
+    return found;
+  }
+}
+
+/** The pointer a `$ref` is followed to (as `viewOf` does); undefined when it cannot be decoded. */
+function targetOf(ref: string): string | undefined {
+  try {
+    return decodeURIComponent(ref.slice(1));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Nesting past which two values are taken as different (and compared keyword by keyword instead). */
+const EQUAL_DEPTH = 256;
+
+/** Equal JSON, keys in the same order; the internal `$ref`s met are added to `refs`. Anything but plain objects, arrays and scalars is different. */
+function equalJson(x: unknown, y: unknown, refs: string[], depth: number): boolean {
+  if (typeof x !== 'object' || x === null || typeof y !== 'object' || y === null) return Object.is(x, y);
+  if (depth > EQUAL_DEPTH) return false;
+  if (Array.isArray(x)) {
+    if (!Array.isArray(y) || x.length !== y.length) return false;
+    for (let i = 0; i < x.length; i++) if (!equalJson(x[i], y[i], refs, depth + 1)) return false;
+    return true;
+  }
+  if (Array.isArray(y)) return false;
+  const px: unknown = Object.getPrototypeOf(x);
+  const py: unknown = Object.getPrototypeOf(y);
+  if ((px !== Object.prototype && px !== null) || (py !== Object.prototype && py !== null)) return false;
+  const kx = Object.keys(x);
+  const ky = Object.keys(y);
+  if (kx.length !== ky.length) return false;
+  for (let i = 0; i < kx.length; i++) {
+    const k = kx[i]!;
+    if (k !== ky[i]) return false;
+    const vx = (x as Record<string, unknown>)[k];
+    if (!equalJson(vx, (y as Record<string, unknown>)[k], refs, depth + 1)) return false;
+    if (k === '$ref' && typeof vx === 'string' && vx.startsWith('#')) refs.push(vx);
+  }
+  return true;
 }
 
 /** The comparison of one pair of schemas (base `b`, head `h`) in one direction. */

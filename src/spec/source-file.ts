@@ -1,16 +1,19 @@
 import { LineCounter, parseDocument, isMap, isSeq, isScalar, isPair, visit, type Document, type Node as YamlNode } from 'yaml';
-import { parseTree, parse as parseJsonc, printParseErrorCode, type ParseError, type Node as JsonNode } from 'jsonc-parser';
+import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { SwornError, type SourceLocation } from '../errors.js';
 import { parsePointer, toPointer } from './pointer.js';
 
 /**
  * One parsed file of a spec, with a way back from a JSON pointer to a line
  * and column. JSON files are parsed with `JSON.parse` (fast even for the 13 MB
- * GitHub description); their position index is built only when a position is
- * first asked for. A JSON file read as bytes keeps only the bytes: its text
- * (26 MB in memory for GitHub's 13 MB, which has non-Latin-1 characters) is
- * decoded again only when a position is asked for. YAML files keep the
- * `yaml` library's document, which has the ranges already.
+ * GitHub description); their positions come from the file's UTF-8 bytes:
+ * one pass, on the first position asked for, notes where each object and
+ * array ends, then each object or array along a pointer's path is read once
+ * (its keys or items and where they start) and kept for the next pointer
+ * that passes through it; no tree of nodes. A JSON file read as bytes keeps only
+ * the bytes: its text (26 MB in memory for GitHub's 13 MB, which has
+ * non-Latin-1 characters) is decoded only when asked for. YAML files keep
+ * the `yaml` library's document, which has the ranges already.
  */
 export class SourceFile {
   readonly path: string;
@@ -19,7 +22,7 @@ export class SourceFile {
   /** Where this file is shown to the user (relative to the working directory when shorter). */
   readonly displayPath: string;
   private yamlDoc: Document | undefined;
-  private jsonTree: JsonNode | null | undefined;
+  private jsonIndex: JsonIndex | undefined;
   private lineStarts: number[] | undefined;
   private aliases: boolean | undefined;
   private decoded: string | undefined;
@@ -200,7 +203,11 @@ export class SourceFile {
    */
   locate(pointer: string): SourceLocation {
     const segments = parsePointer(pointer);
-    const offset = this.format === 'yaml' ? this.yamlOffset(segments) : this.jsonOffset(segments);
+    if (this.format === 'json') {
+      const at = this.jsonOffset(segments);
+      return { file: this.displayPath, line: at.line, column: at.column, pointer: at.pointer };
+    }
+    const offset = this.yamlOffset(segments);
     const pos = this.positionOf(offset.offset);
     return { file: this.displayPath, line: pos.line, column: pos.column, pointer: offset.pointer };
   }
@@ -226,37 +233,248 @@ export class SourceFile {
     return { offset, pointer: toPointer(segments.slice(0, depth)) };
   }
 
-  private jsonOffset(segments: string[]): { offset: number; pointer: string } {
-    if (this.jsonTree === undefined) {
-      try {
-        this.jsonTree = parseTree(this.text, [], { disallowComments: true });
-      } catch {
-        // JSON nested deeper than the parser's recursion reaches: positions fall back to the file's start.
-        this.jsonTree = null;
-      }
-    }
-    let node: JsonNode | undefined = this.jsonTree ?? undefined;
-    if (!node) return { offset: 0, pointer: '' };
-    let offset = node.offset;
+  private jsonOffset(segments: string[]): { line: number; column: number; pointer: string } {
+    this.jsonIndex ??= new JsonIndex(this.bytes ?? Buffer.from(this.text, 'utf8'));
+    const index = this.jsonIndex;
+    let node = index.root();
+    let at: JsonPlace = node;
     let depth = 0;
     for (const segment of segments) {
-      let next: JsonNode | undefined;
-      let at = offset;
-      if (node.type === 'object') {
-        const property: JsonNode | undefined = node.children?.find((p) => p.children?.[0]?.value === segment);
-        next = property?.children?.[1];
-        at = property?.offset ?? at;
-      } else if (node.type === 'array' && /^\d+$/.test(segment)) {
-        next = node.children?.[Number(segment)];
-        at = next?.offset ?? at;
+      const children = index.children(node);
+      if (children instanceof Map) {
+        const property = children.get(segment);
+        if (!property) break;
+        at = property.key;
+        node = property.value;
+      } else {
+        const item = children && /^\d+$/.test(segment) ? children[Number(segment)] : undefined;
+        if (!item) break;
+        at = node = item;
       }
-      if (!next) break;
-      node = next;
-      offset = at;
       depth++;
     }
-    return { offset, pointer: toPointer(segments.slice(0, depth)) };
+    return { line: at.line + 1, column: index.columnOf(at) + 1, pointer: toPointer(segments.slice(0, depth)) };
   }
+}
+
+/** JSON whitespace, as `JSON.parse` reads it. */
+const isSpace = (c: number | undefined): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+
+/** A place in a JSON file's bytes: its offset, 0-based line, and the offset its line starts at. */
+interface JsonPlace {
+  offset: number;
+  line: number;
+  lineStart: number;
+}
+
+/** A value in a JSON file: where it starts and, for an object or array, its number in the file's bracket table (else -1). */
+interface JsonValue extends JsonPlace {
+  container: number;
+}
+
+/** Bytes of a line beyond which columns are counted from checkpoints (a one-line, minified file). */
+const COLUMN_CHUNK = 65_536;
+
+/**
+ * Where things are in a JSON file that `JSON.parse` accepted, read from its
+ * UTF-8 bytes. One pass (on the first position asked for) numbers every
+ * object and array in the order they open and keeps, in typed arrays, where
+ * each ends, on which line, and the number after its last descendant; an
+ * object's or array's children are then read on first asking by stepping
+ * over its own bytes only (a child object or array is jumped over) and kept.
+ * No tree of nodes is built. Columns count UTF-16 code units, as in the
+ * decoded text. Iterative: any nesting depth.
+ */
+class JsonIndex {
+  private readonly bytes: Buffer;
+  /** Per object or array (by its number): the offset just past its closing bracket, that offset's line and line start, and the number after its last descendant. */
+  private ends = new Int32Array(0);
+  private endLines = new Int32Array(0);
+  private endLineStarts = new Int32Array(0);
+  private after = new Int32Array(0);
+  private built = false;
+  /** Children read so far, by container number: an object's keys (the first occurrence of each, as a pointer is resolved), or an array's items. */
+  private readonly containers = new Map<number, Map<string, { key: JsonPlace; value: JsonValue }> | JsonValue[]>();
+  /** Byte offsets (at character starts) and the UTF-16 length of the text before each, every COLUMN_CHUNK bytes, as far as asked for. */
+  private readonly checkpoints = [0];
+  private readonly utf16Before = [0];
+
+  constructor(bytes: Buffer) {
+    this.bytes = bytes;
+  }
+
+  /** The top-level value. */
+  root(): JsonValue {
+    const b = this.bytes;
+    let i = 0;
+    let line = 0;
+    let lineStart = 0;
+    for (; isSpace(b[i]); i++) {
+      if (b[i] === 0x0a) {
+        line++;
+        lineStart = i + 1;
+      }
+    }
+    return { offset: i, line, lineStart, container: b[i] === 0x7b || b[i] === 0x5b ? 0 : -1 };
+  }
+
+  /** Numbers every object and array: one pass over the bytes (strings hold no raw newline in JSON). */
+  private build(): void {
+    const b = this.bytes;
+    const n = b.length;
+    let capacity = Math.max(1024, n >> 7); // GitHub's description: one object or array every 140 bytes
+    let ends = new Int32Array(capacity);
+    let endLines = new Int32Array(capacity);
+    let endLineStarts = new Int32Array(capacity);
+    let after = new Int32Array(capacity);
+    const open: number[] = [];
+    let count = 0;
+    let line = 0;
+    let lineStart = 0;
+    for (let j = 0; j < n; j++) {
+      const d = b[j];
+      if (d === 0x22) j = this.stringEnd(j) - 1;
+      else if (d === 0x0a) {
+        line++;
+        lineStart = j + 1;
+      } else if (d === 0x7b || d === 0x5b) {
+        if (count === capacity) {
+          capacity *= 2;
+          ends = grow(ends, capacity);
+          endLines = grow(endLines, capacity);
+          endLineStarts = grow(endLineStarts, capacity);
+          after = grow(after, capacity);
+        }
+        open.push(count++);
+      } else if (d === 0x7d || d === 0x5d) {
+        const k = open.pop() as number;
+        ends[k] = j + 1;
+        endLines[k] = line;
+        endLineStarts[k] = lineStart;
+        after[k] = count;
+      }
+    }
+    this.ends = ends;
+    this.endLines = endLines;
+    this.endLineStarts = endLineStarts;
+    this.after = after;
+    this.built = true;
+  }
+
+  /** The children of an object or array (undefined for a scalar). */
+  children(value: JsonValue): Map<string, { key: JsonPlace; value: JsonValue }> | JsonValue[] | undefined {
+    if (value.container < 0) return undefined;
+    let found = this.containers.get(value.container);
+    if (!found) {
+      if (!this.built) this.build();
+      found = this.readChildren(value);
+      this.containers.set(value.container, found);
+    }
+    return found;
+  }
+
+  private readChildren(container: JsonValue): Map<string, { key: JsonPlace; value: JsonValue }> | JsonValue[] {
+    const b = this.bytes;
+    const isObject = b[container.offset] === 0x7b;
+    const properties = new Map<string, { key: JsonPlace; value: JsonValue }>();
+    const items: JsonValue[] = [];
+    let next = container.container + 1;
+    let line = container.line;
+    let lineStart = container.lineStart;
+    let i = container.offset + 1;
+    /** Steps over whitespace and the given punctuation, counting lines. */
+    const skip = (punctuation: number): void => {
+      for (;;) {
+        const c = b[i];
+        if (c === 0x0a) {
+          line++;
+          lineStart = i + 1;
+        } else if (!(c === punctuation || c === 0x20 || c === 0x0d || c === 0x09)) return;
+        i++;
+      }
+    };
+    /** Reads the value at `i` and steps past it. */
+    const value = (): JsonValue => {
+      const c = b[i];
+      if (c === 0x7b || c === 0x5b) {
+        const read: JsonValue = { offset: i, line, lineStart, container: next };
+        i = this.ends[next] as number;
+        line = this.endLines[next] as number;
+        lineStart = this.endLineStarts[next] as number;
+        next = this.after[next] as number;
+        return read;
+      }
+      const read: JsonValue = { offset: i, line, lineStart, container: -1 };
+      if (c === 0x22) i = this.stringEnd(i);
+      else while (i < b.length && b[i] !== 0x2c && b[i] !== 0x7d && b[i] !== 0x5d && !isSpace(b[i])) i++;
+      return read;
+    };
+    for (;;) {
+      skip(0x2c);
+      if (isObject) {
+        if (b[i] !== 0x22) return properties; // `}`
+        const key: JsonPlace = { offset: i, line, lineStart };
+        const keyEnd = this.stringEnd(i);
+        const raw = b.toString('utf8', i + 1, keyEnd - 1);
+        const name = raw.includes('\\') ? (JSON.parse(b.toString('utf8', i, keyEnd)) as string) : raw;
+        i = keyEnd;
+        skip(0x3a);
+        const read = value();
+        if (!properties.has(name)) properties.set(name, { key, value: read });
+      } else {
+        if (i >= b.length || b[i] === 0x5d) return items;
+        items.push(value());
+      }
+    }
+  }
+
+  /** The offset just past the string whose opening quote is at `i`: the next quote not escaped (by an odd run of backslashes). */
+  private stringEnd(i: number): number {
+    const b = this.bytes;
+    let j = i;
+    for (;;) {
+      j = b.indexOf(0x22, j + 1);
+      if (j < 0) return b.length;
+      let k = j - 1;
+      while (b[k] === 0x5c) k--;
+      if ((j - k) % 2 === 1) return j + 1;
+    }
+  }
+
+  /** The 0-based column of a place, in UTF-16 code units as in the decoded text. */
+  columnOf(place: JsonPlace): number {
+    const b = this.bytes;
+    const { offset, lineStart } = place;
+    if (offset - lineStart > COLUMN_CHUNK) return this.utf16At(offset) - this.utf16At(lineStart);
+    for (let j = lineStart; j < offset; j++) {
+      // Non-ASCII on the line: count its characters as the decoded text does.
+      if ((b[j] as number) >= 0x80) return b.toString('utf8', lineStart, offset).length;
+    }
+    return offset - lineStart;
+  }
+
+  /** The UTF-16 length of the text before `offset` (a character's start), from the checkpoint before it. */
+  private utf16At(offset: number): number {
+    const b = this.bytes;
+    const points = this.checkpoints;
+    const counts = this.utf16Before;
+    while ((points[points.length - 1] as number) + COLUMN_CHUNK <= offset) {
+      const from = points[points.length - 1] as number;
+      let to = from + COLUMN_CHUNK;
+      while (to < b.length && ((b[to] as number) & 0xc0) === 0x80) to++;
+      counts.push((counts[counts.length - 1] as number) + b.toString('utf8', from, to).length);
+      points.push(to);
+    }
+    let k = Math.min(Math.floor(offset / COLUMN_CHUNK), points.length - 1);
+    while ((points[k] as number) > offset) k--;
+    return (counts[k] as number) + b.toString('utf8', points[k] as number, offset).length;
+  }
+}
+
+function grow(array: Int32Array<ArrayBuffer>, capacity: number): Int32Array<ArrayBuffer> {
+  const bigger = new Int32Array(capacity);
+  bigger.set(array);
+  return bigger;
 }
 
 /**

@@ -109,10 +109,12 @@ describe('specs that would hang or crash every command', () => {
     expect((await rejection(specOf(bomb.join('\n') + '\n'))).code).toBe('SWORN_ERR_SPEC_PARSE');
   });
 
-  it('lints JSON nested 10,000 levels deep without a crash (positions fall back to the file\'s start)', async () => {
+  it('lints JSON nested 10,000 levels deep without a crash, and locates inside it exactly (the position index does not recurse)', async () => {
     const deep = `{"openapi":"3.1.0","info":{"title":"Deep","version":"1"},"paths":{},"x-deep":${'['.repeat(10_000)}${']'.repeat(10_000)}}`;
     const spec = await specOf(deep, 'deep.json');
-    expect(() => spec.locate('/x-deep/0/0')).not.toThrow();
+    const at = deep.indexOf('[') + 2; // the third `[`: /x-deep/0/0
+    expect(spec.locate('/x-deep/0/0')).toMatchObject({ line: 1, column: at + 1 });
+    expect(() => spec.locate(`/x-deep${'/0'.repeat(9_000)}`)).not.toThrow();
     expect(() => lintSpec(spec, { at: Date.parse('2026-12-01T00:00:00Z') })).not.toThrow();
   });
 });
