@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { closest } from 'fastest-levenshtein';
 import { SwornError } from '../errors.js';
-import { parseFault, type FaultSpec } from './model.js';
+import { MAX_FAULTS, parseFault, type FaultSpec } from './model.js';
 import type { FaultRegistry } from './registry.js';
 
 /** What a fault may name: the spec's operation ids and tiers; whether consumers are identified at all. */
@@ -62,7 +62,7 @@ export function serveFaults(registry: FaultRegistry, names: FaultNames, req: Inc
       try {
         const list = Array.isArray(input) ? input : [input];
         const specs = list.map((f, i) => checkNames(parseFault(f, Array.isArray(input) ? `faults[${i}]` : 'fault'), names, Array.isArray(input) ? `faults[${i}]` : 'fault'));
-        if (registry.size + specs.length > 100) throw new SwornError('SWORN_ERR_FAULT', `adding ${specs.length} fault(s) would put more than 100 in force`, { hint: 'DELETE /faults first, or send fewer.' });
+        if (registry.size + specs.length > MAX_FAULTS) throw new SwornError('SWORN_ERR_FAULT', `adding ${specs.length} fault(s) would put more than ${MAX_FAULTS} in force`, { hint: 'DELETE /faults first, or send fewer.' });
         json(201, { faults: specs.map((s) => registry.add(s)) });
       } catch (error) {
         if (error instanceof SwornError) return problem(400, 'Bad Request', error);
@@ -86,10 +86,11 @@ export function checkNames(spec: FaultSpec, names: FaultNames, where: string): F
       throw new SwornError('SWORN_ERR_FAULT', `${where}.${key}: the spec has no ${key === 'operations' ? 'operation' : 'tier'} ${JSON.stringify(name)}`, { hint: `${guess ? `Did you mean "${guess}"? ` : ''}${key === 'operations' ? 'Operations' : 'Tiers'}: ${all.slice(0, 20).join(', ')}${all.length > 20 ? ', …' : ''}.` });
     }
   };
-  known(spec.scope.operations, names.operations(), 'operations');
-  known(spec.scope.tiers, names.tiers(), 'tiers');
+  // First: on a bare mock a tier is refused for what it is (no consumers here), not as a typo.
   if (!names.identifiesConsumers && (spec.scope.consumers || spec.scope.tiers)) {
     throw new SwornError('SWORN_ERR_FAULT', `${where}: the mock does not identify consumers, so a fault cannot be scoped to consumers or tiers here`, { hint: 'Put the proxy in front (`sworn proxy --upstream mock SPEC`) and add the fault on its admin port, or drop `consumers`/`tiers`.' });
   }
+  known(spec.scope.operations, names.operations(), 'operations');
+  known(spec.scope.tiers, names.tiers(), 'tiers');
   return spec;
 }

@@ -78,19 +78,33 @@ export async function writeFaulted(res: ServerResponse, status: number, headers:
   const cut = injection.truncate !== undefined && body.length > 0;
   if (cut) body = body.subarray(0, Math.floor(body.length * injection.truncate!));
   const rate = injection.bytesPerSecond;
+  /** The last write, done when its bytes are handed to the socket (or the client left). */
+  let written: Promise<void> = Promise.resolve();
+  const write = (piece: Buffer) => {
+    written = new Promise<void>((resolve) => {
+      const done = () => {
+        res.off('close', done);
+        resolve();
+      };
+      res.once('close', done);
+      res.write(piece, done);
+    });
+  };
   if (rate === undefined) {
-    if (body.length > 0) res.write(body);
+    if (body.length > 0) write(body);
   } else {
     const slice = Math.max(1, Math.floor(rate / 10));
     for (let at = 0; at < body.length && !res.destroyed; at += slice) {
       const piece = body.subarray(at, at + slice);
-      res.write(piece);
+      write(piece);
       if (at + slice < body.length && !(await pause((piece.length / rate) * 1_000, res))) return false;
     }
   }
   if (cut) {
-    // The headers promised more: the client sees a body cut short.
-    await new Promise<void>((resolve) => (res.writableLength === 0 ? resolve() : res.once('drain', () => resolve())));
+    // The headers promised more: the client sees a body cut short, once what was kept (headers included) has left.
+    if (body.length === 0) res.flushHeaders();
+    await written;
+    if (body.length === 0 && res.socket && !res.destroyed) await new Promise<void>((resolve) => res.socket!.write('', () => resolve()));
     res.destroy();
     return false;
   }

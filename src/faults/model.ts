@@ -85,7 +85,7 @@ export function parseFault(input: unknown, where = 'fault'): FaultSpec {
   const k = kind as FaultKind;
   const allowed = [...COMMON_KEYS, ...KEYS[k]];
   for (const key of Object.keys(o)) {
-    if (!allowed.includes(key)) bad(`${where}.${key}`, `not a setting of a ${k} fault`, `${closest(key, allowed) ? `Did you mean "${closest(key, allowed)}"? ` : ''}A ${k} fault takes: ${allowed.join(', ')}.`);
+    if (!allowed.includes(key)) bad(`${where}.${key}`, `not a setting of ${article(k)} ${k} fault`, `${closest(key, allowed) ? `Did you mean "${closest(key, allowed)}"? ` : ''}${article(k) === 'an' ? 'An' : 'A'} ${k} fault takes: ${allowed.join(', ')}.`);
   }
   return {
     action: actionOf(k, o, where),
@@ -100,6 +100,8 @@ export function parseFault(input: unknown, where = 'fault'): FaultSpec {
     ...(o.label !== undefined ? { label: text(o.label, `${where}.label`) } : {}),
   };
 }
+
+const article = (word: string) => (/^[aeiou]/.test(word) ? 'an' : 'a');
 
 function actionOf(kind: FaultKind, o: Record<string, unknown>, where: string): FaultAction {
   switch (kind) {
@@ -145,7 +147,7 @@ export function share(v: unknown, where: string): number {
 }
 
 function duration(v: unknown, where: string): number {
-  if (typeof v === 'number' && Number.isFinite(v) && v >= 0) return v;
+  if (typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= MAX_TTL_MS) return v;
   const d = typeof v === 'string' ? parseDuration(v.trim().replace(/^\+/, '')) : undefined;
   if (!d || d.ms > MAX_TTL_MS) bad(where, `${JSON.stringify(v)} is not a duration up to 24h`, 'Write e.g. "200ms", "2s" or "2m" (or milliseconds as a number).');
   return d.ms;

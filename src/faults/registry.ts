@@ -75,14 +75,16 @@ export class FaultRegistry {
     if (spec.ttlMs > MAX_TTL_MS) throw new SwornError('SWORN_ERR_FAULT', 'a fault lives at most 24h', { hint: 'Give a shorter ttl, e.g. "2m".' });
     const id = `f${this.next++}`;
     const at = this.now();
+    const salt = JSON.stringify([spec.action, spec.scope]);
     const a: Active = {
       id,
       spec,
       createdAt: at,
       expiresAt: at + spec.ttlMs,
       injected: 0,
-      chooser: new EvenFailures(generator(seeded(spec.seed, `${id} choice`))),
-      jitter: generator(seeded(spec.seed, `${id} jitter`)),
+      // Salted with what the fault is, not its id: the same fault with the same seed picks the same requests on any proxy, whatever was added before.
+      chooser: new EvenFailures(generator(seeded(spec.seed, `${salt} choice`))),
+      jitter: generator(seeded(spec.seed, `${salt} jitter`)),
       ...(spec.scope.operations ? { operations: new Set(spec.scope.operations) } : {}),
       ...(spec.scope.consumers ? { consumers: new Set(spec.scope.consumers) } : {}),
       ...(spec.scope.tiers ? { tiers: new Set(spec.scope.tiers) } : {}),
@@ -104,6 +106,7 @@ export class FaultRegistry {
   }
 
   remove(id: string): FaultView | undefined {
+    this.prune(); // an expired fault is gone already: not found
     const i = this.active.findIndex((a) => a.id === id);
     if (i < 0) return undefined;
     const [a] = this.active.splice(i, 1);
@@ -112,6 +115,7 @@ export class FaultRegistry {
 
   /** Removes every fault; returns how many there were. */
   clear(): number {
+    this.prune();
     const n = this.active.length;
     this.active = [];
     return n;
@@ -125,6 +129,8 @@ export class FaultRegistry {
     if (this.active.length === 0) return undefined;
     const at = this.now();
     let out: Injection | undefined;
+    /** Latency faults that only stretched (no time added): they do nothing when another fault answers. */
+    const stretchOnly = new Set<string>();
     for (const a of this.active) {
       if (a.expiresAt <= at) continue;
       if (a.operations && !a.operations.has(operationId)) continue;
@@ -134,10 +140,13 @@ export class FaultRegistry {
       const action = a.spec.action;
       out ??= { faults: [], addMs: 0, factor: 1 };
       switch (action.kind) {
-        case 'latency':
-          out.addMs += Math.max(0, action.addMs + (action.jitterMs > 0 ? (a.jitter() * 2 - 1) * action.jitterMs : 0));
+        case 'latency': {
+          const added = Math.max(0, action.addMs + (action.jitterMs > 0 ? (a.jitter() * 2 - 1) * action.jitterMs : 0));
+          out.addMs += added;
           out.factor *= action.factor;
+          if (added === 0) stretchOnly.add(a.id);
           break;
+        }
         case 'truncate':
           out.truncate = Math.min(out.truncate ?? 1, action.keep);
           break;
@@ -151,6 +160,13 @@ export class FaultRegistry {
       }
       out.faults.push({ id: a.id, kind: action.kind });
     }
+    if (out?.answer) {
+      // An answer replaces the upstream's: stretching or cutting its body no longer applies, and those faults are not counted.
+      delete out.truncate;
+      delete out.bytesPerSecond;
+      out.factor = 1;
+      out.faults = out.faults.filter((f) => f.kind !== 'truncate' && f.kind !== 'bandwidth' && !stretchOnly.has(f.id));
+    }
     if (out) {
       for (const f of out.faults) {
         const a = this.active.find((x) => x.id === f.id);
@@ -159,12 +175,6 @@ export class FaultRegistry {
         const c = this.counts.get(key);
         if (c) c.n++;
         else this.counts.set(key, { operation: operationId, consumer, kind: f.kind, n: 1 });
-      }
-      if (out.answer) {
-        // An answer replaces the upstream's: stretching or cutting its body no longer applies.
-        delete out.truncate;
-        delete out.bytesPerSecond;
-        out.factor = 1;
       }
     }
     return out;

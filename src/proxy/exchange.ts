@@ -12,7 +12,7 @@ import { ambiguity, blocks, challengeFor, checkedHeaders, checkRequest, checkRes
 import { requestSample, responseSample } from './samples.js';
 import { ended, record, requestIdOf, type Exchange, type Recorder } from './record.js';
 import type { FaultRegistry, Injection } from '../faults/registry.js';
-import { answerFault, pause, writeFaulted } from '../faults/apply.js';
+import { answerFault, FAULT_HEADER, faultIds, pause, writeFaulted } from '../faults/apply.js';
 import { exampleFor } from './fault-examples.js';
 
 /** How the proxy treats exchanges (fixed at start). */
@@ -103,6 +103,7 @@ export async function handleExchange(s: PipelineSettings, service: ServiceView, 
   const injection = operation ? s.faults?.decide(operation.operation.id, ex.consumer.name, ex.consumer.tier) : undefined;
   const injected = injection ? { injected: injection.faults.map((f) => f.kind) } : {};
   if (injection) {
+    res.setHeader(FAULT_HEADER, faultIds(injection));
     if (injection.addMs > 0 && !(await pause(injection.addMs, res))) return record(r, ex, 499, 'client-abort', requestViolations ?? unknown, { sample, ...injected });
     if (injection.answer) {
       const answered = await answerFault(req, res, injection, injection.answer.kind === 'error' ? exampleFor(contract.spec, operation!, injection.answer.status) : undefined);
@@ -130,9 +131,9 @@ export async function handleExchange(s: PipelineSettings, service: ServiceView, 
       // The upstream broke off a response already under way.
       r.failureLog.error({ requestId: requestIdOf(ex), code: sent.code }, 'the upstream broke off the response body');
       res.destroy();
-      return record(r, ex, 502, 'upstream-error', requestViolations ?? unknown, { sample, unknownRoute });
+      return record(r, ex, 502, 'upstream-error', requestViolations ?? unknown, { sample, unknownRoute, ...injected });
     }
-    return record(r, ex, 499, 'client-abort', requestViolations ?? unknown, { sample, unknownRoute });
+    return record(r, ex, 499, 'client-abort', requestViolations ?? unknown, { sample, unknownRoute, ...injected });
   }
   if (sent.kind === 'unsendable') {
     const finding: Violation[] = operation ? [{ code: 'request-parameter-invalid', operationId: operation.operation.id, direction: 'request', location: 'header', pointer: '', keyword: null, message: sent.detail }] : [];
@@ -144,7 +145,7 @@ export async function handleExchange(s: PipelineSettings, service: ServiceView, 
     sendProblem(res, sent.status, sent.timeout ? 'Gateway Timeout' : 'Bad Gateway', sent.detail, { requestId: ex.requestId });
     ended(ex, r.clock);
     const violations = requestViolations ?? (await requestChecks().catch(() => unknown));
-    return record(r, ex, sent.status, sent.timeout ? 'timeout' : 'upstream-error', violations, { sample, unknownRoute, ...withParameters(parameters) });
+    return record(r, ex, sent.status, sent.timeout ? 'timeout' : 'upstream-error', violations, { sample, unknownRoute, ...withParameters(parameters), ...injected });
   }
 
   const upstream = sent.upstream;
@@ -159,7 +160,7 @@ export async function handleExchange(s: PipelineSettings, service: ServiceView, 
     const responseViolations = await checkResponse(operation, method, upstream, s.maxBody);
     if (enforce && s.enforceResponses && responseViolations.some((v) => v.code !== 'not-validated')) { // a response too large or compressed past the limit passes unchecked
       sendProblem(res, 502, 'Bad Gateway', `the upstream's response breaks the API contract of ${operation.operation.id}`, { operationId: operation.operation.id, violations: violationList(responseViolations), requestId: requestIdOf(ex) });
-      return record(r, ex, 502, 'response', [...requestViolations, ...responseViolations], { sample: fullSample, ...withParameters(parameters) });
+      return record(r, ex, 502, 'response', [...requestViolations, ...responseViolations], { sample: fullSample, ...withParameters(parameters), ...injected });
     }
     const outgoing = backwardHeaders(upstream.headers);
     const announced = [...requestViolations, ...responseViolations];
@@ -171,7 +172,7 @@ export async function handleExchange(s: PipelineSettings, service: ServiceView, 
     res.writeHead(upstream.status, outgoing);
     for (const chunk of upstream.chunks) res.write(chunk);
     res.end();
-    return record(r, ex, upstream.status, 'response', announced, { sample: fullSample, ...withParameters(parameters) });
+    return record(r, ex, upstream.status, 'response', announced, { sample: fullSample, ...withParameters(parameters), ...injected });
   }
 
   // The exchange is over for the client; check it now, off its critical path.
