@@ -88,6 +88,11 @@ export async function runGameday(plan: Plan, options: RunOptions = {}): Promise<
   };
   const figures = (a: Map<PromiseRef, TallySnapshot>, b: Map<PromiseRef, TallySnapshot>) => plan.hypothesis.flatMap((ref) => judge(wiring.judgeAs.get(ref) ?? ref, a.get(ref)!, b.get(ref)!));
   const stopReason = () => (signal.aborted ? `signal ${String(signal.reason instanceof Error ? signal.reason.message : signal.reason ?? 'received')}` : null);
+  // The consumer's command stops on a signal, and also when the run ends any other way (a crash mid-step included).
+  const halt = new AbortController();
+  const stopCommand = () => halt.abort(signal.reason);
+  if (signal.aborted) stopCommand();
+  else signal.addEventListener('abort', stopCommand, { once: true });
 
   try {
     // The steady state before anything is broken.
@@ -95,10 +100,16 @@ export async function runGameday(plan: Plan, options: RunOptions = {}): Promise<
       // The first calls warm the target up (validators compiled, connections opened): not the steady state.
       log(`gameday ${plan.title}: warming up for ${WARM_UP_MS / 1000}s`);
       await sleep(WARM_UP_MS, signal);
+    } else if ('command' in plan.drive && wiring.spec && wiring.trafficUrl) {
+      // A mock target the consumer's command will call: warmed up by anonymous calls first (not the hypothesis' consumer).
+      log(`gameday ${plan.title}: warming up the mock for ${WARM_UP_MS / 1000}s`);
+      const warm = startTraffic(wiring.spec, wiring.trafficUrl, { perSecond: 50, consumers: [], seed: plan.seed });
+      await sleep(WARM_UP_MS, signal);
+      await warm.stop();
     }
-    log(`gameday ${plan.title}: measuring the steady state for ${Math.round(plan.baselineMs / 1000)}s`);
+    log('command' in plan.drive ? `gameday ${plan.title}: measuring the steady state over one run of \`${plan.drive.command}\`` : `gameday ${plan.title}: measuring the steady state for ${Math.round(plan.baselineMs / 1000)}s`);
     const start = await snapshot();
-    const commandBaseline = 'command' in plan.drive ? await commandRun(plan, options, signal, undefined, commandEnv(wiring, 0)) : undefined;
+    const commandBaseline = 'command' in plan.drive ? await commandRun(plan, options, halt.signal, undefined, commandEnv(wiring, 0)) : undefined;
     if (!commandBaseline) await sleep(plan.baselineMs, signal);
     let previous = await snapshot();
     baseline = figures(start, previous);
@@ -106,9 +117,9 @@ export async function runGameday(plan: Plan, options: RunOptions = {}): Promise<
     if (stopReason()) {
       verdict = 'aborted';
       abortedBy = stopReason();
-    } else if (commandBaseline && commandBaseline.exitCode !== 0) {
+    } else if (commandBaseline && commandBaseline.exitCode !== 0 && !options.startBroken) {
       verdict = 'aborted';
-      abortedBy = `the consumer's command failed before any fault (exit ${commandBaseline.exitCode ?? commandBaseline.signal})`;
+      abortedBy = `the consumer's command failed before any fault (exit ${commandBaseline.exitCode ?? commandBaseline.signal}; pass --start-broken to run anyway)`;
     } else if (broken.length > 0 && !options.startBroken) {
       verdict = 'aborted';
       abortedBy = `the steady state did not hold before step 1: ${broken.flatMap((f) => f.misses).join('; ')} (pass --start-broken to run anyway)`;
@@ -126,7 +137,7 @@ export async function runGameday(plan: Plan, options: RunOptions = {}): Promise<
       result.faults = step.faults.map(faultText);
       // During: the faults in force; the abort criteria checked as it goes.
       const history: Array<{ at: number; snap: Map<PromiseRef, TallySnapshot> }> = [{ at: Date.now(), snap: atStart }];
-      const command = 'command' in plan.drive ? commandRun(plan, options, signal, step.durationMs, commandEnv(wiring, step.index)) : undefined;
+      const command = 'command' in plan.drive ? commandRun(plan, options, halt.signal, step.durationMs, commandEnv(wiring, step.index)) : undefined;
       const until = Date.now() + step.durationMs;
       let aborted: string | null = null;
       let commandDone = false;
@@ -177,6 +188,8 @@ export async function runGameday(plan: Plan, options: RunOptions = {}): Promise<
     }
   } finally {
     // Whatever happened: every fault this run added goes, and what was started stops.
+    signal.removeEventListener('abort', stopCommand);
+    halt.abort();
     for (const id of [...added]) await removeQuietly(wiring.target, id, cleanup, added);
     await traffic?.stop().catch(() => undefined);
     await wiring.close().catch((error: Error) => cleanup.errors.push(error.message));
