@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
+import { tmpdir } from 'node:os';
 import { ROOT } from '../helpers.js';
 
 describe('sworn demo (npm start)', () => {
@@ -43,5 +44,36 @@ describe('sworn demo --gameday', () => {
     expect(broke, stdout).not.toBeNull();
     for (let i = Number(broke![1]) + 1; i <= 4; i++) expect(stdout).toMatch(new RegExp(`step ${i} .* · skipped`));
     expect(stdout).toMatch(/cleanup: \d+ faults? removed, no errors/);
+  });
+});
+
+describe('sworn demo on any spec, from anywhere', () => {
+  const run = async (args: string[], cwd: string) => {
+    const child = spawn(process.execPath, [join(ROOT, 'dist/cli/main.js'), 'demo', ...args, '--duration', '3s', '--port', '0', '--admin-port', '0', '--mock-admin-port', '0', '--rate', '30'], { cwd, env: { ...process.env, NO_COLOR: '1' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c));
+    child.stderr.on('data', (c: Buffer) => (stderr += c));
+    const [code] = (await once(child, 'exit')) as [number];
+    return { code, stdout, stderr };
+  };
+
+  it('finds its default spec outside the repository', async () => {
+    const { code, stdout, stderr } = await run([], tmpdir());
+    expect(code, stderr).toBe(0);
+    expect(stdout).toContain('Swagger Petstore (sworn example)');
+  });
+
+  it('drives traffic built from the spec it is given (not the petstore\'s), as the consumers its key map names, and says why no alert fires', async () => {
+    const { code, stdout, stderr } = await run([join(ROOT, 'specs/orders.yaml')], ROOT);
+    expect(code, stderr).toBe(0);
+    const last = stdout.slice(stdout.lastIndexOf('Orders API'));
+    const requests = (operation: string) => Number(/^\S+\s+(\d+)/.exec(last.split('\n').find((l) => l.startsWith(`${operation} `)) ?? '')?.[1] ?? 0);
+    expect(requests('createOrder'), last).toBeGreaterThan(0);
+    expect(requests('getOrder'), last).toBeGreaterThan(0);
+    expect(last).not.toContain('/v1/pets');
+    expect(last).toMatch(/^acme\s+enterprise\s+[1-9]/m); // sent as the key map's consumers
+    expect(stdout).toMatch(/alerts of \S+ \(burning fastest\):\n {2}page 1h\/5m at 14\.4x: burning [\d.]+x \/ [\d.]+x · (not firing|FIRING|silenced)/);
+    expect(stdout).toContain('try: curl http://127.0.0.1:');
   });
 });
