@@ -14,25 +14,43 @@ export interface MatrixSeries {
   values: Array<[number, number]>;
 }
 
+/** How a `PrometheusApi` queries, and how its messages name the URL's origin. */
+export interface PrometheusApiOptions {
+  /** Per query (ms); 30 s by default. */
+  timeoutMs?: number;
+  headers?: Record<string, string>;
+  /** What the messages call where the URL was given; `--prometheus` by default. */
+  source?: string;
+  /** How to write the URL there, for the hints; `--prometheus http://prometheus:9090` by default. */
+  example?: string;
+  /** Said after the hints when the URL answers, but not as Prometheus (what else it may be meant as). */
+  notPrometheus?: string;
+  /** The hint when Prometheus refuses a query; by default, about long windows and retention. */
+  refused?: string;
+}
+
 /**
  * A client of Prometheus's HTTP API (`/api/v1/query`), for the queries a
- * fleet report makes. Every failure is a SwornError naming the URL and what
- * to check; queries are bounded by `timeoutMs`.
+ * fleet report or a game day makes. Every failure is a SwornError naming the
+ * URL and what to check; queries are bounded by `timeoutMs`.
  */
 export class PrometheusApi {
   private readonly base: string;
   /** The URL as messages show it: without credentials. */
   readonly display: string;
   private readonly auth: string | undefined;
+  private readonly source: string;
 
-  constructor(url: string, private readonly options: { timeoutMs?: number; headers?: Record<string, string> } = {}) {
+  constructor(url: string, private readonly options: PrometheusApiOptions = {}) {
+    this.source = options.source ?? '--prometheus';
+    const write = `Write e.g. ${options.example ?? '--prometheus http://prometheus:9090'}`;
     let parsed: URL;
     try {
       parsed = new URL(url);
     } catch {
-      throw new SwornError('SWORN_ERR_USAGE', `--prometheus ${JSON.stringify(url)} is not a URL`, { hint: 'Write e.g. --prometheus http://prometheus:9090' });
+      throw new SwornError('SWORN_ERR_USAGE', `${this.source} ${JSON.stringify(url)} is not a URL`, { hint: write });
     }
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new SwornError('SWORN_ERR_USAGE', `--prometheus ${parsed.protocol}//${parsed.host}: only http and https are supported`, { hint: 'Write e.g. --prometheus http://prometheus:9090' });
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new SwornError('SWORN_ERR_USAGE', `${this.source} ${parsed.protocol}//${parsed.host}: only http and https are supported`, { hint: write });
     // user:password@ in the URL becomes Basic authentication, and never appears in a message.
     if (parsed.username || parsed.password) {
       this.auth = `Basic ${Buffer.from(`${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`).toString('base64')}`;
@@ -72,25 +90,30 @@ export class PrometheusApi {
       status = res.statusCode;
       text = await res.body.text();
     } catch (error) {
-      throw new SwornError('SWORN_ERR_PROMETHEUS', `cannot reach Prometheus at ${this.display}: ${(error as Error).message}`, { hint: 'Check --prometheus: the URL Prometheus serves its API on, e.g. http://prometheus:9090.', cause: error });
+      throw new SwornError('SWORN_ERR_PROMETHEUS', `cannot reach Prometheus at ${this.display}: ${(error as Error).message}`, { hint: `Check ${this.source}: the URL Prometheus serves its API on, e.g. http://prometheus:9090.`, cause: error });
     }
     let parsed: { status?: string; data?: { resultType: string; result: unknown[] }; error?: string; errorType?: string };
     try {
       parsed = JSON.parse(text) as typeof parsed;
     } catch {
-      throw new SwornError('SWORN_ERR_PROMETHEUS', `${this.display}/api/v1/query answered ${status} with something that is not Prometheus's JSON`, { hint: 'Check --prometheus: it must be Prometheus (or a compatible API such as Thanos Query or Mimir), not its UI behind a login page.' });
+      throw new SwornError('SWORN_ERR_PROMETHEUS', `${this.display}/api/v1/query answered ${status} with something that is not Prometheus's JSON`, { hint: this.notPrometheus('it must be Prometheus (or a compatible API such as Thanos Query or Mimir), not its UI behind a login page.') });
     }
-    if (parsed.status !== 'success' && parsed.status !== 'error') {
-      throw new SwornError('SWORN_ERR_PROMETHEUS', `${this.display}/api/v1/query answered ${status} with JSON that is not Prometheus's`, { hint: 'Check --prometheus: it must be Prometheus\'s (or a compatible) query API, e.g. http://prometheus:9090, not a sidecar\'s admin port.' });
+    if ((parsed.status !== 'success' && parsed.status !== 'error') || (parsed.status === 'success' && !Array.isArray(parsed.data?.result))) {
+      throw new SwornError('SWORN_ERR_PROMETHEUS', `${this.display}/api/v1/query answered ${status} with JSON that is not Prometheus's`, { hint: this.notPrometheus('it must be Prometheus\'s (or a compatible) query API, e.g. http://prometheus:9090, not a sidecar\'s admin port.') });
     }
     if (parsed.status !== 'success' || !parsed.data) {
-      throw new SwornError('SWORN_ERR_PROMETHEUS', `Prometheus refused the query (${status}${parsed.errorType ? `, ${parsed.errorType}` : ''}): ${parsed.error ?? 'no reason given'}`, { hint: 'Queries of long windows need Prometheus to keep that much data (--storage.tsdb.retention.time); a narrower --window asks for less.' });
+      throw new SwornError('SWORN_ERR_PROMETHEUS', `Prometheus at ${this.display} refused the query (${status}${parsed.errorType ? `, ${parsed.errorType}` : ''}): ${parsed.error ?? 'no reason given'}`, { hint: this.options.refused ?? 'Queries of long windows need Prometheus to keep that much data (--storage.tsdb.retention.time); a narrower --window asks for less.' });
     }
     return parsed.data;
   }
 
+  /** A hint for a URL that answers, but not as Prometheus. */
+  private notPrometheus(what: string): string {
+    return `Check ${this.source}: ${what}${this.options.notPrometheus ? ` ${this.options.notPrometheus}` : ''}`;
+  }
+
   private unexpected(expr: string, type: string): SwornError {
-    return new SwornError('SWORN_ERR_PROMETHEUS', `Prometheus answered ${expr} with a ${type}`, { hint: 'Check that --prometheus is Prometheus\'s query API.' });
+    return new SwornError('SWORN_ERR_PROMETHEUS', `Prometheus answered ${expr} with a ${type}`, { hint: `Check that ${this.source} is Prometheus's query API.` });
   }
 }
 

@@ -1,5 +1,5 @@
-import { request } from 'undici';
 import { SwornError } from '../errors.js';
+import { PrometheusApi, type VectorSample } from '../fleet/prometheus.js';
 import { anyOf, eq, selector, type Matcher } from '../rules/promql.js';
 import type { TallyRow, TallySnapshot } from './steady.js';
 
@@ -23,7 +23,7 @@ export const ALL_OPERATIONS = '(all operations)';
 
 const OUTCOMES = ['good', 'bad', 'excluded', 'maintenance_excluded'] as const;
 
-type Vector = Array<{ metric: Record<string, string>; value: number }>;
+type Vector = VectorSample[];
 type Latency = NonNullable<TallyRow['promise']>['latency'][number];
 
 /**
@@ -50,29 +50,23 @@ type Latency = NonNullable<TallyRow['promise']>['latency'][number];
  * scrape interval.
  */
 export class PrometheusTallies {
-  private readonly base: string;
+  private readonly api: PrometheusApi;
   /** The URL as messages show it: without credentials. */
   readonly display: string;
-  private readonly auth: string | undefined;
-  private readonly timeoutMs: number;
 
   constructor(url: string, private readonly options: PrometheusTalliesOptions = {}) {
-    let parsed: URL;
     try {
-      parsed = new URL(url);
-    } catch {
-      throw new SwornError('SWORN_ERR_GAMEDAY', `the hypothesis reads Prometheus at ${JSON.stringify(url)}, which is not a URL`, { hint: 'Write the URL Prometheus serves its HTTP API on, e.g. {prometheus: http://prometheus:9090, service: orders}.' });
+      this.api = new PrometheusApi(url, {
+        timeoutMs: options.timeoutMs ?? 10_000,
+        source: "the hypothesis's prometheus",
+        example: '{prometheus: http://prometheus:9090, service: orders}',
+        notPrometheus: 'To read a proxy\'s own counters, write {proxy: http://…:9464} instead.',
+        refused: 'Check that Prometheus (or the compatible query API: Thanos Query, Mimir) is healthy and not overloaded: its reason says what it could not do.',
+      });
+    } catch (error) {
+      throw asGameDay(error);
     }
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new SwornError('SWORN_ERR_GAMEDAY', `the hypothesis reads Prometheus at ${parsed.protocol}//${parsed.host}: only http and https are supported`, { hint: 'Write e.g. {prometheus: http://prometheus:9090, service: orders}.' });
-    // user:password@ in the URL becomes Basic authentication, and never appears in a message.
-    if (parsed.username || parsed.password) {
-      this.auth = `Basic ${Buffer.from(`${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`).toString('base64')}`;
-      parsed.username = '';
-      parsed.password = '';
-    }
-    this.base = parsed.href.replace(/\/+$/, '');
-    this.display = this.base;
-    this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.display = this.api.display;
     if (options.consumer !== undefined && options.operations !== undefined) {
       throw new SwornError('SWORN_ERR_GAMEDAY', `the hypothesis names consumer ${options.consumer} and operations ${options.operations.join(', ')} on Prometheus, whose consumer series are summed over operations`, { hint: 'On Prometheus, name the consumer (its tier\'s promise over all its operations) or the operations (every consumer, against the operation\'s own promise), not both; for one consumer on some operations, read the promise from the proxies (proxy: http://…:9464).' });
     }
@@ -214,36 +208,17 @@ export class PrometheusTallies {
     return { at, edges: edges.map((ms) => ms / 1_000), rows: [row], source: source(left) };
   }
 
+  /** An instant query evaluated at `at` (epoch ms). */
   private async query(expr: string, at: number): Promise<Vector> {
-    let status: number;
-    let text: string;
-    try {
-      const res = await request(`${this.base}/api/v1/query`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', ...(this.auth ? { authorization: this.auth } : {}) },
-        body: new URLSearchParams({ query: expr, time: (at / 1_000).toFixed(3) }).toString(),
-        headersTimeout: this.timeoutMs,
-        bodyTimeout: this.timeoutMs,
-      });
-      status = res.statusCode;
-      text = await res.body.text();
-    } catch (error) {
-      throw new SwornError('SWORN_ERR_GAMEDAY', `cannot reach Prometheus at ${this.display}: ${(error as Error).message}`, { hint: 'Check the hypothesis\'s prometheus: the URL Prometheus serves its HTTP API on (e.g. http://prometheus:9090), and that it runs.', cause: error });
-    }
-    let parsed: { status?: string; data?: { resultType?: string; result?: unknown }; error?: string; errorType?: string };
-    try {
-      parsed = JSON.parse(text) as typeof parsed;
-    } catch {
-      parsed = {};
-    }
-    if (parsed.status === 'error') {
-      throw new SwornError('SWORN_ERR_GAMEDAY', `Prometheus at ${this.display} refused the query ${expr} (${status}${parsed.errorType ? `, ${parsed.errorType}` : ''}): ${parsed.error ?? 'no reason given'}`, { hint: 'Check that the URL is Prometheus (or a compatible query API: Thanos Query, Mimir) and that it is healthy; a timeout asks for a longer timeoutMs or a less loaded Prometheus.' });
-    }
-    if (parsed.status !== 'success' || parsed.data?.resultType !== 'vector' || !Array.isArray(parsed.data.result)) {
-      throw new SwornError('SWORN_ERR_GAMEDAY', `${this.display}/api/v1/query answered ${status} with something that is not Prometheus's answer to an instant query`, { hint: 'The hypothesis\'s prometheus must be Prometheus\'s HTTP API (e.g. http://prometheus:9090), not a proxy\'s admin port or a login page; for a proxy, write {proxy: http://…:9464}.' });
-    }
-    return (parsed.data.result as Array<{ metric: Record<string, string>; value: [number, string] }>).map((r) => ({ metric: r.metric, value: Number(r.value[1]) }));
+    return this.api.vector(expr, at).catch((error: unknown) => {
+      throw asGameDay(error);
+    });
   }
+}
+
+/** A SwornError of Prometheus's client (a bad URL, Prometheus unreachable or refusing) as the game day's, with the same message and hint: every failure of a hypothesis' source is SWORN_ERR_GAMEDAY. */
+function asGameDay(error: unknown): unknown {
+  return error instanceof SwornError ? new SwornError('SWORN_ERR_GAMEDAY', error.message, { ...(error.hint !== undefined ? { hint: error.hint } : {}), cause: error }) : error;
 }
 
 /** The sum of the samples whose labels include `labels`. */

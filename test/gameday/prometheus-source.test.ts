@@ -224,7 +224,7 @@ describe.skipIf(needed)('the steady state read from a real Prometheus scraping t
 
   it('a proxy\'s admin port is not Prometheus', async () => {
     const error = await new PrometheusTallies(proxies[0]!.adminUrl!, { service: 'orders' }).tallies().catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: 'SWORN_ERR_GAMEDAY', message: expect.stringContaining('not Prometheus'), hint: expect.stringContaining('{proxy:') });
+    expect(error).toMatchObject({ code: 'SWORN_ERR_GAMEDAY', message: expect.stringContaining('not Prometheus'), hint: expect.stringMatching(/^Check the hypothesis's prometheus: .*\{proxy: /) });
   });
 });
 
@@ -236,7 +236,8 @@ describe('errors reading Prometheus', () => {
     const { port } = server.address() as AddressInfo;
     await new Promise((resolve) => server.close(resolve));
     const error = await new PrometheusTallies(`http://127.0.0.1:${port}`, { service: 'orders' }).tallies().catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: 'SWORN_ERR_GAMEDAY', message: expect.stringContaining(`cannot reach Prometheus at http://127.0.0.1:${port}`), hint: expect.stringContaining('prometheus') });
+    expect(error).toMatchObject({ code: 'SWORN_ERR_GAMEDAY', message: expect.stringContaining(`cannot reach Prometheus at http://127.0.0.1:${port}`), hint: expect.stringContaining("Check the hypothesis's prometheus") });
+    expect((error as SwornError).hint).not.toContain('--prometheus');
   });
 
   it('a query Prometheus refuses: its reason; credentials in the URL never in the message', async () => {
@@ -254,7 +255,8 @@ describe('errors reading Prometheus', () => {
     try {
       const { port } = server.address() as AddressInfo;
       const error = await new PrometheusTallies(`http://ops:s3cret@127.0.0.1:${port}`, { service: 'orders' }).tallies().catch((e: unknown) => e);
-      expect(error).toMatchObject({ code: 'SWORN_ERR_GAMEDAY', message: expect.stringContaining('(422, execution): query processing would load too many samples') });
+      expect(error).toMatchObject({ code: 'SWORN_ERR_GAMEDAY', message: expect.stringContaining('(422, execution): query processing would load too many samples'), hint: expect.stringContaining('healthy') });
+      expect((error as SwornError).hint).not.toContain('--window');
       expect((error as SwornError).message).not.toContain('s3cret');
       expect((error as SwornError).message).toContain(`http://127.0.0.1:${port}`);
       expect(seen[0]!.auth).toBe(`Basic ${Buffer.from('ops:s3cret').toString('base64')}`);
@@ -264,9 +266,10 @@ describe('errors reading Prometheus', () => {
     }
   });
 
-  it('a consumer and operations together cannot be read from Prometheus', () => {
+  it('a consumer and operations together, or a URL that is not http(s), cannot be read from Prometheus', () => {
     expect(() => new PrometheusTallies('http://127.0.0.1:9090', { consumer: 'acme', operations: ['listOrders'] })).toThrow(expect.objectContaining({ code: 'SWORN_ERR_GAMEDAY', hint: expect.stringContaining('proxy:') }));
-    expect(() => new PrometheusTallies('not a url')).toThrow(expect.objectContaining({ code: 'SWORN_ERR_GAMEDAY' }));
+    expect(() => new PrometheusTallies('not a url')).toThrow(expect.objectContaining({ code: 'SWORN_ERR_GAMEDAY', message: 'the hypothesis\'s prometheus "not a url" is not a URL', hint: expect.stringContaining('{prometheus: http://prometheus:9090, service: orders}') }));
+    expect(() => new PrometheusTallies('file:///etc/passwd')).toThrow(expect.objectContaining({ code: 'SWORN_ERR_GAMEDAY', message: expect.stringContaining('only http and https'), hint: expect.stringContaining('{prometheus: ') }));
   });
 });
 
