@@ -67,3 +67,11 @@ export function propose(slo: ResolvedSpecSlo, engine: SloEngine, window: { since
   }
   return out;
 }
+
+/** Each objective a proposal promises less of than the spec does now: "availability 99.9% -> 99.5%". */
+export function weakenings(p: Proposal): string[] {
+  const out: string[] = [];
+  if (p.availability !== null && p.current.availability !== null && p.availability < p.current.availability) out.push(`availability ${p.current.availability}% -> ${p.availability}%`);
+  if (p.latency !== null && p.current.p99 !== null && p.latency.p99Max > p.current.p99) out.push(`latency p99 max ${formatMs(p.current.p99)} -> ${formatMs(p.latency.p99Max)}`);
+  return out;
+}

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { SwornError } from '../errors.js';
 import { parseDuration } from '../slo/duration.js';
-import { propose, formatMs, type Proposal } from '../baseline/propose.js';
+import { propose, formatMs, weakenings, type Proposal } from '../baseline/propose.js';
 import { editSpec, unifiedDiff } from '../baseline/edit.js';
 import { openHistory } from './history.js';
 import { collectStores, parseAt, type CliIo } from './program.js';
@@ -18,8 +18,9 @@ export function addBaselineCommand(program: Command, io: CliIo, setExit: (code: 
     .option('--at <time>', 'ISO date-time the window ends at (default now)')
     .option('--min-events <n>', 'valid events an operation needs for a proposal', '100')
     .option('--write', 'edit the spec\'s x-slo blocks in place (comments and formatting kept); default: print a diff')
+    .option('--allow-weaker', 'with --write, also write proposals weaker than the spec\'s promise (refused by default)')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
-    .action(async (specPath: string, options: { store?: string[]; window: string; at?: string; minEvents: string; write?: boolean; format: 'text' | 'json' }) => {
+    .action(async (specPath: string, options: { store?: string[]; window: string; at?: string; minEvents: string; write?: boolean; allowWeaker?: boolean; format: 'text' | 'json' }) => {
       const at = parseAt(options.at);
       const window = parseDuration(options.window);
       if (!window || window.ms <= 0) throw new SwornError('SWORN_ERR_USAGE', `--window ${JSON.stringify(options.window)} is not a duration`, { hint: 'Write e.g. --window 28d or 7d.' });
@@ -31,6 +32,15 @@ export function addBaselineCommand(program: Command, io: CliIo, setExit: (code: 
         const file = history.spec.file;
         const yamlFile = /\.ya?ml$/i.test(file);
         const edit = yamlFile ? editSpec(history.spec.displayPath, readFileSync(file, 'utf8'), proposals) : undefined;
+        if (edit && options.write && edit.after !== edit.before && !options.allowWeaker) {
+          const weakened = proposals.filter((p) => edit.written.includes(p.operationId)).flatMap((p) => weakenings(p).map((w) => `${p.operationId}: ${w}`));
+          if (weakened.length > 0) {
+            throw new SwornError('SWORN_ERR_WEAKER_PROMISE', `--write would weaken ${weakened.length} objective(s) the spec promises; nothing written`, {
+              details: weakened.map((message) => ({ message })),
+              hint: 'Run without --write to read the diff; if promising less is what you mean, add --allow-weaker.',
+            });
+          }
+        }
         if (options.format === 'json') io.stdout.write(JSON.stringify({ window: { since: new Date(at - window.ms).toISOString(), until: new Date(at).toISOString() }, proposals, ...(edit ? { written: options.write ? edit.written : [], notWritten: edit.notWritten } : {}) }, null, 2) + '\n');
         else io.stdout.write(formatProposals(proposals, options.window));
         if (!edit) {

@@ -10,6 +10,7 @@ import { addBaselineCommand } from './baseline.js';
 import { addMockCommand } from './mock.js';
 import { addDiffCommand } from './diff.js';
 import { addGamedayCommand } from './gameday.js';
+import { addInitCommand } from './init.js';
 import { addTestCommand } from './test.js';
 import { addRulesCommand } from './rules.js';
 import { addDashboardCommand } from './dashboard.js';
@@ -42,6 +43,8 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
+      // Parse errors are written once, below, as SWORN_ERR_USAGE with a hint naming the command to run.
+      outputError: () => undefined,
     });
 
   program
@@ -73,7 +76,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   addDemoCommand(program, io, (code) => {
     exitCode = code;
   });
-  for (const add of [addReportCommand, addGateCommand, addBaselineCommand, addMockCommand, addDiffCommand, addTestCommand, addRulesCommand, addDashboardCommand, addConvertCommand, addGamedayCommand]) {
+  for (const add of [addReportCommand, addGateCommand, addBaselineCommand, addMockCommand, addDiffCommand, addTestCommand, addRulesCommand, addDashboardCommand, addConvertCommand, addGamedayCommand, addInitCommand]) {
     add(program, io, (code) => {
       exitCode = code;
     });
@@ -85,7 +88,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   } catch (error) {
     if (error instanceof CommanderError) {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
-      io.stderr.write(`SWORN_ERR_USAGE: run \`sworn ${argv[0] && !argv[0].startsWith('-') ? `${argv[0]} ` : ''}--help\` for the usage\n`);
+      io.stderr.write(usageError(error, argv, program) + '\n');
       return 2;
     }
     if (error instanceof SwornError) {
@@ -95,6 +98,49 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     io.stderr.write(`internal error (please report it with the command you ran): ${(error as Error).stack ?? String(error)}\n`);
     return 2;
   }
+}
+
+/**
+ * A parse error as one SWORN_ERR_USAGE block whose hint names what to run:
+ * the suggested command itself (`sworn lint --help`, never the mistyped
+ * one), the suggested flag, or the help of the command given.
+ */
+function usageError(error: CommanderError, argv: string[], program: Command): string {
+  const [what, suggestion] = error.message.replace(/^error: /, '').split(/\n\(Did you mean (.+)\?\)/) as [string, string?];
+  const given = argv.find((a) => !a.startsWith('-'));
+  const command = given !== undefined && program.commands.some((c) => c.name() === given || c.aliases().includes(given)) ? given : undefined;
+  let hint: string;
+  if (error.code === 'commander.unknownCommand') hint = suggestion ? `Did you mean \`sworn ${suggestion}\`? Run \`sworn ${suggestion} --help\` for its usage, \`sworn --help\` for every command.` : 'Run `sworn --help` for every command.';
+  else hint = `${suggestion ? `Did you mean ${suggestion}? ` : ''}Run \`sworn ${command ? `${command} ` : ''}--help\` for the usage.`;
+  return `SWORN_ERR_USAGE: ${what.trim()}\n  hint: ${hint}`;
+}
+
+/**
+ * `sworn explain ... | head`: when the reader of stdout or stderr leaves
+ * (EPIPE), stop quietly with the exit code so far (0 unless a finding set
+ * one), as other Unix tools do; any other write failure (a full disk) is a
+ * usage error that says so. Returns the listener removers.
+ */
+export function guardPipes(streams: { stdout: NodeJS.EventEmitter; stderr: NodeJS.EventEmitter }, exit: (code: number) => void, exitCode: () => number = () => 0): () => void {
+  const on = (name: 'stdout' | 'stderr') => (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') return exit(exitCode());
+    if (name === 'stdout') {
+      try {
+        (streams.stderr as NodeJS.WritableStream).write(`SWORN_ERR_USAGE: cannot write the output (${error.code ?? error.message})\n  hint: Write to a file with room (--output, --out) or to a terminal.\n`);
+      } catch {
+        // stderr is gone too: the exit code says it.
+      }
+    }
+    exit(2);
+  };
+  const out = on('stdout');
+  const err = on('stderr');
+  streams.stdout.on('error', out);
+  streams.stderr.on('error', err);
+  return () => {
+    streams.stdout.off('error', out);
+    streams.stderr.off('error', err);
+  };
 }
 
 /** Parses `--at`: an ISO date-time with an offset or Z. */

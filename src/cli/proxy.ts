@@ -78,6 +78,37 @@ export function resolveSettings(flags: Record<string, unknown>, command: Command
   return out;
 }
 
+/**
+ * How to name a setting in a message, from where its value came: `--port`
+ * (a flag or the default), `SWORN_PORT` (the environment) or `port` in the
+ * config file, with a valid example written the same way.
+ */
+export interface SettingName_ {
+  /** `--port "abc"`, `SWORN_PORT="abc"`, `port: "abc" (in proxy.yaml)`. */
+  given(value: string): string;
+  /** `--port 8000`, `SWORN_PORT=8000`, `port: 8000`. */
+  example(value: string): string;
+}
+
+export function settingName(flag: string, command: Command, config: { path: string | undefined; values: Record<string, unknown> }): SettingName_ {
+  const source = command.getOptionValueSource(camel(flag));
+  if (source === 'env') return { given: (v) => `${envName(flag)}=${JSON.stringify(v)}`, example: (v) => `${envName(flag)}=${v}` };
+  const configPath = config.path;
+  if (source !== 'cli' && configPath !== undefined && config.values[flag] !== undefined) return { given: (v) => `\`${flag}: ${JSON.stringify(v)}\` in ${configPath}`, example: (v) => `\`${flag}: ${v}\`` };
+  return { given: (v) => `--${flag} ${JSON.stringify(v)}`, example: (v) => `--${flag} ${v}` };
+}
+
+/** Every SWORN_* variable the proxy reads (and those sworn sets for game-day traffic commands). */
+export const KNOWN_ENV = ['SWORN_CONFIG', 'SWORN_SPEC', 'SWORN_GAMEDAY_STEP', 'SWORN_GAMEDAY_URL', ...SETTINGS.map((s) => envName(s.flag))];
+
+/** `SWORN_UPSTRM=...`: a variable sworn does not read is a typo until shown otherwise; one warning each, with the closest name. */
+export function unknownEnvWarnings(env: NodeJS.ProcessEnv): string[] {
+  return Object.keys(env)
+    .filter((k) => k.startsWith('SWORN_') && !KNOWN_ENV.includes(k))
+    .sort()
+    .map((k) => `warning: sworn reads no variable ${k}: did you mean ${closest(k, KNOWN_ENV)}? (it is ignored)`);
+}
+
 function readConfig(path: string | undefined, cwd: string): Record<string, unknown> {
   if (!path) return {};
   let raw: unknown;
@@ -109,29 +140,35 @@ function readConfig(path: string | undefined, cwd: string): Record<string, unkno
 }
 
 /** `1mb` -> 1048576. */
-export function parseSize(text: string, name: string): number {
+export function parseSize(text: string, name: string | SettingName_): number {
+  const n = named(name);
   const m = /^(\d+(?:\.\d+)?)\s*(b|kb|k|mb|m|gb|g)?$/i.exec(text.trim());
-  if (!m) throw new SwornError('SWORN_ERR_CONFIG', `--${name} ${JSON.stringify(text)} is not a size`, { hint: `Write e.g. --${name} 1mb, 256kb or 65536.` });
+  if (!m) throw new SwornError('SWORN_ERR_CONFIG', `${n.given(text)} is not a size`, { hint: `Write e.g. ${n.example('1mb')}, 256kb or 65536.` });
   const unit = (m[2] ?? 'b').toLowerCase()[0];
   const factor = unit === 'k' ? 1024 : unit === 'm' ? 1024 ** 2 : unit === 'g' ? 1024 ** 3 : 1;
   return Math.floor(Number(m[1]) * factor);
 }
 
-function parsePort(text: string, name: string): number {
+/** A bare flag name (`'port'`) names the flag. */
+function named(name: string | SettingName_): SettingName_ {
+  return typeof name === 'string' ? { given: (v) => `--${name} ${JSON.stringify(v)}`, example: (v) => `--${name} ${v}` } : name;
+}
+
+function parsePort(text: string, name: SettingName_): number {
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new SwornError('SWORN_ERR_CONFIG', `--${name} ${JSON.stringify(text)} is not a port`, { hint: `Write a number from 0 to 65535, e.g. --${name} 8000 (0 picks a free port).` });
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new SwornError('SWORN_ERR_CONFIG', `${name.given(text)} is not a port`, { hint: `Write a number from 0 to 65535, e.g. ${name.example('8000')} (0 picks a free port).` });
   return n;
 }
 
-function parseCount(text: string, name: string): number {
+function parseCount(text: string, name: SettingName_): number {
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 1 || n > 65_535) throw new SwornError('SWORN_ERR_CONFIG', `--${name} ${JSON.stringify(text)} is not a count`, { hint: `Write a whole number from 1 to 65535, e.g. --${name} 128.` });
+  if (!Number.isInteger(n) || n < 1 || n > 65_535) throw new SwornError('SWORN_ERR_CONFIG', `${name.given(text)} is not a count`, { hint: `Write a whole number from 1 to 65535, e.g. ${name.example('128')}.` });
   return n;
 }
 
-function parseMs(text: string, name: string): number {
+function parseMs(text: string, name: SettingName_): number {
   const d = parseDuration(text);
-  if (!d) throw new SwornError('SWORN_ERR_CONFIG', `--${name} ${JSON.stringify(text)} is not a duration`, { hint: `Write e.g. --${name} 30s or 500ms.` });
+  if (!d) throw new SwornError('SWORN_ERR_CONFIG', `${name.given(text)} is not a duration`, { hint: `Write e.g. ${name.example('30s')} or 500ms.` });
   return d.ms;
 }
 
@@ -182,53 +219,77 @@ async function runProxy(specArg: string | undefined, flags: Record<string, unkno
   const config = readConfig(configPath, io.cwd);
   const settings = resolveSettings(flags, command, config);
   const planned = planServices(specArg, flags, command, config, settings, io, configDir);
+  for (const warning of unknownEnvWarnings({ ...process.env, ...io.env })) io.stderr.write(warning + '\n');
   const specs = await Promise.all(planned.map((p) => loadSpec(p.spec, { cwd: io.cwd })));
+  const name = (flag: SettingName) => settingName(flag, command, { path: configPath, values: config });
   const adminPort = String(settings['admin-port']);
   const seed = Number(settings['mock-seed']);
-  if (!Number.isInteger(seed)) throw new SwornError('SWORN_ERR_CONFIG', `--mock-seed ${JSON.stringify(settings['mock-seed'])} is not a whole number`, { hint: 'Write e.g. --mock-seed 7.' });
+  if (!Number.isInteger(seed)) throw new SwornError('SWORN_ERR_CONFIG', `${name('mock-seed').given(String(settings['mock-seed']))} is not a whole number`, { hint: `Write e.g. ${name('mock-seed').example('7')}.` });
+  // Every setting is read before anything starts: a bad value is an error with nothing left running.
+  const parsed = {
+    port: parsePort(String(settings.port), name('port')),
+    adminPort: adminPort === 'off' ? null : parsePort(adminPort, name('admin-port')),
+    maxBody: parseSize(String(settings['max-body']), name('max-body')),
+    timeoutMs: parseMs(String(settings.timeout), name('timeout')),
+    headerTimeoutMs: parseMs(String(settings['header-timeout']), name('header-timeout')),
+    bodyTimeoutMs: parseMs(String(settings['body-timeout']), name('body-timeout')),
+    upstreamConnections: parseCount(String(settings['upstream-connections']), name('upstream-connections')),
+    metricsConsumers: parseCount(String(settings['metrics-consumers']), name('metrics-consumers')),
+    drainTimeoutMs: parseMs(String(settings['drain-timeout']), name('drain-timeout')),
+    flushIntervalMs: parseMs(String(settings['flush-interval']), name('flush-interval')),
+  };
   // prism-http is loaded only when the proxy serves a mock.
   const mocks: Array<{ url: string; close(): Promise<void> }> = [];
   const services: ServiceDefinition[] = [];
-  for (const [i, p] of planned.entries()) {
-    const useMock = p.upstream === 'mock';
-    const mock = useMock || p.fallback ? await (await import('../mock/mock.js')).startMock({ spec: specs[i]!, port: 0, adminPort: null, behave: settings['mock-behave'] as 'none' | 'slo', seed }) : undefined;
-    if (mock) mocks.push(mock);
-    services.push({
-      ...(p.name ? { name: p.name } : {}),
-      spec: specs[i]!,
-      upstream: useMock ? mock!.url : p.upstream,
-      ...(p.fallback && !useMock ? { fallback: mock!.url } : {}),
-      ...(p.hosts ? { hosts: p.hosts } : {}),
-      ...(p.store ? { store: p.store } : {}),
-    });
+  const closeMocks = () => Promise.all(mocks.splice(0).map((m) => m.close()));
+  try {
+    for (const [i, p] of planned.entries()) {
+      const useMock = p.upstream === 'mock';
+      const mock = useMock || p.fallback ? await (await import('../mock/mock.js')).startMock({ spec: specs[i]!, port: 0, adminPort: null, behave: settings['mock-behave'] as 'none' | 'slo', seed }) : undefined;
+      if (mock) mocks.push(mock);
+      services.push({
+        ...(p.name ? { name: p.name } : {}),
+        spec: specs[i]!,
+        upstream: useMock ? mock!.url : p.upstream,
+        ...(p.fallback && !useMock ? { fallback: mock!.url } : {}),
+        ...(p.hosts ? { hosts: p.hosts } : {}),
+        ...(p.store ? { store: p.store } : {}),
+      });
+    }
+  } catch (error) {
+    await closeMocks();
+    throw error;
   }
-  const closeMocks = () => Promise.all(mocks.map((m) => m.close()));
   const proxy = await startProxy({
     services,
-    port: parsePort(String(settings.port), 'port'),
+    port: parsed.port,
     host: String(settings.host),
-    adminPort: adminPort === 'off' ? null : parsePort(adminPort, 'admin-port'),
+    adminPort: parsed.adminPort,
     adminHost: String(settings['admin-host']),
     ...(settings['admin-token'] ? { adminToken: String(settings['admin-token']) } : {}),
     mode: settings.mode as 'observe' | 'enforce',
     enforceResponses: settings['enforce-responses'] === true || settings['enforce-responses'] === 'true',
     violationsHeader: settings['violations-header'] === true || settings['violations-header'] === 'true',
     store: resolvePath(io.cwd, String(settings.store)).replace(/.*:memory:$/, ':memory:'),
-    maxBody: parseSize(String(settings['max-body']), 'max-body'),
-    timeoutMs: parseMs(String(settings.timeout), 'timeout'),
-    headerTimeoutMs: parseMs(String(settings['header-timeout']), 'header-timeout'),
-    bodyTimeoutMs: parseMs(String(settings['body-timeout']), 'body-timeout'),
-    upstreamConnections: parseCount(String(settings['upstream-connections']), 'upstream-connections'),
-    metricsConsumers: parseCount(String(settings['metrics-consumers']), 'metrics-consumers'),
+    maxBody: parsed.maxBody,
+    timeoutMs: parsed.timeoutMs,
+    headerTimeoutMs: parsed.headerTimeoutMs,
+    bodyTimeoutMs: parsed.bodyTimeoutMs,
+    upstreamConnections: parsed.upstreamConnections,
+    metricsConsumers: parsed.metricsConsumers,
     storeRequired: settings['store-required'] === true || settings['store-required'] === 'true',
-    drainTimeoutMs: parseMs(String(settings['drain-timeout']), 'drain-timeout'),
-    flushIntervalMs: parseMs(String(settings['flush-interval']), 'flush-interval'),
+    drainTimeoutMs: parsed.drainTimeoutMs,
+    flushIntervalMs: parsed.flushIntervalMs,
     jwtUnverified: settings['jwt-unverified'] === true || settings['jwt-unverified'] === 'true',
     logLevel: String(settings['log-level']),
   }).catch(async (error: unknown) => {
     await closeMocks();
     throw error;
   });
+  for (const service of proxy.services) {
+    const health = service.storeHealth();
+    if (health.state === 'unavailable') io.stderr.write(`warning: the store ${service.store.path} cannot be opened (${health.cause ?? 'unknown'}): counting in memory and retrying at every flush; nothing is kept across a restart until it opens. Pass --store with a writable path, or --store-required to refuse to start instead.\n`);
+  }
   const adminHost = String(settings['admin-host']);
   if (proxy.adminUrl && !settings['admin-token'] && !isLoopbackHost(adminHost)) io.stderr.write(`warning: the admin server listens on ${adminHost} without a token: anyone who can reach it reads /report and /metrics. Add --admin-token (or SWORN_ADMIN_TOKEN), or keep --admin-host on 127.0.0.1.\n`);
   const describe = (p: PlannedService, i: number) => `${p.upstream === 'mock' ? `in-process mock (behave ${String(settings['mock-behave'])})` : p.upstream}${p.fallback && p.upstream !== 'mock' ? ' (mock fallback)' : ''} · ${specs[i]!.title} ${specs[i]!.apiVersion}, ${plural(proxy.services[i]!.contract.operations.length, 'operation')}`;

@@ -1,5 +1,7 @@
 import { resolve as resolvePath } from 'node:path';
 import { Command, Option } from 'commander';
+import { closest } from 'fastest-levenshtein';
+import { SwornError } from '../errors.js';
 import { buildReport, failures, reportWindow, type FailOn } from '../report/report.js';
 import { formatReportMarkdown, formatReportText } from '../report/report-text.js';
 import { formatReportJunit } from '../report/report-junit.js';
@@ -35,6 +37,7 @@ export function addReportCommand(program: Command, io: CliIo, setExit: (code: nu
       const filters = { ...(options.consumer === undefined ? {} : { consumer: options.consumer }), ...(options.operation === undefined ? {} : { operation: options.operation }) };
       const history = options.prometheus === undefined ? await openHistory(options, io.cwd) : undefined;
       try {
+        if (history && options.consumer !== undefined) assertConsumerSeen(options.consumer, history.store.load().requests.map((r) => r.consumer));
         const report = history
           ? buildReport(
               { spec: { title: history.spec.title, version: history.spec.apiVersion }, operations: history.operations, engine: history.engine, store: history.store, now: at },
@@ -60,4 +63,19 @@ export function addReportCommand(program: Command, io: CliIo, setExit: (code: nu
         history?.close();
       }
     });
+}
+
+/**
+ * `--consumer acmee` (a typo) must not report "every objective met" over no
+ * traffic: a consumer the store never saw is an error with the closest name
+ * seen. A consumer seen before but quiet in the window is not: its report is
+ * empty, and says so.
+ */
+export function assertConsumerSeen(consumer: string, seen: Iterable<string>): void {
+  const names = [...new Set(seen)].sort();
+  if (names.includes(consumer)) return;
+  const some = names.length > 8 ? `${names.slice(0, 8).join(', ')}, ...` : names.join(', ');
+  throw new SwornError('SWORN_ERR_CONSUMER_NOT_FOUND', `no consumer ${JSON.stringify(consumer)} in the store: it has never seen traffic from it`, {
+    hint: names.length === 0 ? 'The store holds no traffic yet: run `sworn proxy` in front of the service first.' : `Did you mean --consumer ${closest(consumer, names)}? Consumers seen: ${some}.`,
+  });
 }

@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { SingleBar } from 'cli-progress';
+import { closest } from 'fastest-levenshtein';
 import { SwornError } from '../errors.js';
 import { loadSpec } from '../spec/load-spec.js';
 import { listOperations } from '../spec/operations.js';
@@ -48,7 +49,7 @@ export function addTestCommand(program: Command, io: CliIo, setExit: (code: numb
       if (ids) {
         const known = new Set(listOperations(spec).map((o) => o.id));
         const unknown = ids.filter((id) => !known.has(id));
-        if (unknown.length > 0) throw new SwornError('SWORN_ERR_OPERATION_NOT_FOUND', `no operation ${unknown.map((u) => JSON.stringify(u)).join(', ')} in ${spec.displayPath}`, { hint: 'Run `sworn explain <spec>` to list the operation ids.' });
+        if (unknown.length > 0) throw new SwornError('SWORN_ERR_OPERATION_NOT_FOUND', `no operation ${unknown.map((u) => JSON.stringify(u)).join(', ')} in ${spec.displayPath}`, { hint: known.size > 0 ? `Did you mean ${unknown.map((u) => `--operation ${closest(u, [...known])}`).join(', ')}? \`sworn explain <spec>\` lists the operation ids.` : 'Run `sworn explain <spec>` to list the operation ids.' });
       }
       const style = styleFor(io.stderr, io.env);
       const tty = io.stderr.isTTY === true && options.format === 'text';
@@ -56,15 +57,18 @@ export function addTestCommand(program: Command, io: CliIo, setExit: (code: numb
       let failed = 0;
       let started = false;
       const { runContractTests } = await import('../contract/run.js'); // the request generator loads only here
+      const generate = options.generate !== undefined ? int(options.generate, 'generate', 0) : options.examples ? 0 : 5;
+      const seed = int(options.seed, 'seed', 0);
+      const concurrency = int(options.concurrency, 'concurrency', 1);
       const report = await runContractTests(spec, {
         target: options.target,
         ...(ids ? { operations: ids } : {}),
         examples: true,
-        generate: options.generate !== undefined ? int(options.generate, 'generate', 0) : options.examples ? 0 : 5,
-        seed: int(options.seed, 'seed', 0),
+        generate,
+        seed,
         headers,
         unsafe: options.unsafe === true,
-        concurrency: int(options.concurrency, 'concurrency', 1),
+        concurrency,
         timeoutMs: timeout.ms,
         onResult: (result, done, total) => {
           if (result.failures.length > 0) failed++;
@@ -74,8 +78,8 @@ export function addTestCommand(program: Command, io: CliIo, setExit: (code: numb
             bar.update(done, { failed });
           } else if (options.format === 'text') io.stdout.write(formatResultLine(result, styleFor(io.stdout, io.env)) + '\n');
         },
-      });
-      bar?.stop();
+      }).finally(() => bar?.stop());
+      for (const w of report.warnings) io.stderr.write(`warning: ${w}\n`);
       if (options.format === 'json') io.stdout.write(JSON.stringify(report, null, 2) + '\n');
       else if (options.format === 'junit') io.stdout.write(formatContractJunit(report));
       else io.stdout.write(tty ? formatContractText(report, style) : formatContractText({ ...report, results: [] }, styleFor(io.stdout, io.env)));

@@ -1,4 +1,6 @@
 import { Agent, request } from 'undici';
+import { connect } from 'node:net';
+import { SwornError } from '../errors.js';
 import type { Spec } from '../spec/load-spec.js';
 import { listOperations } from '../spec/operations.js';
 import { resolveSlos } from '../slo/resolve.js';
@@ -46,9 +48,32 @@ export interface ContractReport {
   /** Latency against each operation's x-slo, over this run's valid requests: warnings only (one run is not a window). */
   latency: Array<{ operationId: string; objective: string; target: number; achieved: number; met: boolean; samples: number }>;
   summary: { requests: number; passed: number; failed: number; skipped: number; operations: number };
+  /** What makes a passing run worth little (every answer a 401: the service refused the requests before checking them). */
+  warnings: string[];
 }
 
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+const unreachableHint = (why: string) => `Start the service, or fix --target (scheme, host, port and base path, e.g. http://127.0.0.1:8080/v1)${/time/i.test(why) ? '; raise --timeout for a slow one' : ''}.`;
+
+/** A TCP connection to the target first: a service that is down is one clear error, not a contract failure per request. */
+function reachable(target: URL, timeoutMs: number): Promise<void> {
+  const port = Number(target.port || (target.protocol === 'https:' ? 443 : 80));
+  const host = target.hostname.replace(/^\[(.*)\]$/, '$1');
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host, port });
+    const fail = (why: string) => {
+      socket.destroy();
+      reject(new SwornError('SWORN_ERR_TARGET_UNREACHABLE', `cannot reach ${target.origin}: ${why}`, { hint: unreachableHint(why) }));
+    };
+    socket.setTimeout(timeoutMs, () => fail(`no connection within ${timeoutMs} ms (timed out)`));
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve();
+    });
+    socket.once('error', (error: NodeJS.ErrnoException) => fail(error.code === 'ECONNREFUSED' ? 'connection refused (nothing listens there)' : error.code === 'ENOTFOUND' || error.code === 'EAI_AGAIN' ? `the host name ${host} does not resolve` : (error.code ?? error.message)));
+  });
+}
 
 /**
  * Contract tests against a live service: for every operation, requests from
@@ -63,6 +88,7 @@ export async function runContractTests(spec: Spec, options: ContractOptions): Pr
   const compiled = compileValidators(spec, operations);
   const router = compileRouter(operations);
   const promises = new Map(resolveSlos(spec, operations).operations.map((o) => [o.id, o.promise]));
+  await reachable(target, options.timeoutMs);
   const planned = operations.flatMap((op) => planRequests(spec, op, { examples: options.examples, generate: options.generate, seed: options.seed, negative: true, headers: options.headers }));
   const dispatcher = new Agent({ connections: options.concurrency, headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs });
   const results: CheckResult[] = new Array(planned.length);
@@ -136,7 +162,22 @@ export async function runContractTests(spec: Spec, options: ContractOptions): Pr
       }
     }
   }
+  const sent = results.filter((r) => !r.skipped);
+  const answered = sent.filter((r) => r.status !== null);
+  // Nothing answered: nothing about the contract is known, so no contract failure is reported.
+  if (sent.length > 0 && answered.length === 0) {
+    const why = sent[0]!.failures[0]?.replace(/^no answer: /, '') ?? 'no answer';
+    throw new SwornError('SWORN_ERR_TARGET_UNREACHABLE', `${target.origin} answered none of the ${sent.length} request(s): ${why}`, {
+      hint: unreachableHint(why),
+    });
+  }
+  const warnings: string[] = [];
+  const valid = answered.filter((r) => r.kind !== 'negative');
+  const refusedAll = (code: number) => valid.length > 0 && valid.every((r) => r.status === code);
+  for (const [code, name] of [[401, 'Unauthorized'], [403, 'Forbidden']] as const) {
+    if (refusedAll(code)) warnings.push(`every valid request was answered ${code} ${name}: the service refused them before checking them, so their answers say little about the contract; pass credentials with --header, e.g. --header "Authorization: Bearer $TOKEN" (repeat --header for more)`);
+  }
   const skipped = results.filter((r) => r.skipped).length;
   const failed = results.filter((r) => r.failures.length > 0).length;
-  return { target: options.target, results, latency, summary: { requests: results.length - skipped, passed: results.length - skipped - failed, failed, skipped, operations: operations.length } };
+  return { target: options.target, results, latency, warnings, summary: { requests: results.length - skipped, passed: results.length - skipped - failed, failed, skipped, operations: operations.length } };
 }

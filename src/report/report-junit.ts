@@ -1,5 +1,6 @@
 import type { Report } from './report.js';
 import { escapeXml } from './style.js';
+import { budgetLeft } from './report-text.js';
 
 /**
  * JUnit XML: a testcase per operation × objective (availability, each latency
@@ -23,7 +24,7 @@ export function formatReportJunit(report: Report): string {
   };
   for (const op of report.operations) {
     const a = op.slo?.availability;
-    if (a) add(op.operationId, 'availability', a.met, a.achieved === null ? 'no valid events in the window' : `${a.achieved}% of ${a.valid} valid events good (target ${a.target}%); error budget left ${op.slo?.errorBudget?.remaining ?? 'n/a'}`);
+    if (a) add(op.operationId, 'availability', a.met, a.achieved === null ? 'no valid events in the window' : `${a.achieved}% of ${a.valid} valid events good (target ${a.target}%); error budget left ${budgetLeft(op.slo ?? null)}`);
     for (const l of op.slo?.latency ?? []) {
       const detail = l.achieved === null ? 'no good events in the window' : l.kind === 'percentile' ? `${l.name} = ${l.achieved} ms (max ${l.target} ms)` : `${l.achieved}% within the threshold (target ${l.target}%)`;
       add(op.operationId, `latency ${l.name}`, l.met, detail);

@@ -19,6 +19,16 @@ export function budgetLeft(slo: SloFigures | null): string {
   return r === -Infinity ? 'none (100%)' : `${Number((r * 100).toFixed(1))}%`;
 }
 
+/** A firing alert named with its windows and factor: "page 1h/5m at 14.4x" (an operation may have two pages, on different windows). */
+export function alertText(alert: { severity: string; long: string; short: string; factor: number }): string {
+  return `${alert.severity} ${alert.long}/${alert.short} at ${alert.factor}x`;
+}
+
+/** The alerts of these figures that fire, each named with its windows. */
+export function firingText(slo: SloFigures | null): string[] {
+  return (slo?.alerts ?? []).filter((a) => a.firing).map(alertText);
+}
+
 /** "p99 412ms ≤ 500ms ✓, fast 97.1% ≥ 95% ✓". */
 export function latencyText(slo: SloFigures | null, marks = { met: '✓', missed: '✗' }): string {
   if (!slo || slo.latency.length === 0) return '-';
@@ -56,7 +66,7 @@ export function formatReportText(report: Report, style: Style = plainStyle): str
   out.push(style('bold', `${'operation'.padEnd(24)}${'requests'.padStart(9)}  ${'availability'.padEnd(22)}${'budget left'.padEnd(13)}${'breaches c/p'.padEnd(14)}latency`));
   for (const op of rows) {
     const verdict = met(op.slo);
-    const firing = op.slo?.alerts.filter((a) => a.firing).map((a) => a.severity) ?? [];
+    const firing = firingText(op.slo);
     const line = `${clip(op.operationId, 23).padEnd(24)}${String(op.requests).padStart(9)}  ${availabilityText(op.slo).padEnd(22)}${budgetLeft(op.slo).padEnd(13)}${`${op.violations.request} / ${op.violations.response}`.padEnd(14)}${latencyText(op.slo)}${firing.length > 0 ? `  FIRING ${firing.join(', ')}` : ''}`;
     out.push(verdict === false || firing.length > 0 ? style('red', line) : verdict === true ? line : style('dim', line));
   }
@@ -111,7 +121,7 @@ export function formatReportMarkdown(report: Report): string {
   out.push(`## ${report.spec.title} ${report.spec.version}`, '', `_${windowLine(report)}_`, '');
   out.push('| operation | requests | availability | error budget left | latency | alerts | consumer / provider breaches |', '|---|---:|---|---:|---|---|---:|');
   for (const op of report.operations) {
-    const firing = op.slo?.alerts.filter((a) => a.firing).map((a) => a.severity) ?? [];
+    const firing = firingText(op.slo);
     out.push(`| \`${code(op.operationId)}\` | ${op.requests} | ${availabilityText(op.slo, marks)} | ${budgetLeft(op.slo)} | ${cell(latencyText(op.slo, marks))} | ${firing.length > 0 ? `🔥 ${firing.join(', ')}` : '-'} | ${op.violations.request} / ${op.violations.response} |`);
   }
   out.push('', '| consumer | tier | requests | consumer breaches | provider breaches |', '|---|---|---:|---:|---:|');

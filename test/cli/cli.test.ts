@@ -48,7 +48,7 @@ describe('sworn explain', () => {
     expect(tier.stderr).toContain('Use one of: free, standard, enterprise.');
     const flag = await cli(['explain', 'specs/orders.yaml', '--foramt', 'json']);
     expect(flag.code).toBe(2);
-    expect(flag.stderr).toContain('(Did you mean --format?)');
+    expect(flag.stderr).toContain('hint: Did you mean --format? Run `sworn explain --help` for the usage.');
     const at = await cli(['explain', 'specs/orders.yaml', '--at', 'tomorrow']);
     expect(at.code).toBe(2);
     expect(at.stderr).toContain('SWORN_ERR_USAGE');

@@ -95,7 +95,12 @@ describe('sworn baseline', () => {
     expect(dry.stdout).toContain('+          - {name: p99, percentile: 99, max: 380ms}');
     expect(readFileSync(specFile, 'utf8')).toBe(SPEC); // a dry run changes nothing
 
-    const wrote = await cli(['baseline', specFile, '--store', store, '--at', at, '--write']);
+    // listThings would promise 99.5 instead of 99.9: refused without --allow-weaker, and nothing written.
+    const refused = await cli(['baseline', specFile, '--store', store, '--at', at, '--write']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('  - listThings: availability 99.9% -> 99.5%');
+    expect(readFileSync(specFile, 'utf8')).toBe(SPEC);
+    const wrote = await cli(['baseline', specFile, '--store', store, '--at', at, '--write', '--allow-weaker']);
     expect(wrote.code).toBe(0);
     expect(wrote.stderr).toContain('wrote 2 operation(s)');
     const after = readFileSync(specFile, 'utf8');
