@@ -10,7 +10,11 @@ import type { FaultRegistry } from '../faults/registry.js';
 export interface AdminOptions {
   port: number;
   host: string;
-  /** When set, every endpoint but /healthz requires `Authorization: Bearer <token>`. */
+  /**
+   * When set, every endpoint but the probes (/healthz, /readyz) requires
+   * `Authorization: Bearer <token>`; /readyz without it says only states and
+   * counts (see `probeView`).
+   */
   token?: string;
   /** Readiness and what `/readyz` says about it (503 when not ready). */
   ready: () => { ready: boolean; body: Record<string, unknown> };
@@ -21,6 +25,26 @@ export interface AdminOptions {
   faults?: { registry: FaultRegistry; names: FaultNames };
   /** `GET /tallies?consumer=&operation=&service=`: cumulative classified events per operation x consumer (game days). */
   tallies?: (query: URLSearchParams) => unknown;
+}
+
+/**
+ * Keys of `/readyz`'s `store` and `reload` objects that carry free text: the
+ * store's file path, and SQLite's, the OS's or the spec loader's words
+ * (`cause`, `lastError`), which may name files, directories or parts of the
+ * spec. A caller without the token (when a token is set) does not see them;
+ * states, counts and times stay.
+ */
+const PROBE_HIDDEN = new Set(['path', 'cause', 'lastError']);
+
+type Fields = Record<string, unknown>;
+const isFields = (v: unknown): v is Fields => v !== null && typeof v === 'object' && !Array.isArray(v);
+const withoutText = (v: unknown): unknown => (isFields(v) ? Object.fromEntries(Object.entries(v).filter(([key]) => !PROBE_HIDDEN.has(key))) : v);
+const serviceView = (v: unknown): unknown => (isFields(v) ? { ...v, ...('store' in v ? { store: withoutText(v.store) } : {}), ...('reload' in v ? { reload: withoutText(v.reload) } : {}) } : v);
+
+/** `/readyz`'s body without its free text, for one service or several (under `services`). */
+export function probeView(body: Fields): Fields {
+  if (isFields(body.services)) return { ...body, services: Object.fromEntries(Object.entries(body.services).map(([name, v]) => [name, serviceView(v)])) };
+  return serviceView(body) as Fields;
 }
 
 /**
@@ -39,6 +63,11 @@ export async function startAdmin(options: AdminOptions): Promise<{ url: string; 
     const faultsPath = path === '/faults' || path.startsWith('/faults/');
     if (req.method !== 'GET' && req.method !== 'HEAD' && !(faultsPath && options.faults)) return json(res, 405, { title: 'Method Not Allowed', status: 405 });
     if (path === '/healthz') return json(res, 200, { status: 'ok' });
+    // Kubelets and load balancers probe without credentials: readiness is open, its free text is not.
+    if (path === '/readyz') {
+      const { ready, body } = options.ready();
+      return json(res, ready ? 200 : 503, authorized(req.headers.authorization) ? body : probeView(body));
+    }
     if (!authorized(req.headers.authorization)) {
       res.setHeader('www-authenticate', 'Bearer realm="sworn admin"');
       return json(res, 401, { title: 'Unauthorized', status: 401, detail: 'send Authorization: Bearer <admin token>' });
@@ -51,10 +80,6 @@ export async function startAdmin(options: AdminOptions): Promise<{ url: string; 
         if (error instanceof SwornError) return json(res, 400, { title: 'Bad Request', status: 400, code: error.code, detail: error.message, hint: error.hint });
         return json(res, 500, { title: 'tallies failed', status: 500, detail: (error as Error).message });
       }
-    }
-    if (path === '/readyz') {
-      const { ready, body } = options.ready();
-      return json(res, ready ? 200 : 503, body);
     }
     if (path === '/report') {
       let report: unknown;
