@@ -3,13 +3,13 @@ import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { Command, CommanderError } from 'commander';
-import { request } from 'undici';
 import { addInitCommand } from '../../src/cli/init.js';
 import { SwornError, describeError } from '../../src/errors.js';
 import { loadSpec, listOperations } from '../../src/spec/index.js';
 import { resolveSlos } from '../../src/slo/index.js';
-import { closeAfterEach, proxyFor, startUpstream, tempDir } from '../proxy/harness.js';
+import { closeAfterEach, tempDir } from '../proxy/harness.js';
 import { cli, fixture } from '../helpers.js';
+import { replayIntoStore } from './replay.js';
 
 closeAfterEach();
 
@@ -267,25 +267,13 @@ const AT = Date.parse('2026-06-10T00:00:00Z');
 
 /** A store of two days of traffic, replayed through a proxy with its clock injected. */
 async function recordTraffic(specFile: string): Promise<string> {
-  let clock = AT - 2 * 86_400_000;
-  const upstream = await startUpstream((req, res) => {
-    clock += Number(req.headers['x-test-duration']);
-    res.writeHead(Number(req.headers['x-test-status'])).end();
+  return replayIntoStore(specFile, AT, async (send) => {
+    // listThings: 2 bad in 400 (99.5%); 95% at 40 ms, the rest at 300 ms.
+    for (let i = 0; i < 400; i++) await send('/things', i % 200 === 199 ? 503 : 200, i % 100 < 95 ? 40 : 300);
+    for (let i = 0; i < 200; i++) await send(`/things/${i}`, 200, 10);
+    for (let i = 0; i < 200; i++) await send('/own', 200, 10);
+    for (let i = 0; i < 10; i++) await send('/rare', 200, 10);
   });
-  const store = join(tempDir(), 'sworn.db');
-  const proxy = await proxyFor(upstream.url, { specFile, store, clock: () => clock });
-  const send = async (path: string, status: number, duration: number) => {
-    const res = await request(`${proxy.url}${path}`, { headers: { 'x-test-status': String(status), 'x-test-duration': String(duration) } });
-    await res.body.dump();
-    clock += 60_000;
-  };
-  // listThings: 2 bad in 400 (99.5%); 95% at 40 ms, the rest at 300 ms.
-  for (let i = 0; i < 400; i++) await send('/things', i % 200 === 199 ? 503 : 200, i % 100 < 95 ? 40 : 300);
-  for (let i = 0; i < 200; i++) await send(`/things/${i}`, 200, 10);
-  for (let i = 0; i < 200; i++) await send('/own', 200, 10);
-  for (let i = 0; i < 10; i++) await send('/rare', 200, 10);
-  await proxy.close();
-  return store;
 }
 
 describe('sworn init --store', () => {
