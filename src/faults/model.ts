@@ -64,6 +64,25 @@ const KEYS: Record<FaultKind, string[]> = {
   unavailable: [],
 };
 
+/** An error fault's body is written as it is given: a few levels deep is plenty, thousands would exhaust the stack. */
+const MAX_BODY_DEPTH = 32;
+/** `type/subtype` and parameters, no control characters: the value becomes a header. */
+const MEDIA_TYPE = /^[\w.+-]+\/[\w.+-]+(\s*;\s*[\w.+-]+=("[^"\r\n]*"|[\w.+-]+))*$/;
+
+/** How deep a JSON value nests, without recursion (a hostile body may nest 30,000 levels). */
+function depthOf(value: unknown): number {
+  let deepest = 0;
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, d] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    deepest = Math.max(deepest, d);
+    if (deepest > MAX_BODY_DEPTH) return deepest;
+    for (const child of Object.values(v as Record<string, unknown>)) stack.push([child, d + 1]);
+  }
+  return deepest;
+}
+
 /** A fault's own words for what went wrong: where (`faults[2].ttl`) and what to write instead. */
 function bad(where: string, message: string, hint: string): never {
   throw new SwornError('SWORN_ERR_FAULT', `${where}: ${message}`, { hint });
@@ -114,7 +133,9 @@ function actionOf(kind: FaultKind, o: Record<string, unknown>, where: string): F
     }
     case 'error': {
       const status = o.status === undefined ? 503 : integer(o.status, `${where}.status`, 400, 599);
-      return { kind, status, ...(o.body !== undefined ? { body: o.body } : {}), ...(o.contentType !== undefined ? { contentType: text(o.contentType, `${where}.contentType`) } : {}) };
+      if (o.body !== undefined && depthOf(o.body) > MAX_BODY_DEPTH) bad(`${where}.body`, `nested deeper than ${MAX_BODY_DEPTH} levels`, 'Give the error answer a plain body (an object a few levels deep, or a string).');
+      if (o.contentType !== undefined && (typeof o.contentType !== 'string' || !MEDIA_TYPE.test(o.contentType))) bad(`${where}.contentType`, `${JSON.stringify(o.contentType)} is not a media type`, 'Write e.g. "application/json" or "text/plain; charset=utf-8".');
+      return { kind, status, ...(o.body !== undefined ? { body: o.body } : {}), ...(o.contentType !== undefined ? { contentType: o.contentType as string } : {}) };
     }
     case 'timeout':
       return { kind, afterMs: o.after === undefined ? DEFAULT_TIMEOUT_MS : duration(o.after, `${where}.after`) };
@@ -196,7 +217,7 @@ export function describeAction(a: FaultAction): string {
     case 'timeout':
       return `timeout after ${formatDuration(a.afterMs)}`;
     case 'truncate':
-      return `truncate at ${Math.round(a.keep * 100)}% of the body`;
+      return `truncate at ${Number((a.keep * 100).toPrecision(6))}% of the body`;
     case 'bandwidth':
       return `bandwidth ${Math.round(a.bytesPerSecond)} B/s`;
     default:

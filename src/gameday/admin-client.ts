@@ -27,7 +27,11 @@ export class AdminClient {
     } catch {
       json = text;
     }
-    if (res.statusCode === 401) throw new SwornError('SWORN_ERR_GAMEDAY', `the admin port at ${this.url} wants its token`, { hint: 'Give the target\'s `token` in the plan (e.g. token: ${SWORN_ADMIN_TOKEN}).' });
+    if (res.statusCode === 401) {
+      throw this.token
+        ? new SwornError('SWORN_ERR_GAMEDAY', `the admin port at ${this.url} refused the token the plan gives (401)`, { hint: 'Check the token: it must be the proxy\'s --admin-token (SWORN_ADMIN_TOKEN); with ${NAME} in the plan, check that variable.' })
+        : new SwornError('SWORN_ERR_GAMEDAY', `the admin port at ${this.url} wants its token`, { hint: 'Give the target\'s `token` in the plan (e.g. token: "${SWORN_ADMIN_TOKEN}").' });
+    }
     return { status: res.statusCode, json };
   }
 

@@ -374,6 +374,8 @@ class PlanReader {
     if (s.jitter !== undefined && s.latency === undefined) this.fail(appendPointer(pointer, 'jitter'), `${what}: \`jitter\` without \`latency\``, 'Jitter varies an added latency: write e.g. `latency: +200ms, jitter: 50ms` (or `latency: +200ms±50ms`).');
     if (s.for === undefined) this.fail(pointer, `${what} has no \`for\`: how long its faults stay`, 'Write e.g. `for: 2m` in the step.');
     const durationMs = this.duration(s.for, appendPointer(pointer, 'for'), `${what}: \`for\``);
+    // A fault must outlive its step by its margin, within the 24 h a fault may live at most.
+    if (durationMs < 1 || durationMs + Math.max(MIN_TTL_MARGIN_MS, durationMs / 2) > MAX_TTL_MS) this.fail(appendPointer(pointer, 'for'), `${what}: \`for\` must be from 1ms to 16h (its faults live the step plus half of it, at most 24h)`, 'Split a longer experiment into several steps, e.g. `for: 8h`.');
     const { blastRadius } = plan;
     const base = {
       ...(blastRadius.operations ? { operations: blastRadius.operations } : {}),

@@ -1,5 +1,7 @@
 import { dirname } from 'node:path';
+import { closest } from 'fastest-levenshtein';
 import { SwornError } from '../errors.js';
+import { listOperations } from '../spec/operations.js';
 import { loadSpec, type Spec } from '../spec/load-spec.js';
 import { describeAction } from '../faults/model.js';
 import { AdminClient } from './admin-client.js';
@@ -95,8 +97,17 @@ export async function runGameday(plan: Plan, options: RunOptions = {}): Promise<
   else signal.addEventListener('abort', stopCommand, { once: true });
 
   try {
+    // A target with faults in force is not in its steady state (another game day, or a hand-made fault).
+    const foreign = await wiring.target.faults();
+    if (foreign.length > 0 && !options.startBroken) {
+      verdict = 'aborted';
+      abortedBy = `faults are already in force on the target (${foreign.map((f) => `${f.id}${f.label ? ` "${f.label}"` : ''}`).join(', ')}): its steady state cannot be measured (DELETE /faults, wait for their TTL, or pass --start-broken)`;
+    }
     // The steady state before anything is broken.
-    if (traffic) {
+    const refused = verdict !== 'held';
+    if (refused) {
+      // nothing is measured and nothing runs: the report says why
+    } else if (traffic) {
       // The first calls warm the target up (validators compiled, connections opened): not the steady state.
       log(`gameday ${plan.title}: warming up for ${WARM_UP_MS / 1000}s`);
       await sleep(WARM_UP_MS, signal);
@@ -107,19 +118,28 @@ export async function runGameday(plan: Plan, options: RunOptions = {}): Promise<
       await sleep(WARM_UP_MS, signal);
       await warm.stop();
     }
-    log('command' in plan.drive ? `gameday ${plan.title}: measuring the steady state over one run of \`${plan.drive.command}\`` : `gameday ${plan.title}: measuring the steady state for ${Math.round(plan.baselineMs / 1000)}s`);
+    if (!refused) log('command' in plan.drive ? `gameday ${plan.title}: measuring the steady state over one run of \`${plan.drive.command}\`` : `gameday ${plan.title}: measuring the steady state for ${Math.round(plan.baselineMs / 1000)}s`);
     const start = await snapshot();
-    const commandBaseline = 'command' in plan.drive ? await commandRun(plan, options, halt.signal, undefined, commandEnv(wiring, 0)) : undefined;
-    if (!commandBaseline) await sleep(plan.baselineMs, signal);
+    const commandBaseline = 'command' in plan.drive && !refused ? await commandRun(plan, options, halt.signal, undefined, commandEnv(wiring, 0)) : undefined;
+    if (!commandBaseline && !refused) await sleep(plan.baselineMs, signal);
     let previous = await snapshot();
     baseline = figures(start, previous);
     const broken = baseline.filter((f) => !f.held);
-    if (stopReason()) {
+    if (refused) {
+      // refused before measuring (faults in force)
+    } else if (stopReason()) {
       verdict = 'aborted';
       abortedBy = stopReason();
+    } else if (commandBaseline?.timedOut) {
+      verdict = 'aborted';
+      abortedBy = `the consumer's command timed out before any fault (after ${Math.round(commandBaseline.durationMs / 1000)}s): raise drive.timeout`;
     } else if (commandBaseline && commandBaseline.exitCode !== 0 && !options.startBroken) {
       verdict = 'aborted';
       abortedBy = `the consumer's command failed before any fault (exit ${commandBaseline.exitCode ?? commandBaseline.signal}; pass --start-broken to run anyway)`;
+    } else if (!measured(baseline)) {
+      // Nothing to judge is not a kept promise: a hypothesis no call reached cannot hold.
+      verdict = 'aborted';
+      abortedBy = `nothing was measured before step 1: no call of ${who(plan)} reached the proxy (check the consumer's name and identification, and that traffic flows)`;
     } else if (broken.length > 0 && !options.startBroken) {
       verdict = 'aborted';
       abortedBy = `the steady state did not hold before step 1: ${broken.flatMap((f) => f.misses).join('; ')} (pass --start-broken to run anyway)`;
@@ -173,6 +193,7 @@ export async function runGameday(plan: Plan, options: RunOptions = {}): Promise<
       if (traffic) result.sent = traffic.sent() - sentBefore;
       if (step.index > 1) result.before = steps[step.index - 2]!.after ?? steps[step.index - 2]!.during;
       const misses = result.during.filter((f) => !f.held).flatMap((f) => f.misses);
+      if (!aborted && !measured(result.during)) aborted = `nothing was measured during step ${step.index}: no call of ${who(plan)} reached the proxy`;
       if (aborted) {
         result.verdict = 'aborted';
         result.abortedBy = aborted;
@@ -195,6 +216,16 @@ export async function runGameday(plan: Plan, options: RunOptions = {}): Promise<
     await wiring.close().catch((error: Error) => cleanup.errors.push(error.message));
   }
   return { gameday: plan.title, plan: plan.file, verdict, breakingStep, abortedBy, breakingPoint, startedAt, finishedAt: new Date().toISOString(), baseline, steps, cleanup };
+}
+
+/** Whether any promise in scope had calls in the phase. */
+function measured(phase: PhaseFigures[]): boolean {
+  return phase.some((f) => f.requests > 0);
+}
+
+/** The hypothesis' calls, in words: `mobile-app on listPets`. */
+function who(plan: Plan): string {
+  return plan.hypothesis.map((h) => `${h.consumer ?? 'any consumer'} on ${h.operations?.join(', ') ?? 'any operation'}`).join(' or ');
 }
 
 async function removeQuietly(target: AdminClient, id: string, cleanup: { removed: number; errors: string[] }, added: string[]): Promise<void> {
@@ -296,5 +327,16 @@ async function wire(plan: Plan, options: RunOptions): Promise<Wiring> {
   // Reachable before anything is broken: an unreachable target fails the run here (exit 2), never half-way.
   await target.faults();
   for (const clients of sources.values()) for (const c of clients) await c.tallies();
+  if (spec) checkNames(plan, spec);
   return { target, spec, trafficUrl, sources, judgeAs, close: async () => started?.close() };
+}
+
+/** Operations the plan names that the target's spec does not have: refused before anything runs, with the nearest name. */
+function checkNames(plan: Plan, spec: Spec): void {
+  const ids = listOperations(spec).map((o) => o.id);
+  const named = [...(plan.blastRadius.operations ?? []).map((id) => ({ id, where: 'blastRadius.operations' })), ...plan.hypothesis.flatMap((h, i) => (h.operations ?? []).map((id) => ({ id, where: `hypothesis.promises[${i}].operations` })))];
+  for (const { id, where } of named) {
+    if (ids.includes(id)) continue;
+    throw new SwornError('SWORN_ERR_GAMEDAY', `${plan.file}: ${where} names ${JSON.stringify(id)}, which ${spec.title} has no operation of`, { hint: `Did you mean "${closest(id, ids)}"? Operations: ${ids.slice(0, 15).join(', ')}${ids.length > 15 ? ', …' : ''}.` });
+  }
 }

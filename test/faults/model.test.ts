@@ -126,6 +126,7 @@ describe('describeAction and describeScope', () => {
     expect(action({ kind: 'error', status: 429 })).toBe('error 429');
     expect(action({ kind: 'timeout', after: '2s' })).toBe('timeout after 2s');
     expect(action({ kind: 'truncate', keep: 0.25 })).toBe('truncate at 25% of the body');
+    expect(action({ kind: 'truncate', keep: 0.999999 })).toBe('truncate at 99.9999% of the body'); // never "100%": it does cut
     expect(action({ kind: 'bandwidth', rate: '16KB/s' })).toBe('bandwidth 16000 B/s');
     expect(action({ kind: 'reset' })).toBe('reset');
     expect(action({ kind: 'unavailable' })).toBe('unavailable');
@@ -136,5 +137,12 @@ describe('describeAction and describeScope', () => {
     expect(describeScope({ operations: ['createPayment'], consumers: ['checkout'], percent: 10 })).toBe('createPayment · consumer checkout · 10%');
     expect(describeScope({ operations: ['a', 'b'], consumers: ['x', 'y'], tiers: ['gold', 'free'], percent: 5 })).toBe('a, b · consumers x, y · tiers gold, free · 5%');
     expect(describeScope({ tiers: ['gold'], percent: 50 })).toBe('every operation · tier gold · 50%');
+  });
+
+  it('refuse an error body nested deep enough to exhaust the stack, and a content type that would smuggle a header', () => {
+    const deep = JSON.parse(`${'['.repeat(30_000)}${']'.repeat(30_000)}`) as unknown;
+    expect(() => parseFault({ kind: 'error', body: deep })).toThrow(expect.objectContaining({ code: 'SWORN_ERR_FAULT', message: 'fault.body: nested deeper than 32 levels' }));
+    expect(() => parseFault({ kind: 'error', body: '{}', contentType: 'text/html\r\nSet-Cookie: a=b' })).toThrow(expect.objectContaining({ code: 'SWORN_ERR_FAULT', message: expect.stringContaining('fault.contentType') }));
+    expect(parseFault({ kind: 'error', body: { a: { b: [1] } }, contentType: 'application/json; charset=utf-8' }).action).toMatchObject({ contentType: 'application/json; charset=utf-8' });
   });
 });

@@ -192,8 +192,16 @@ describe('parsePlan: forms and defaults', () => {
     expect(faultTtlMs(10_000)).toBe(40_000);
     expect(faultTtlMs(3_600_000)).toBe(5_400_000);
     expect(faultTtlMs(20 * 3_600_000)).toBe(24 * 3_600_000);
-    const plan = parsePlan(minimal({ 7: '  - {error: 1%, for: 20h}' }), 'plan.yaml', { env: {} });
+    const plan = parsePlan(minimal({ 7: '  - {error: 1%, for: 16h}' }), 'plan.yaml', { env: {} });
     expect(plan.steps[0]?.faults[0]?.ttlMs).toBe(24 * 3_600_000);
+  });
+
+  it('refuses a step its faults could not outlive by their margin (over 16h), and one under 1ms', () => {
+    for (const step of ['  - {error: 1%, for: 20h}', '  - {latency: +10ms, for: 23h60m}', '  - {latency: +10ms, for: 0.5ms}']) {
+      const e = rejected(minimal({ 7: step }));
+      expect(e.message).toBe('step 1: `for` must be from 1ms to 16h (its faults live the step plus half of it, at most 24h)');
+      expect(e.location).toMatchObject({ line: 7, pointer: '/steps/0/for' });
+    }
   });
 
   it('loadPlan reads the file; a missing file is SWORN_ERR_GAMEDAY', async () => {

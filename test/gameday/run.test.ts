@@ -282,11 +282,12 @@ describe('sworn gameday against a real proxy, upstream and consumer', () => {
   it('removes its faults and stops the consumer\'s command when the run crashes mid-step (the hypothesis\' proxy goes away)', async () => {
     const { admin, proxy, upstream, state, release } = await world();
     // The steady state is read from a second proxy, which the test stops during step 1.
-    const watcher = await startProxy({ spec: await loadSpec(SPEC), upstream: upstream.url, port: 0, adminPort: 0, store: ':memory:', logLevel: 'silent' });
+    // The consumer calls through it (consumer -> watcher -> proxy with the faults -> upstream), so it sees the steady state.
+    const watcher = await startProxy({ spec: await loadSpec(SPEC), upstream: proxy.url, port: 0, adminPort: 0, store: ':memory:', logLevel: 'silent' });
     let watching = true;
     try {
       const { file, dir } = writePlan(plan(admin, [
-        `drive: {command: "node consumer.mjs ${proxy.url} --calls 20 --concurrency 2 --marker started.txt"}`,
+        `drive: {command: "node consumer.mjs ${watcher.url} --calls 20 --concurrency 2 --marker started.txt"}`,
         'steps:',
         '  - {latency: +1s, for: 60s}',
       ].join('\n'), watcher.adminUrl!));
@@ -316,7 +317,8 @@ describe('sworn gameday against a real proxy, upstream and consumer', () => {
     let skew = 0;
     const { admin, proxy } = await world({ clock: () => Date.now() + skew });
     const { file } = writePlan(plan(admin, [
-      'baseline: 200ms',
+      // The consumer calls for half a second for the steady state, then on through step 1 (the controller dies first).
+      `drive: {command: 'node consumer.mjs ${proxy.url} --for $([ "$SWORN_GAMEDAY_STEP" = 0 ] && echo 500 || echo 30000)'}`,
       'steps:',
       '  - {error: 100%, for: 30s}',
     ].join('\n')));
@@ -357,6 +359,60 @@ describe('sworn gameday against a real proxy, upstream and consumer', () => {
     expect(run.stdout).toMatch(/consumer mobile-app: 20 calls, [1-9]\d* failed \(/);
     expect(run.stdout).toMatch(/step 3 +error 100% +· 3s · skipped/);
     expect(await faultsOn(admin)).toEqual([]);
+  });
+
+  it('does not call a hypothesis no call reached "held": nothing measured before step 1 aborts, exit 1', async () => {
+    const { admin, proxy } = await world();
+    const { file } = writePlan([
+      'gameday: ghost drill',
+      'hypothesis:',
+      '  promises:',
+      `    - {proxy: ${admin}, consumer: nobody-calls, operations: [listThings]}`,
+      `target: {proxy: ${admin}}`,
+      `drive: {command: "node consumer.mjs ${proxy.url} --calls 5"}`,
+      'steps:',
+      '  - {error: 100%, for: 1s}',
+    ].join('\n'));
+    const run = await cli(['gameday', file, '--format', 'json']);
+    expect(run.code).toBe(1);
+    const result = json(run.stdout);
+    verdictOf(result).toBe('aborted');
+    expect(result.abortedBy).toBe('nothing was measured before step 1: no call of nobody-calls on listThings reached the proxy (check the consumer\'s name and identification, and that traffic flows)');
+    expect(result.steps.map((s) => s.verdict)).toEqual(['skipped']);
+    expect(await faultsOn(admin)).toEqual([]);
+  });
+
+  it('refuses to measure a steady state while faults are in force on the target (another game day\'s), and leaves them alone', async () => {
+    const { admin, proxy } = await world();
+    const other = await call(`${admin}/faults`, { method: 'POST', body: JSON.stringify({ kind: 'latency', add: '5ms', ttl: '1m', label: 'someone else' }) });
+    expect(other.status).toBe(201);
+    const { file } = writePlan(plan(admin, [`drive: {command: "node consumer.mjs ${proxy.url} --calls 5"}`, 'steps:', '  - {latency: +5ms, for: 1s}'].join('\n')));
+    const run = await cli(['gameday', file, '--format', 'json']);
+    expect(run.code).toBe(1);
+    const result = json(run.stdout);
+    verdictOf(result).toBe('aborted');
+    expect(result.abortedBy).toBe('faults are already in force on the target (f1 "someone else"): its steady state cannot be measured (DELETE /faults, wait for their TTL, or pass --start-broken)');
+    expect(result.steps[0]!.command).toBeUndefined(); // the consumer's command never ran
+    expect((await faultsOn(admin)).map((f) => f.label)).toEqual(['someone else']);
+  });
+
+  it('refuses, before anything runs, a blast radius naming an operation the target\'s spec does not have (exit 2, did you mean)', async () => {
+    const { file } = writePlan([
+      'gameday: typo drill',
+      'hypothesis:',
+      '  promises:',
+      '    - {proxy: target, consumer: mobile-app}',
+      'target: {mock: api.yaml}',
+      'blastRadius: {operations: [listThing]}',
+      'drive: {traffic: {rate: 10/s}}',
+      'steps:',
+      '  - {latency: +5ms, for: 1s}',
+    ].join('\n'));
+    const run = await cli(['gameday', file, '--format', 'json']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('SWORN_ERR_GAMEDAY');
+    expect(run.stderr).toContain('blastRadius.operations names "listThing"');
+    expect(run.stderr).toContain('Did you mean "listThings"?');
   });
 
   it('refuses to start on a target already breaking its promises; --start-broken runs anyway', async () => {
