@@ -110,8 +110,16 @@ function usageError(error: CommanderError, argv: string[], program: Command): st
   const given = argv.find((a) => !a.startsWith('-'));
   const command = given !== undefined && program.commands.some((c) => c.name() === given || c.aliases().includes(given)) ? given : undefined;
   let hint: string;
-  if (error.code === 'commander.unknownCommand') hint = suggestion ? `Did you mean \`sworn ${suggestion}\`? Run \`sworn ${suggestion} --help\` for its usage, \`sworn --help\` for every command.` : 'Run `sworn --help` for every command.';
-  else hint = `${suggestion ? `Did you mean ${suggestion}? ` : ''}Run \`sworn ${command ? `${command} ` : ''}--help\` for the usage.`;
+  // Commander names one command, or several as `one of init, lint`: each is named as a command to run.
+  const commands = suggestion?.replace(/^one of /, '').split(/,\s*/).filter(Boolean) ?? [];
+  if (error.code === 'commander.unknownCommand') {
+    hint = commands.length === 1
+      ? `Did you mean \`sworn ${commands[0]}\`? Run \`sworn ${commands[0]} --help\` for its usage, \`sworn --help\` for every command.`
+      : commands.length > 1
+        ? `Did you mean ${commands.map((c) => `\`sworn ${c}\``).join(' or ')}? Run \`sworn ${commands[0]} --help\` (or the other's) for its usage, \`sworn --help\` for every command.`
+        : 'Run `sworn --help` for every command.';
+  }
+  else hint = `${suggestion ? `Did you mean ${suggestion.replace(/^one of /, 'one of ')}? ` : ''}Run \`sworn ${command ? `${command} ` : ''}--help\` for the usage.`;
   return `SWORN_ERR_USAGE: ${what.trim()}\n  hint: ${hint}`;
 }
 

@@ -83,8 +83,12 @@ describe('did-you-mean, consistently', () => {
     const r = await cli(['lnit', 'specs/petstore.yaml']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('SWORN_ERR_USAGE: unknown command \'lnit\'');
-    expect(r.stderr).toContain('hint: Did you mean `sworn lint`? Run `sworn lint --help`');
+    // Two commands are as near (init, lint): both are named as commands to run.
+    expect(r.stderr).toContain('hint: Did you mean `sworn init` or `sworn lint`? Run `sworn init --help` (or the other\'s) for its usage');
     expect(r.stderr).not.toContain('sworn lnit --help');
+    expect(r.stderr).not.toContain('one of');
+    const one = await cli(['diif', 'a.yaml', 'b.yaml']);
+    expect(one.stderr).toContain('hint: Did you mean `sworn diff`? Run `sworn diff --help` for its usage');
   });
 
   it('a mistyped flag says the flag meant and the command\'s help, once', async () => {
