@@ -122,6 +122,19 @@ export function parseFault(input: unknown, where = 'fault'): FaultSpec {
 
 const article = (word: string) => (/^[aeiou]/.test(word) ? 'an' : 'a');
 
+/** A fault as `POST /faults` takes it: the inverse of `parseFault` (`parseFault(faultJson(f))` equals `f`). */
+export function faultJson(f: FaultSpec): Record<string, unknown> {
+  const a = f.action;
+  const settings: Record<string, unknown> =
+    a.kind === 'latency' ? { add: a.addMs, factor: a.factor, jitter: a.jitterMs }
+      : a.kind === 'error' ? { status: a.status, ...(a.body !== undefined ? { body: a.body } : {}), ...(a.contentType !== undefined ? { contentType: a.contentType } : {}) }
+        : a.kind === 'timeout' ? { after: a.afterMs }
+          : a.kind === 'truncate' ? { keep: a.keep }
+            : a.kind === 'bandwidth' ? { rate: a.bytesPerSecond }
+              : {};
+  return { kind: a.kind, ...settings, ...f.scope, ttl: f.ttlMs, seed: f.seed, ...(f.label !== undefined ? { label: f.label } : {}) };
+}
+
 function actionOf(kind: FaultKind, o: Record<string, unknown>, where: string): FaultAction {
   switch (kind) {
     case 'latency': {

@@ -1,6 +1,6 @@
 import { request } from 'undici';
 import { SwornError } from '../errors.js';
-import type { FaultSpec } from '../faults/model.js';
+import { faultJson, type FaultSpec } from '../faults/model.js';
 import type { TallySnapshot, TallyRow } from './steady.js';
 
 /** A sworn proxy's (or mock's) admin port, as a game day drives it. Loopback or not, every call is bounded in time. */
@@ -46,17 +46,7 @@ export class AdminClient {
 
   /** Adds faults, all or none; returns their ids. */
   async addFaults(faults: FaultSpec[]): Promise<string[]> {
-    const wire = faults.map((f) => ({
-      ...f.action,
-      ...(f.action.kind === 'latency' ? { add: f.action.addMs, factor: f.action.factor, jitter: f.action.jitterMs, addMs: undefined, jitterMs: undefined } : {}),
-      ...(f.action.kind === 'timeout' ? { after: f.action.afterMs, afterMs: undefined } : {}),
-      ...(f.action.kind === 'bandwidth' ? { rate: f.action.bytesPerSecond, bytesPerSecond: undefined } : {}),
-      ...f.scope,
-      ttl: f.ttlMs,
-      seed: f.seed,
-      ...(f.label !== undefined ? { label: f.label } : {}),
-    }));
-    const { status, json } = await this.call('POST', 'faults', JSON.parse(JSON.stringify(wire)));
+    const { status, json } = await this.call('POST', 'faults', faults.map(faultJson));
     const body = json as { faults?: Array<{ id: string }>; detail?: string; hint?: string } | undefined;
     if (status !== 201 || !body?.faults) throw new SwornError('SWORN_ERR_GAMEDAY', `${this.url} refused the step's faults (${status}): ${body?.detail ?? String(json)}`, { hint: body?.hint ?? 'Check the step against the fault model (docs/gameday.md).' });
     return body.faults.map((f) => f.id);

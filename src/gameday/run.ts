@@ -149,7 +149,6 @@ export async function runGameday(plan: Plan, options: RunOptions = {}): Promise<
       if (verdict !== 'held') break;
       const result = steps[step.index - 1]!;
       log(`step ${step.index}/${plan.steps.length}: ${step.summary} for ${Math.round(step.durationMs / 1000)}s`);
-      result.before = figures(start, previous).length > 0 && step.index === 1 ? baseline : result.before;
       const atStart = previous;
       const sentBefore = traffic?.sent() ?? 0;
       const ids = await wiring.target.addFaults(step.faults);
@@ -191,7 +190,8 @@ export async function runGameday(plan: Plan, options: RunOptions = {}): Promise<
       previous = await snapshot();
       result.after = plan.betweenMs > 0 ? figures(duringEnd, previous) : null;
       if (traffic) result.sent = traffic.sent() - sentBefore;
-      if (step.index > 1) result.before = steps[step.index - 2]!.after ?? steps[step.index - 2]!.during;
+      // Before a step: the baseline, else the previous step's recovery (or, without one, its faulted phase).
+      result.before = step.index === 1 ? baseline : steps[step.index - 2]!.after ?? steps[step.index - 2]!.during;
       const misses = result.during.filter((f) => !f.held).flatMap((f) => f.misses);
       if (!aborted && !measured(result.during)) aborted = `nothing was measured during step ${step.index}: no call of ${who(plan)} reached the proxy`;
       if (aborted) {

@@ -259,8 +259,8 @@ export class Ledger {
       if (x.parameters) for (const p of x.parameters) usage.set(`parameter ${p}`, (usage.get(`parameter ${p}`) ?? 0) + 1);
       const classified = this.engine?.record({ at: x.at, operationId: operation, consumer: x.consumer, tier: x.tier, status: x.status, durationMs: x.durationMs, outcome: x.outcome });
       if (classified) {
-        this.countFleet(operation, x.consumer, x.tier, classified);
-        this.countCell(c, classified, x.injected !== undefined && x.injected.length > 0);
+        const bucket = this.countFleet(operation, x.consumer, x.tier, classified);
+        this.countCell(c, classified, bucket, x.injected !== undefined && x.injected.length > 0);
       }
     }
   }
@@ -325,7 +325,8 @@ export class Ledger {
     return tally;
   }
 
-  private countFleet(operation: string, consumer: string, tier: string, c: Classified): void {
+  /** Returns the duration bucket a good event fell in (-1 for any other), which the cell's tally shares. */
+  private countFleet(operation: string, consumer: string, tier: string, c: Classified): number {
     const tally = this.fleet.get(operation) ?? this.tallyOf(operation);
     const outcome = OUTCOME_INDEX[c.kind];
     tally.outcomes[outcome]!++;
@@ -336,7 +337,7 @@ export class Ledger {
     if (!mine) byTier.set(tier, (mine = { outcomes: [0, 0, 0, 0], allowance: 0, within: new Map() }));
     mine.outcomes[outcome]!++;
     mine.allowance += c.allowanceTier;
-    if (c.kind !== 'good') return;
+    if (c.kind !== 'good') return -1;
     const d = this.durations.get(operation) ?? this.durationOf(operation);
     const seconds = c.durationMs / 1_000;
     const edges = this.edges;
@@ -346,28 +347,24 @@ export class Ledger {
     while (b < edges.length && seconds > edges[b]!) b++;
     d.buckets[b]!++;
     const shape = this.fleetShape.get(operation);
-    if (!shape) return;
+    if (!shape) return b;
     shape.objectives.forEach((name, i) => {
       if (c.fastBase[i]) tally.within.set(name, (tally.within.get(name) ?? 0) + 1);
     });
     (shape.tiers.get(tier) ?? shape.objectives).forEach((name, i) => {
       mine.within.set(name, (mine.within.get(name) ?? 0) + (c.fastTier[i] ? 1 : 0));
     });
+    return b;
   }
 
-  private countCell(c: Cell, classified: Classified, injected: boolean): void {
-    const edges = this.edges;
-    const slo = (c.slo ??= { outcomes: [0, 0, 0, 0], allowance: 0, buckets: new Array<number>(edges.length + 1).fill(0), injected: { requests: 0, outcomes: [0, 0, 0, 0], buckets: new Array<number>(edges.length + 1).fill(0) } });
+  /** `b`: the duration bucket of a good event (countFleet's), -1 otherwise. */
+  private countCell(c: Cell, classified: Classified, b: number, injected: boolean): void {
+    const size = this.edges.length + 1;
+    const slo = (c.slo ??= { outcomes: [0, 0, 0, 0], allowance: 0, buckets: new Array<number>(size).fill(0), injected: { requests: 0, outcomes: [0, 0, 0, 0], buckets: new Array<number>(size).fill(0) } });
     const outcome = OUTCOME_INDEX[classified.kind];
     slo.outcomes[outcome]!++;
     slo.allowance += classified.allowanceTier;
-    let b = -1;
-    if (classified.kind === 'good') {
-      const seconds = classified.durationMs / 1_000;
-      b = 0;
-      while (b < edges.length && seconds > edges[b]!) b++;
-      slo.buckets[b]!++;
-    }
+    if (b >= 0) slo.buckets[b]!++;
     if (!injected) return;
     slo.injected.requests++;
     slo.injected.outcomes[outcome]!++;

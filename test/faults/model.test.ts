@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SwornError } from '../../src/errors.js';
-import { DEFAULT_TIMEOUT_MS, DEFAULT_TTL_MS, MAX_TTL_MS, describeAction, describeScope, parseFault, type FaultSpec } from '../../src/faults/model.js';
+import { DEFAULT_TIMEOUT_MS, DEFAULT_TTL_MS, MAX_TTL_MS, describeAction, describeScope, faultJson, parseFault, type FaultSpec } from '../../src/faults/model.js';
 
 /** The SwornError parseFault throws for `input` (fails the test when it accepts it). */
 function refusal(input: unknown, where?: string): SwornError {
@@ -144,5 +144,16 @@ describe('describeAction and describeScope', () => {
     expect(() => parseFault({ kind: 'error', body: deep })).toThrow(expect.objectContaining({ code: 'SWORN_ERR_FAULT', message: 'fault.body: nested deeper than 32 levels' }));
     expect(() => parseFault({ kind: 'error', body: '{}', contentType: 'text/html\r\nSet-Cookie: a=b' })).toThrow(expect.objectContaining({ code: 'SWORN_ERR_FAULT', message: expect.stringContaining('fault.contentType') }));
     expect(parseFault({ kind: 'error', body: { a: { b: [1] } }, contentType: 'application/json; charset=utf-8' }).action).toMatchObject({ contentType: 'application/json; charset=utf-8' });
+  });
+
+  it('write back as the JSON POST /faults takes, every kind (faultJson is parseFault\'s inverse)', () => {
+    for (const input of [
+      { kind: 'latency', add: '200ms', factor: 2, jitter: '20ms', operations: ['a'], consumers: ['c'], tiers: ['gold'], percent: 10, ttl: '2m', seed: 3, label: 'step 1' },
+      { kind: 'error', status: 500, body: { code: 'DOWN' }, contentType: 'application/json' },
+      { kind: 'timeout', after: '5s' }, { kind: 'truncate', keep: 0.3 }, { kind: 'bandwidth', rate: '1KB/s' }, { kind: 'reset' }, { kind: 'unavailable' },
+    ]) {
+      const fault = parseFault(input);
+      expect(parseFault(faultJson(fault))).toEqual(fault);
+    }
   });
 });

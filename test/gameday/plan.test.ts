@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SwornError } from '../../src/errors.js';
 import { ROOT } from '../helpers.js';
-import { parseFault } from '../../src/faults/model.js';
+import { faultJson, parseFault } from '../../src/faults/model.js';
 import { faultTtlMs, loadPlan, parsePlan } from '../../src/gameday/plan.js';
 
 /** The design target of the plan format, verbatim (comments and all). */
@@ -96,8 +96,7 @@ describe('parsePlan: the design target', () => {
 
   it('makes faults the fault model reads back unchanged (what POST /faults receives)', () => {
     for (const fault of plan.steps.flatMap((s) => s.faults)) {
-      const body = { kind: fault.action.kind, ...fault.scope, ttl: fault.ttlMs, seed: fault.seed, label: fault.label, ...(fault.action.kind === 'error' ? { status: fault.action.status } : {}), ...(fault.action.kind === 'latency' ? { add: fault.action.addMs, factor: fault.action.factor } : {}) };
-      expect(parseFault(body)).toEqual(fault);
+      expect(parseFault(faultJson(fault))).toEqual(fault);
     }
   });
 
