@@ -292,16 +292,6 @@ async function runProxy(specArg: string | undefined, flags: Record<string, unkno
   }
   const adminHost = String(settings['admin-host']);
   if (proxy.adminUrl && !settings['admin-token'] && !isLoopbackHost(adminHost)) io.stderr.write(`warning: the admin server listens on ${adminHost} without a token: anyone who can reach it reads /report and /metrics. Add --admin-token (or SWORN_ADMIN_TOKEN), or keep --admin-host on 127.0.0.1.\n`);
-  const describe = (p: PlannedService, i: number) => `${p.upstream === 'mock' ? `in-process mock (behave ${String(settings['mock-behave'])})` : p.upstream}${p.fallback && p.upstream !== 'mock' ? ' (mock fallback)' : ''} · ${specs[i]!.title} ${specs[i]!.apiVersion}, ${plural(proxy.services[i]!.contract.operations.length, 'operation')}`;
-  if (planned.length === 1) io.stdout.write(`sworn proxy listening on ${proxy.url} -> ${describe(planned[0]!, 0)} · ${String(settings.mode)} mode · admin ${proxy.adminUrl ?? 'off'}\n`);
-  else {
-    io.stdout.write(`sworn proxy listening on ${proxy.url} · ${planned.length} services · ${String(settings.mode)} mode · admin ${proxy.adminUrl ?? 'off'}\n`);
-    planned.forEach((p, i) => {
-      const s = proxy.services[i]!;
-      io.stdout.write(`  ${s.name}: ${[...s.hosts].length > 0 ? `Host ${[...s.hosts].join(', ')} or ` : ''}paths under ${s.prefixes.map((x) => x || '/').join(', ')} -> ${describe(p, i)}\n`);
-    });
-  }
-
   /** A reload reads the config file again: each service's spec (by name) may have moved; other settings need a restart. */
   const reload = async (why: string) => {
     let next: Map<string, string> | undefined;
@@ -321,7 +311,18 @@ async function runProxy(specArg: string | undefined, flags: Record<string, unkno
     });
     for (const r of result.services) io.stderr.write(r.ok ? `${why}: ${r.service} reloaded (${plural(r.operations ?? 0, 'operation')})\n` : `${why}: ${r.service} not reloaded, the spec in force stays: ${r.error}\n`);
   };
+  // Watch before the first line is printed: whoever reads that line may edit a file at once.
   const watching = settings.watch === true || settings.watch === 'true' ? watchFiles(proxy, configPath ? resolvePath(io.cwd, configPath) : undefined, () => reload('change')) : undefined;
+  const describe = (p: PlannedService, i: number) => `${p.upstream === 'mock' ? `in-process mock (behave ${String(settings['mock-behave'])})` : p.upstream}${p.fallback && p.upstream !== 'mock' ? ' (mock fallback)' : ''} · ${specs[i]!.title} ${specs[i]!.apiVersion}, ${plural(proxy.services[i]!.contract.operations.length, 'operation')}`;
+  if (planned.length === 1) io.stdout.write(`sworn proxy listening on ${proxy.url} -> ${describe(planned[0]!, 0)} · ${String(settings.mode)} mode · admin ${proxy.adminUrl ?? 'off'}\n`);
+  else {
+    io.stdout.write(`sworn proxy listening on ${proxy.url} · ${planned.length} services · ${String(settings.mode)} mode · admin ${proxy.adminUrl ?? 'off'}\n`);
+    planned.forEach((p, i) => {
+      const s = proxy.services[i]!;
+      io.stdout.write(`  ${s.name}: ${[...s.hosts].length > 0 ? `Host ${[...s.hosts].join(', ')} or ` : ''}paths under ${s.prefixes.map((x) => x || '/').join(', ')} -> ${describe(p, i)}\n`);
+    });
+  }
+
   return waitForSignal({ ...proxy, close: async () => {
     watching?.close();
     await proxy.close();
