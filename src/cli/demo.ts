@@ -7,7 +7,7 @@ import { parseDuration } from '../slo/duration.js';
 import { startProxy } from '../proxy/proxy.js';
 import { parseChaos } from '../mock/chaos.js';
 import { startTraffic } from '../demo/traffic.js';
-import { formatReportText } from '../report/report-text.js';
+import { alertWhy, formatReportText } from '../report/report-text.js';
 import { styleFor } from '../report/style.js';
 import { SwornError } from '../errors.js';
 import type { CliIo } from './program.js';
@@ -54,11 +54,7 @@ function alertReasons(report: ReturnType<RunningProxyReport>): string[] {
   if (!burning?.slo) return [];
   const rate = (n: number) => `${Math.round(n * 10) / 10}x`;
   return [`alerts of ${burning.operationId} (burning fastest):`, ...burning.slo.alerts.map((a) => {
-    const why = a.firing ? 'FIRING: both windows over the factor'
-      : a.silencedBy === 'low-traffic' ? 'silenced: too few events for the promise\'s minEventsPerHour'
-        : a.silencedBy === 'maintenance' ? 'silenced: a maintenance window suppresses alerts'
-          : a.longBurnRate < a.factor ? `not firing: the ${a.long} window burns below ${rate(a.factor)}`
-            : `not firing: the ${a.short} window burns below ${rate(a.factor)}`;
+    const why = alertWhy(a);
     return `  ${a.severity} ${a.long}/${a.short} at ${rate(a.factor)}: burning ${rate(a.longBurnRate)} / ${rate(a.shortBurnRate)} · ${why}`;
   })];
 }
@@ -137,7 +133,7 @@ export function addDemoCommand(program: Command, io: CliIo, setExit: (code: numb
       const tty = io.stdout.isTTY === true;
       const example = petstore ? `curl -H 'X-Api-Key: demo-key-mobile' ${proxy.url}/v1/pets` : `curl ${proxy.url}${firstPath(proxy.operations)}`;
       // Kept on screen: each refresh redraws them above the report.
-      const header = `sworn demo: proxy ${proxy.url} -> mock ${upstream.url} (behaving as promised) · admin ${proxy.adminUrl} (/report, /metrics) · ${spec.title}\n`
+      const header = `sworn demo: proxy ${proxy.url} -> mock ${upstream.url} (behaving as promised) · dashboard ${proxy.adminUrl}/ (and /report, /metrics) · ${spec.title}\n`
         + `try: ${example} · a game day: curl -X POST -d error=20x ${upstream.adminUrl}/chaos (or sworn demo --gameday) · Ctrl-C stops\n\n`;
       io.stdout.write(header);
       const render = () => {

@@ -6,11 +6,13 @@ import { listOperations, type Operation } from '../spec/operations.js';
 import { resolveSlos } from '../slo/resolve.js';
 import type { ResolvedSpecSlo } from '../slo/model.js';
 import { SloEngine } from '../engine/engine.js';
-import { Store, type StoredCounts } from '../store/store.js';
+import { Store, type StoredCounts, type ViolationSample } from '../store/store.js';
 
 /** What a report reads counts from: one store, or several merged. */
 export interface CountsSource {
   load(range?: { since?: number; until?: number }): StoredCounts;
+  /** The latest redacted violation samples, newest first (every store's, merged). */
+  samples(filter?: { operation?: string; code?: string }, limit?: number): ViolationSample[];
 }
 
 /** One or several proxies' stores read back with the spec they checked: what `report`, `gate` and `baseline` work on. */
@@ -55,7 +57,10 @@ export async function openHistory(options: { store?: string | string[]; spec?: s
     const lastClock = Math.max(...stores.map((s) => Number(s.meta('clock') ?? Date.now())));
     const engine = new SloEngine(slo, { now: () => lastClock });
     stores.forEach((s, i) => engine.restore(s.loadSlo(), { merge: i > 0 }));
-    const store: CountsSource = stores.length === 1 ? stores[0]! : { load: (range) => addCounts(stores.map((s) => s.load(range))) };
+    const store: CountsSource = stores.length === 1 ? stores[0]! : {
+      load: (range) => addCounts(stores.map((s) => s.load(range))),
+      samples: (filter, limit = 100) => stores.flatMap((s) => s.samples(filter, limit)).sort((a, b) => b.at.localeCompare(a.at)).slice(0, limit),
+    };
     return { spec, operations, slo, engine, store, close: closeAll };
   } catch (error) {
     closeAll();

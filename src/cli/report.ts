@@ -41,7 +41,7 @@ export function addReportCommand(program: Command, io: CliIo, setExit: (code: nu
         const report = history
           ? buildReport(
               { spec: { title: history.spec.title, version: history.spec.apiVersion }, operations: history.operations, engine: history.engine, store: history.store, now: at },
-              { ...window, ...filters, ...(options.format === 'html' ? { burnDownPoints: 48 } : {}) },
+              { ...window, ...filters },
             )
           : (await fleetReport({ ...options, prometheus: options.prometheus! }, io.cwd, at, { ...window, ...filters })).report;
         if (report.unmeasured && report.unmeasured.length > 0) io.stderr.write(`warning: no sidecar exposes ${report.unmeasured.length} promised operation(s) of this spec (${report.unmeasured.slice(0, 5).join(', ')}${report.unmeasured.length > 5 ? ', ...' : ''}): the proxies run another version of it\n`);
@@ -50,7 +50,7 @@ export function addReportCommand(program: Command, io: CliIo, setExit: (code: nu
           options.format === 'json' ? JSON.stringify(report, null, 2) + '\n'
           : options.format === 'markdown' ? formatReportMarkdown(report)
           : options.format === 'junit' ? formatReportJunit(report)
-          : options.format === 'html' ? formatReportHtml(report)
+          : options.format === 'html' ? formatReportHtml(report, history ? { engine: history.engine, store: history.store, now: at, ...window } : { now: at }, scopeOf(options, report))
           : formatReportText(report, toFile ? styleFor({}) : styleFor(io.stdout, io.env));
         if (toFile) {
           await writeOutput(resolvePath(io.cwd, options.output!), text, '--output');
@@ -78,4 +78,11 @@ export function assertConsumerSeen(consumer: string, seen: Iterable<string>): vo
   throw new SwornError('SWORN_ERR_CONSUMER_NOT_FOUND', `no consumer ${JSON.stringify(consumer)} in the store: it has never seen traffic from it`, {
     hint: names.length === 0 ? 'The store holds no traffic yet: run `sworn proxy` in front of the service first.' : `Did you mean --consumer ${closest(consumer, names)}? Consumers seen: ${some}.`,
   });
+}
+
+/** Whose traffic an HTML report judges, in words. */
+function scopeOf(options: { store?: string[]; prometheus?: string }, report: { scope?: { service: string; pods: number } }): string {
+  if (report.scope) return `the whole service ${report.scope.service}: ${report.scope.pods} pod(s) scraped by Prometheus`;
+  const stores = options.store ?? ['sworn.db'];
+  return stores.length > 1 ? `${stores.length} stores merged (their pods' traffic)` : `the traffic of one proxy's store (${stores[0]}): one pod, unless it is the only one`;
 }

@@ -263,15 +263,17 @@ export class SloEngine {
    * own promise) or one consumer (judged against its tier's promise), over
    * the promise's window at `at` or an explicit [since, until).
    */
-  figures(operationId: string, options: { consumer?: string; at?: number; since?: number; until?: number } = {}): SloFigures | null {
+  figures(operationId: string, options: { consumer?: string; tier?: string; at?: number; since?: number; until?: number } = {}): SloFigures | null {
     const op = this.operations.get(operationId);
     if (!op?.promised) return null;
     // `now` is the instant judged; the clock decides which resolution still holds each part of the past.
     const clockNow = this.now();
     const now = options.at ?? clockNow;
-    const perspective = options.consumer === undefined ? 'base' : 'tier';
-    const consumerSeries = options.consumer === undefined ? [...op.series.values()] : [op.series.get(options.consumer)].filter((s): s is Series => s !== undefined);
-    const tierName = options.consumer === undefined ? undefined : this.tierByConsumer.get(options.consumer);
+    const perspective = options.consumer === undefined && options.tier === undefined ? 'base' : 'tier';
+    // Whose events: every consumer's, one consumer's, or those of every consumer in one tier.
+    const members = options.consumer !== undefined ? [options.consumer] : options.tier !== undefined ? [...op.series.keys()].filter((c) => this.tierByConsumer.get(c) === options.tier) : undefined;
+    const consumerSeries = members === undefined ? [...op.series.values()] : members.map((c) => op.series.get(c)).filter((s): s is Series => s !== undefined);
+    const tierName = options.consumer !== undefined ? this.tierByConsumer.get(options.consumer) : options.tier;
     const promise = perspective === 'tier' && tierName ? op.tiers.get(tierName)?.promise ?? op.base : op.base;
     const schedule = perspective === 'tier' && tierName ? op.tiers.get(tierName)?.schedule ?? op.baseSchedule : op.baseSchedule;
     const bounds = options.since !== undefined ? { start: options.since, end: options.until ?? now } : promise.window.kind === 'rolling' ? windowBounds(promise.window, now) : { start: windowBounds(promise.window, now).start, end: now };
@@ -286,7 +288,8 @@ export class SloEngine {
       percentile: (p) => {
         if (!histogram) {
           histogram = newHistogram('merge');
-          op.latency.addInto(histogram, bounds.start, bounds.end, clockNow, options.consumer);
+          if (members === undefined) op.latency.addInto(histogram, bounds.start, bounds.end, clockNow);
+          else for (const c of members) op.latency.addInto(histogram, bounds.start, bounds.end, clockNow, c);
         }
         return histogram.totalCount > 0 ? histogram.getValueAtPercentile(p) : null;
       },
@@ -294,6 +297,24 @@ export class SloEngine {
     });
     histogram?.destroy();
     return figures;
+  }
+
+  /** When the oldest event still counted for an operation (or any) happened, to the minute where minutes still hold it. */
+  earliest(operationId?: string): number | undefined {
+    let min: number | undefined;
+    for (const [id, op] of this.operations) {
+      if (operationId !== undefined && id !== operationId) continue;
+      for (const series of op.series.values()) {
+        const t = series.earliest();
+        if (t !== undefined && (min === undefined || t < min)) min = t;
+      }
+    }
+    return min;
+  }
+
+  /** The tier a consumer was last seen in (undefined: never seen). */
+  tierOf(consumer: string): string | undefined {
+    return this.tierByConsumer.get(consumer);
   }
 
   /** The consumers seen for an operation. */

@@ -97,6 +97,27 @@ export class Series {
     return resolution === 'minute' ? this.minutes : resolution === 'hour' ? this.hours : this.days;
   }
 
+  /**
+   * When the oldest event still held happened, to the finest resolution that
+   * still holds it: the first minute when minutes reach back that far, else
+   * the first hour, else the first day (undefined: no bucket at all).
+   */
+  earliest(): number | undefined {
+    const first = (b: Buckets) => {
+      let min: number | undefined;
+      for (const i of b.indexes()) if (min === undefined || i < min) min = i;
+      return min;
+    };
+    const d = first(this.days);
+    if (d === undefined) return undefined;
+    const day = this.dayClock.start(d);
+    const h = first(this.hours);
+    const hour = h === undefined || h * HOUR >= this.dayClock.start(d + 1) ? undefined : h * HOUR;
+    if (hour === undefined) return day;
+    const m = first(this.minutes);
+    return m === undefined || m * MINUTE >= hour + HOUR ? Math.max(day, hour) : Math.max(day, m * MINUTE);
+  }
+
   /** The buckets changed since the last call (copies), and forgets that they changed. */
   takeDirty(): Array<{ resolution: Resolution; index: number; data: Float64Array }> {
     const out: Array<{ resolution: Resolution; index: number; data: Float64Array }> = [];

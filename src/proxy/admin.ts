@@ -6,6 +6,8 @@ import { listen } from '../http/listen.js';
 import { bearerAuthorizer } from '../http/bearer.js';
 import { serveFaults, type FaultNames } from '../faults/admin.js';
 import type { FaultRegistry } from '../faults/registry.js';
+import { PAGE_CSP } from '../report/page.js';
+import { escapeXml as escapeHtml } from '../report/style.js';
 
 export interface AdminOptions {
   port: number;
@@ -21,6 +23,8 @@ export interface AdminOptions {
   metrics: () => Registry;
   /** The report for `?window=&since=&until=&consumer=&operation=`; a SwornError becomes a 400 answer. */
   report: (query: URLSearchParams) => unknown;
+  /** `GET /`: the live dashboard (HTML) for the query (`?service=&operation=&consumer=&window=`); a SwornError becomes a 400 page. */
+  page?: (query: URLSearchParams) => string;
   /** `GET/POST/DELETE /faults`: the faults injected in front of the upstream. */
   faults?: { registry: FaultRegistry; names: FaultNames };
   /** `GET /tallies?consumer=&operation=&service=`: cumulative classified events per operation x consumer (game days). */
@@ -68,8 +72,10 @@ export async function startAdmin(options: AdminOptions): Promise<{ url: string; 
       const { ready, body } = options.ready();
       return json(res, ready ? 200 : 503, authorized(req.headers.authorization) ? body : probeView(body));
     }
+    const isPage = path === '/' && options.page !== undefined;
     if (!authorized(req.headers.authorization)) {
-      res.setHeader('www-authenticate', 'Bearer realm="sworn admin"');
+      // A browser asks for the token when challenged with Basic: the password is the admin token.
+      res.setHeader('www-authenticate', isPage ? 'Basic realm="sworn admin: the password is the admin token", charset="UTF-8"' : 'Bearer realm="sworn admin"');
       return json(res, 401, { title: 'Unauthorized', status: 401, detail: 'send Authorization: Bearer <admin token>' });
     }
     if (faultsPath && options.faults && serveFaults(options.faults.registry, options.faults.names, req, res, path)) return;
@@ -80,6 +86,20 @@ export async function startAdmin(options: AdminOptions): Promise<{ url: string; 
         if (error instanceof SwornError) return json(res, 400, { title: 'Bad Request', status: 400, code: error.code, detail: error.message, hint: error.hint });
         return json(res, 500, { title: 'tallies failed', status: 500, detail: (error as Error).message });
       }
+    }
+    if (isPage) {
+      let html: string;
+      let status = 200;
+      try {
+        html = options.page!(new URLSearchParams(search ?? ''));
+      } catch (error) {
+        status = error instanceof SwornError ? 400 : 500;
+        const e = error as Error & { hint?: string };
+        html = `<!doctype html><meta charset="utf-8"><title>sworn</title><h1>${status === 400 ? 'Bad request' : 'The dashboard failed'}</h1><p>${escapeHtml(e.message)}</p>${e.hint ? `<p>${escapeHtml(e.hint)}</p>` : ''}`;
+      }
+      res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'content-security-policy': PAGE_CSP, 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer' });
+      res.end(req.method === 'HEAD' ? undefined : html);
+      return;
     }
     if (path === '/report') {
       let report: unknown;
@@ -102,7 +122,7 @@ export async function startAdmin(options: AdminOptions): Promise<{ url: string; 
       );
       return;
     }
-    json(res, 404, { title: 'Not Found', status: 404, detail: 'admin endpoints: /healthz, /readyz, /metrics, /report, /tallies, /faults' });
+    json(res, 404, { title: 'Not Found', status: 404, detail: 'admin endpoints: / (the dashboard), /healthz, /readyz, /metrics, /report, /tallies, /faults' });
   });
   await listen(server, options.port, options.host, '--admin-port');
   const address = server.address() as AddressInfo;

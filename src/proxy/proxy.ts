@@ -33,6 +33,9 @@ export interface ProxyOptions {
   /** Admin server (health, metrics, report); `null` for none. */
   adminPort?: number | null;
   adminHost?: string;
+  /** The dashboard (`GET /` on the admin port): how often the page refreshes itself (default 5 s), and how long a built page is served again (default 2 s). */
+  dashboardRefreshSeconds?: number;
+  dashboardCacheMs?: number;
   /** Bearer token the admin server requires, when set. */
   adminToken?: string;
   mode?: 'observe' | 'enforce';
@@ -208,7 +211,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     throw error;
   }
 
-  const endpoints = adminEndpoints(services, { several, now, storeRequired: options.storeRequired === true, accepting: () => server.accepting() });
+  const endpoints = adminEndpoints(services, { several, now, storeRequired: options.storeRequired === true, accepting: () => server.accepting(), ...(options.dashboardCacheMs === undefined ? {} : { pageCacheMs: options.dashboardCacheMs }) });
   const report = endpoints.report;
 
   if (options.adminPort !== null && !options.adminToken && !isLoopbackHost(options.adminHost ?? '127.0.0.1')) {
@@ -221,6 +224,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     ready: endpoints.ready,
     metrics: () => metrics.registry,
     report: endpoints.fromQuery,
+    page: (query) => endpoints.page(query, { live: { refreshSeconds: options.dashboardRefreshSeconds ?? 5 }, faults: settings.faults!.list().map((f) => ({ id: f.id, text: f.description, operations: f.scope.operations ?? null, expiresAt: f.expiresAt })) }),
     tallies: endpoints.tallies,
     faults: {
       registry: settings.faults!,

@@ -7,6 +7,8 @@ import type { ResolvedPromise } from '../slo/model.js';
 import { metricServiceName } from '../slo/naming.js';
 import { Store, type StoreHealth } from '../store/store.js';
 import { buildReport, type ReportOptions } from '../report/report.js';
+import { renderPage, type PageInput } from '../report/page.js';
+import { pageParts } from '../report/report-html.js';
 import { compileContract, type Contract, type ContractOptions } from './contract.js';
 import type { ServiceView } from './exchange.js';
 import type { Recorder } from './record.js';
@@ -173,6 +175,26 @@ export class Service implements ServiceView {
     const report = buildReport({ spec: { title: spec.title, version: spec.apiVersion }, operations: this.contract.operations, engine: this.engine, conformance: reportOptions.since === undefined ? this.ledger.report(new Date(now)) : undefined, store: this.store, now }, reportOptions);
     const injected = reportOptions.since === undefined ? this.injectedSummary(reportOptions) : [];
     return injected.length > 0 ? { ...report, injected } : report;
+  }
+
+  /**
+   * The live dashboard (`GET /` on the admin port): the report with this
+   * service's timelines, the latest samples (as of a flush now), maintenance
+   * windows, and what the caller adds (faults in force, other services).
+   */
+  page(reportOptions: ReportOptions, extras: Pick<PageInput, 'faults' | 'services' | 'live'>): string {
+    const now = this.options.now();
+    this.store.flush(now);
+    const report = this.report(reportOptions);
+    const window = reportOptions.since === undefined ? {} : { since: reportOptions.since, until: reportOptions.until ?? now };
+    return renderPage({
+      report,
+      ...pageParts(report, { engine: this.engine, store: this.store, now, ...window }),
+      ...extras,
+      ...(report.injected ? { injected: report.injected } : {}),
+      scope: `${this.name}: this proxy's traffic only (one pod; the whole service: sworn report --prometheus)`,
+      now,
+    });
   }
 
   /**

@@ -1,4 +1,4 @@
-import type { SloFigures } from '../engine/engine.js';
+import type { AlertFigure, SloFigures } from '../engine/engine.js';
 import { missesOf, type Report } from './report.js';
 import { plainStyle, type Style } from './style.js';
 
@@ -22,6 +22,16 @@ export function budgetLeft(slo: SloFigures | null): string {
 /** A firing alert named with its windows and factor: "page 1h/5m at 14.4x" (an operation may have two pages, on different windows). */
 export function alertText(alert: { severity: string; long: string; short: string; factor: number }): string {
   return `${alert.severity} ${alert.long}/${alert.short} at ${alert.factor}x`;
+}
+
+/** Why an alert fires or not, in words: "not firing: the 1h window burns below 14.4x". */
+export function alertWhy(a: AlertFigure): string {
+  const rate = (n: number) => `${Math.round(n * 10) / 10}x`;
+  return a.firing ? 'FIRING: both windows over the factor'
+    : a.silencedBy === 'low-traffic' ? 'silenced: too few events for the promise\'s minEventsPerHour'
+      : a.silencedBy === 'maintenance' ? 'silenced: a maintenance window suppresses alerts'
+        : a.longBurnRate < a.factor ? `not firing: the ${a.long} window burns below ${rate(a.factor)}`
+          : `not firing: the ${a.short} window burns below ${rate(a.factor)}`;
 }
 
 /** The alerts of these figures that fire, each named with its windows. */

@@ -12,12 +12,7 @@ export interface ReportOptions {
   until?: number;
   consumer?: string;
   operation?: string;
-  /** Add each operation's error-budget burn-down over its window, in this many steps (the HTML report's chart). */
-  burnDownPoints?: number;
 }
-
-/** Error budget left (ratio) of the window ending at each instant. */
-export type BurnDown = Array<{ at: string; remaining: number | null }>;
 
 type ConformanceOperation = ConformanceReport['operations'][number];
 type ConformanceConsumer = ConformanceReport['consumers'][number];
@@ -40,7 +35,7 @@ export interface Miss {
 export interface Report extends Omit<ConformanceReport, 'operations' | 'consumers'> {
   /** `promise`: each figure over its promise's own window ending now; `explicit`: [since, until). */
   window: { kind: 'promise' | 'explicit'; since?: string; until?: string };
-  operations: Array<ConformanceOperation & { slo: SloFigures | null; burnDown?: BurnDown }>;
+  operations: Array<ConformanceOperation & { slo: SloFigures | null }>;
   consumers: Array<
     Omit<ConformanceConsumer, 'operations'> & {
       /** Who broke what: request violations are the consumer's breach; response violations and missed objectives are the provider's. */
@@ -116,12 +111,7 @@ export function buildReport(input: ReportInput, given: ReportOptions = {}): Repo
   const usedBy = new Set(consumers.flatMap((c) => c.operations.map((o) => o.operationId)));
   const operations = base.operations
     .filter((o) => wantOperation(o.operationId) && (options.consumer === undefined || usedBy.has(o.operationId)))
-    .map((o) => {
-      const slo = figures(o.operationId);
-      const points = options.burnDownPoints ?? 0;
-      if (points < 2 || !slo?.errorBudget || !slo.availability?.valid) return { ...o, slo };
-      return { ...o, slo, burnDown: burnDown(input.engine, o.operationId, slo, points, options.since !== undefined) };
-    });
+    .map((o) => ({ ...o, slo: figures(o.operationId) }));
 
   const missed = consumers.flatMap((c) => c.operations.flatMap((o) => missesOf(o.operationId, o.slo, c.consumer)));
   const unknownRoutes = options.operation === undefined && options.consumer === undefined ? base.unknownRoutes : [];
@@ -152,24 +142,6 @@ export function summaryOf(operations: Report['operations'], unknownRoutes: Repor
     missed: [...operations.flatMap((o) => missesOf(o.operationId, o.slo)), ...moreMisses],
     alertsFiring: operations.flatMap((o) => (o.slo?.alerts ?? []).filter((a) => a.firing).map((a) => ({ operationId: o.operationId, severity: a.severity, longBurnRate: a.longBurnRate, shortBurnRate: a.shortBurnRate }))),
   };
-}
-
-/**
- * The burn-down of an operation's error budget across the window of `slo`:
- * at each step, the budget left of the promise's window ending then (or of
- * [window start, step] for an explicit window).
- */
-function burnDown(engine: SloEngine, operationId: string, slo: SloFigures, points: number, explicit: boolean): BurnDown {
-  const start = Date.parse(slo.window.start);
-  const end = Date.parse(slo.window.end);
-  const out: BurnDown = [];
-  for (let i = 1; i <= points; i++) {
-    const at = start + ((end - start) * i) / points;
-    const f = engine.figures(operationId, explicit ? { since: start, until: at, at } : { at });
-    const remaining = f?.errorBudget?.remaining ?? null;
-    out.push({ at: new Date(at).toISOString(), remaining: remaining === -Infinity ? null : remaining });
-  }
-  return out;
 }
 
 /** The objectives these figures miss (availability, then latency objectives by name). */
