@@ -78,6 +78,10 @@ const SCRIPT = `(() => {
 /** The Content-Security-Policy the live page is served with: nothing but itself, its own style and this script. */
 export const PAGE_CSP = `default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-${createHash('sha256').update(SCRIPT).digest('base64')}'; connect-src 'self'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`;
 
+/** Rows of the operations table, and operation sections, at most: a page for 1,200 operations stays readable and cheap. */
+const MAX_ROWS = 100;
+const MAX_SECTIONS = 12;
+
 const STYLE = `
 :root{color-scheme:light}body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;color:#1d1d1f;background:#f6f7f9}
 header.top{background:#fff;border-bottom:1px solid #ddd;padding:.8rem 1.5rem}header.top h1{margin:0;font-size:1.3rem}
@@ -117,10 +121,15 @@ export function renderPage(input: PageInput): string {
     card('requests to unknown routes', String(violations.unknownRoutes), violations.unknownRoutes > 0, 'unknown-routes'),
     ...(input.faults ? [card('faults in force', String(input.faults.length), input.faults.length > 0, 'faults')] : []),
   ].join('');
-  const overview = ranked.length === 0 ? '<p class="dim">No traffic yet, and no operation promises anything.</p>' : `<table class="overview"><tr><th>operation</th><th class="n">requests</th><th>availability</th><th>budget left</th><th>latency</th><th>alerts</th></tr>${ranked
+  const rows = ranked.slice(0, MAX_ROWS);
+  const more = ranked.length - rows.length;
+  const overview = ranked.length === 0 ? '<p class="dim">No traffic yet, and no operation promises anything.</p>' : `<table class="overview"><tr><th>operation</th><th class="n">requests</th><th>availability</th><th>budget left</th><th>latency</th><th>alerts</th></tr>${rows
     .map((o) => `<tr data-operation="${escapeXml(o.operationId)}"><td><a href="#op-${escapeXml(o.operationId)}"><code>${escapeXml(o.operationId)}</code></a></td><td class="n" data-figure="requests">${o.requests}</td><td data-figure="availability">${escapeXml(availabilityText(o.slo))}</td><td data-figure="budget">${escapeXml(budgetLeft(o.slo))}</td><td>${escapeXml(latencyText(o.slo))}</td><td>${firingOf(o.slo)}</td></tr>`)
-    .join('')}</table>`;
-  const sections = ranked.map((o) => operationSection(input, o)).join('\n');
+    .join('')}</table>${more > 0 ? `<p class="dim">and ${more} more operations, quieter: ?operation=ID shows one.</p>` : ''}`;
+  // Sections for the operations given panels (the first in the table's order), or the first few when there are none (a fleet report).
+  const sectioned = input.panels ? [...ranked.filter((o) => input.panels!.has(o.operationId)), ...ranked.filter((o) => o.slo === null && o.requests > 0)].slice(0, MAX_SECTIONS) : ranked.slice(0, MAX_SECTIONS);
+  const hidden = ranked.length - sectioned.length;
+  const sections = sectioned.map((o) => operationSection(input, o)).join('\n') + (hidden > 0 ? `<p class="dim">${hidden} operation(s) without a section here: open one with ?operation=ID (or sworn report --operation ID).</p>` : '');
   const services = input.services && input.services.length > 1 ? `<nav class="services">services: ${input.services.map((x) => `<a href="${escapeXml(x.href)}"${x.current ? ' class="current"' : ''}>${escapeXml(x.name)}</a>`).join('')}</nav>` : '';
   const refresh = input.live ? `<span id="refresh" class="live">live · refreshes every ${input.live.refreshSeconds} s</span>` : `<span class="dim">report made ${escapeXml(new Date(input.now).toISOString().slice(0, 16).replace('T', ' '))} UTC</span>`;
   return `<!doctype html>

@@ -45,7 +45,7 @@ export interface TimelineOptions {
   now: number;
   /** At most this many steps per chart (default 48). */
   points?: number;
-  /** Draw timelines for at most this many operations (default 12): the page lists the rest with their figures only. */
+  /** Panels (tiers, timelines) for at most this many operations (default 12): the page lists the rest in its table only. */
   charted?: number;
   /** An explicit report window: the timeline covers [since, until) and the budget is that of [since, step end). */
   since?: number;
@@ -53,16 +53,16 @@ export interface TimelineOptions {
 }
 
 /**
- * The panels of each operation of a report: its own promise and each tier
- * its consumers are in, with a timeline for the first `charted` operations
- * (those missing an objective or firing an alert first, then the busiest).
+ * The panels of the first `charted` operations of a report (those missing
+ * an objective or firing an alert first, then the busiest): each one's own
+ * promise and each tier its consumers are in, with timelines.
  * Each timeline point costs two reads of the engine's buckets.
  */
 export function buildPanels(engine: SloEngine, report: Report, options: TimelineOptions): Map<string, Panel[]> {
   const out = new Map<string, Panel[]>();
   const charted = new Set(rankOperations(report).slice(0, options.charted ?? 12).map((o) => o.operationId));
   for (const o of report.operations) {
-    if (!o.slo) continue;
+    if (!o.slo || !charted.has(o.operationId)) continue;
     const tiers = new Map<string, string[]>();
     for (const c of report.consumers) if (c.operations.some((x) => x.operationId === o.operationId)) tiers.set(c.tier, [...(tiers.get(c.tier) ?? []), c.consumer]);
     const window = options.since === undefined ? {} : { since: options.since, until: options.until ?? options.now };
@@ -71,7 +71,7 @@ export function buildPanels(engine: SloEngine, report: Report, options: Timeline
       const slo = engine.figures(o.operationId, { tier, ...window, at: options.until ?? options.now });
       if (slo) panels.push({ tier, consumers, slo });
     }
-    if (charted.has(o.operationId)) for (const p of panels) p.timeline = timeline(engine, o.operationId, p, options);
+    for (const p of panels) p.timeline = timeline(engine, o.operationId, p, options);
     out.set(o.operationId, panels);
   }
   return out;
