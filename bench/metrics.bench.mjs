@@ -108,6 +108,13 @@ for (let i = 0; i < RUNS; i++) {
   page = await get(`${adminUrl}/?run=${i}`);
   pageTimes.push(performance.now() - start);
 }
+const reportTimes = [];
+for (let i = 0; i < RUNS; i++) {
+  const start = performance.now();
+  await get(`${adminUrl}/report`);
+  reportTimes.push(performance.now() - start);
+}
+const reportMedian = [...reportTimes].sort((a, b) => a - b)[Math.floor(reportTimes.length / 2)];
 const pageMedian = [...pageTimes].sort((a, b) => a - b)[Math.floor(pageTimes.length / 2)];
 const series = text.split('\n').filter((l) => l !== '' && !l.startsWith('#'));
 const byMetric = new Map();
@@ -140,6 +147,7 @@ console.log(`  series                 ${series.length}   (target < ${TARGET_SERI
 console.log(`  render (median of ${RUNS})    ${median.toFixed(1)} ms   (target < ${TARGET_RENDER_MS} ms: ${ok(median < TARGET_RENDER_MS)})`);
 console.log(`  size                   ${(Buffer.byteLength(text) / 1024 / 1024).toFixed(2)} MB; each scrape (ms): ${times.map((t) => t.toFixed(0)).join(", ")}`);
 console.log(`  dashboard GET / (median of ${RUNS}) ${pageMedian.toFixed(1)} ms (target < ${TARGET_RENDER_MS} ms: ${ok(pageMedian < TARGET_RENDER_MS)}), ${(Buffer.byteLength(page) / 1024).toFixed(0)} KB; each (ms): ${pageTimes.map((t) => t.toFixed(0)).join(', ')}`);
+console.log(`  GET /report (median of ${RUNS}) ${reportMedian.toFixed(1)} ms: what the page is built on`);
 console.log('  series by metric:');
 for (const [name, n] of [...byMetric].sort((a, b) => b[1] - a[1]).slice(0, 12)) console.log(`    ${name.padEnd(48)} ${n}`);
 console.log(rulesMs === undefined ? `  sworn rules            failed: ${rulesBytes}` : `  sworn rules            ${rulesMs.toFixed(0)} ms (whole process), ${(rulesBytes / 1024).toFixed(0)} KB of rules`);
