@@ -4,7 +4,7 @@ import { SwornError } from '../errors.js';
 import { parseDuration } from '../slo/duration.js';
 import { propose, formatMs, weakenings, type Proposal } from '../baseline/propose.js';
 import { editSpec, unifiedDiff } from '../baseline/edit.js';
-import { openHistory } from './history.js';
+import { openHistory } from '../report/history.js';
 import { collectStores, parseAt, type CliIo } from './program.js';
 
 /** `sworn baseline`: propose (and with --write, write) the promises the traffic shows each operation already keeps. */

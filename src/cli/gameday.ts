@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { dirname, relative, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import type { Spec } from '../spec/load-spec.js';
 import type { GamedayFormat } from '../gameday/format.js';
@@ -78,7 +78,7 @@ export async function startMockTarget(spec: Spec, seed: number): Promise<{ url: 
 
 function describePlan(plan: Plan): string {
   const lines = [`gameday: ${plan.title} (${plan.file})`, `target: ${'mock' in plan.target ? `a mock of ${plan.target.mock}, behaving as promised, with a proxy in front` : `the proxy at ${plan.target.proxy}`}`];
-  lines.push(`hypothesis: ${plan.hypothesis.map((h) => `${h.consumer ?? 'every consumer'}'s promises on ${h.operations?.join(', ') ?? 'every operation'} (${'proxy' in h.source ? `proxy ${h.source.proxy}` : 'prometheus' in h.source ? `Prometheus ${h.source.prometheus}` : `store ${h.source.store}`})`).join('; ')}`);
+  lines.push(`hypothesis: ${plan.hypothesis.map((h) => `${h.consumer ?? 'every consumer'}'s promises on ${h.operations?.join(', ') ?? 'every operation'} (${'proxy' in h.source ? `proxy ${h.source.proxy}` : 'prometheus' in h.source ? `Prometheus ${h.source.prometheus}` : `store ${h.source.store.map((f) => relative(dirname(plan.file), f) || f).join(' + ')}`})`).join('; ')}`);
   lines.push(`drive: ${'traffic' in plan.drive ? `built-in traffic at ${plan.drive.traffic.perSecond}/s` : 'command' in plan.drive ? `\`${plan.drive.command}\`, once per step` : 'none (the system\'s own traffic)'}`);
   lines.push(`steady state measured for ${Math.round(plan.baselineMs / 1000)}s before step 1${plan.betweenMs > 0 ? `, and ${Math.round(plan.betweenMs / 1000)}s after each step` : ''}`);
   for (const s of plan.steps) lines.push(`step ${s.index}: ${s.summary} for ${Math.round(s.durationMs / 1000)}s · ${s.faults.length} fault(s), TTL ${Math.round(s.faults[0]?.ttlMs ?? 0) / 1000}s`);

@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { closest } from 'fastest-levenshtein';
 import { SwornError } from '../errors.js';
-import { openHistory } from './history.js';
+import { openHistory } from '../report/history.js';
 import { fleetReport } from './fleet.js';
 import type { SloFigures } from '../engine/engine.js';
 import { collectStores, parseAt, type CliIo } from './program.js';

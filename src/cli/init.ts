@@ -9,7 +9,7 @@ import { parseDuration } from '../slo/duration.js';
 import { loadSpec, formatName } from '../spec/load-spec.js';
 import { propose, formatMs, type Proposal } from '../baseline/propose.js';
 import { editSpec } from '../baseline/edit.js';
-import { openHistory } from './history.js';
+import { openHistory } from '../report/history.js';
 import { collectStores, parseAt, writeOutput, type CliIo } from './program.js';
 
 interface InitOptions {

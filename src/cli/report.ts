@@ -7,7 +7,7 @@ import { formatReportMarkdown, formatReportText } from '../report/report-text.js
 import { formatReportJunit } from '../report/report-junit.js';
 import { formatReportHtml } from '../report/report-html.js';
 import { styleFor } from '../report/style.js';
-import { openHistory } from './history.js';
+import { openHistory } from '../report/history.js';
 import { fleetReport } from './fleet.js';
 import { collectStores, parseAt, writeOutput, type CliIo } from './program.js';
 

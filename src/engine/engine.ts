@@ -322,6 +322,41 @@ export class SloEngine {
     return [...(this.operations.get(operationId)?.series.keys() ?? [])];
   }
 
+  /**
+   * One consumer's events on an operation over [since, until), as raw
+   * counters against its tier's promise: outcomes (good, bad, excluded,
+   * maintenance-excluded), the error budget they allow, and for each of the
+   * tier's latency objectives, in order, the good events at or under its
+   * limit: exact from the buckets for a threshold; for a percentile's max,
+   * from the consumer's day histograms, which start at the start of the day
+   * holding `since` (in the operation's window zone; exact under 2,048 ms).
+   * Two reads with the same `since` subtract: what a game day reading a
+   * store measures a phase with. Null when the operation makes no promise
+   * or the consumer has no events.
+   */
+  consumerTally(operationId: string, consumer: string, since: number, until: number): { tier: string; outcomes: [number, number, number, number]; allowance: number; within: number[] } | null {
+    const op = this.operations.get(operationId);
+    const series = op?.series.get(consumer);
+    if (!op?.promised || !series) return null;
+    const tier = this.tierByConsumer.get(consumer) ?? '';
+    const promise = op.tiers.get(tier)?.promise ?? op.base;
+    const clockNow = this.now();
+    const c = series.counts(since, until, clockNow);
+    const dayStart = op.days.start(op.days.index(since));
+    let histogram: Histogram | undefined;
+    let threshold = 0;
+    const within = promise.latency.map((o) => {
+      if (o.kind === 'threshold') return c.fastTier[threshold++] ?? 0;
+      if (!histogram) {
+        histogram = newHistogram('merge');
+        op.latency.addInto(histogram, dayStart, until, clockNow, consumer);
+      }
+      return countAtOrBelow(histogram, o.max.ms);
+    });
+    histogram?.destroy();
+    return { tier, outcomes: [c.good, c.bad, c.excluded, c.maintenanceExcluded], allowance: c.allowanceTier, within };
+  }
+
   private readonly tierByConsumer = new Map<string, string>();
 
   /**
@@ -549,4 +584,25 @@ export function figuresOf(input: {
 
 function round(n: number): number {
   return Math.round(n * 1e6) / 1e6;
+}
+
+/**
+ * How many values a histogram holds at or under `value`: hdr answers the
+ * value at a rank, so the rank is found by bisection over whole counts
+ * (about log2(n) lookups), exact to the histogram's precision.
+ */
+export function countAtOrBelow(histogram: Histogram, value: number): number {
+  const total = histogram.totalCount;
+  if (total === 0) return 0;
+  // The value at rank k (1-based): the percentile whose count hdr rounds to k.
+  const at = (k: number) => histogram.getValueAtPercentile((k / total) * 100);
+  if (at(1) > value) return 0;
+  let low = 1;
+  let high = total;
+  while (low < high) {
+    const mid = Math.ceil((low + high) / 2);
+    if (at(mid) <= value) low = mid;
+    else high = mid - 1;
+  }
+  return low;
 }

@@ -43,7 +43,7 @@ const SOURCE_KINDS = ['proxy', 'prometheus', 'store'] as const;
 const SOURCE_KEYS: Record<(typeof SOURCE_KINDS)[number], string[]> = {
   proxy: ['proxy', 'consumer', 'operations', 'token'],
   prometheus: ['prometheus', 'service', 'consumer', 'operations'],
-  store: ['store', 'consumer', 'operations'],
+  store: ['store', 'spec', 'flushInterval', 'consumer', 'operations'],
 };
 const TARGET_KINDS = ['proxy', 'mock'] as const;
 const TARGET_KEYS: Record<(typeof TARGET_KINDS)[number], string[]> = { proxy: ['proxy', 'token'], mock: ['mock'] };
@@ -269,7 +269,15 @@ class PlanReader {
       const url = this.url(p.prometheus, appendPointer(pointer, 'prometheus'), `${what}: \`prometheus\``, 'http://prom:9090');
       source = { prometheus: url, ...(p.service !== undefined ? { service: this.text(p.service, appendPointer(pointer, 'service'), `${what}: \`service\``, 'service: orders', 200) } : {}) };
     } else {
-      source = { store: this.path(p.store, appendPointer(pointer, 'store'), `${what}: \`store\``, 'store: sworn.db') };
+      // Several pods' stores (one each) add up: `store: [pod-a.db, pod-b.db]`.
+      const at = appendPointer(pointer, 'store');
+      const stores = Array.isArray(p.store) ? p.store : [p.store];
+      if (stores.length === 0) this.fail(at, `${what}: \`store\` is an empty list`, 'Name the store file each proxy writes, e.g. store: sworn.db or store: [pod-a.db, pod-b.db].');
+      if (stores.length > MAX_PROMISES) this.fail(at, `${what}: \`store\` names ${stores.length} files; at most ${MAX_PROMISES}`, 'Read a large fleet from Prometheus ({prometheus: URL, service: NAME}).');
+      const paths = stores.map((f, j) => this.path(f, Array.isArray(p.store) ? appendPointer(at, j) : at, `${what}: \`store\``, 'store: sworn.db'));
+      const flush = p.flushInterval === undefined ? undefined : this.duration(p.flushInterval, appendPointer(pointer, 'flushInterval'), `${what}: \`flushInterval\``);
+      if (flush !== undefined && flush > 60_000) this.fail(appendPointer(pointer, 'flushInterval'), `${what}: \`flushInterval\` ${JSON.stringify(p.flushInterval)} is over a minute: a phase would be judged a minute late`, 'Give the proxies\' --flush-interval (1s by default), or read the promises from the proxies themselves ({proxy: URL}).');
+      source = { store: paths, ...(flush !== undefined ? { flushIntervalMs: flush } : {}), ...(p.spec !== undefined ? { spec: this.path(p.spec, appendPointer(pointer, 'spec'), `${what}: \`spec\``, 'spec: api.yaml (the spec the proxies check; by default the one the store recorded)') } : {}) };
     }
     return {
       source,

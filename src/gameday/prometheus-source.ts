@@ -141,7 +141,7 @@ export class PrometheusTallies {
         promise: promiseOf(info.filter((s) => s.metric.operation === operationId)),
       };
     });
-    return { at, edges, rows, source: `Prometheus ${this.display}, service ${service}, ${pods} pod${pods === 1 ? '' : 's'}` };
+    return { at, edges, rows, source: `Prometheus ${this.display}, service ${service}, ${pods} pod${pods === 1 ? '' : 's'}`, injectedUnknown: true };
   }
 
   private async byConsumer(service: string, consumer: string, at: number): Promise<TallySnapshot> {
@@ -158,7 +158,7 @@ export class PrometheusTallies {
     if (info.some((s) => s.metric.kind === 'percentile')) left.push('percentile objectives not judged (the consumer series carry no histogram)');
     const source = (extra: string[]) => [`Prometheus ${this.display}, service ${service}, consumer ${consumer} summed over all operations`, ...extra].join('; ');
     // A consumer with no series yet has sent nothing (or is one of those counted as `other`, beyond --metrics-consumers): no row, as a proxy with no events of it.
-    if (events.length === 0) return { at, edges: [], rows: [], source: source(left) };
+    if (events.length === 0) return { at, edges: [], rows: [], source: source(left), injectedUnknown: true };
     const tiers = [...new Set(events.map((s) => s.metric.tier ?? ''))].sort();
     const outcomes = OUTCOMES.map((o) => events.filter((s) => s.metric.outcome === o).reduce((n, s) => n + s.value, 0));
     const [good = 0, bad = 0] = outcomes;
@@ -205,7 +205,7 @@ export class PrometheusTallies {
       injected: { requests: injected[0]?.value ?? 0, outcomes: [0, 0, 0, 0], buckets: new Array<number>(edges.length + 1).fill(0) },
       promise: { availability, latency: judged.map(({ within: _within, ...o }) => o) },
     };
-    return { at, edges: edges.map((ms) => ms / 1_000), rows: [row], source: source(left) };
+    return { at, edges: edges.map((ms) => ms / 1_000), rows: [row], source: source(left), injectedUnknown: true };
   }
 
   /** An instant query evaluated at `at` (epoch ms). */

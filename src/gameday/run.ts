@@ -25,9 +25,11 @@ export interface RunOptions {
 }
 
 /** A running game day's view of where faults go and where the steady state is read. */
-/** Where a promise's counters are read: a proxy's admin port, or Prometheus. */
+/** Where a promise's counters are read: a proxy's admin port, Prometheus, or stores. */
 interface TallySource {
   tallies(consumer?: string): Promise<TallySnapshot>;
+  /** How long after an instant the source holds every call up to it (a store lags its proxies by a flush). */
+  lagMs?: number;
 }
 
 interface Wiring {
@@ -88,6 +90,8 @@ export async function runGameday(plan: Plan, options: RunOptions = {}): Promise<
     for (const [ref, clients] of wiring.sources) out.set(ref, sumSnapshots(await Promise.all(clients.map((c) => c.tallies(ref.consumer)))));
     return out;
   };
+  // A phase ends once every source holds its last calls (a store: a flush later).
+  const lagMs = Math.max(0, ...[...wiring.sources.values()].flat().map((c) => c.lagMs ?? 0));
   const figures = (a: Map<PromiseRef, TallySnapshot>, b: Map<PromiseRef, TallySnapshot>) => plan.hypothesis.flatMap((ref) => judge(wiring.judgeAs.get(ref) ?? ref, a.get(ref)!, b.get(ref)!));
   const stopReason = () => (signal.aborted ? `signal ${String(signal.reason instanceof Error ? signal.reason.message : signal.reason ?? 'received')}` : null);
   // The consumer's command stops on a signal, and also when the run ends any other way (a crash mid-step included).
@@ -122,6 +126,7 @@ export async function runGameday(plan: Plan, options: RunOptions = {}): Promise<
     const start = await snapshot();
     const commandBaseline = 'command' in plan.drive && !refused ? await commandRun(plan, options, halt.signal, undefined, commandEnv(wiring, 0)) : undefined;
     if (!commandBaseline && !refused) await sleep(plan.baselineMs, signal);
+    if (commandBaseline) await sleep(lagMs, signal);
     let previous = await snapshot();
     baseline = figures(start, previous);
     const broken = baseline.filter((f) => !f.held);
@@ -176,9 +181,9 @@ export async function runGameday(plan: Plan, options: RunOptions = {}): Promise<
       if (traffic) {
         // No new calls meanwhile: they would be healthy ones counted as the step's.
         traffic.pause();
-        await sleep(Math.min(SETTLE_MS, step.durationMs / 2), signal);
+        await sleep(Math.min(SETTLE_MS, step.durationMs / 2) + lagMs, signal);
         traffic.resume();
-      }
+      } else await sleep(lagMs, signal);
       const duringEnd = await snapshot();
       result.during = figures(atStart, duringEnd);
       // Recovery is measured for `between`.
@@ -314,21 +319,46 @@ async function wire(plan: Plan, options: RunOptions): Promise<Wiring> {
   }
   const sources = new Map<PromiseRef, TallySource[]>();
   const judgeAs = new Map<PromiseRef, PromiseRef>();
-  for (const ref of plan.hypothesis) {
-    const s = ref.source;
-    if ('proxy' in s) sources.set(ref, [s.proxy === 'target' ? target : new AdminClient(s.proxy, s.token)]);
-    else if ('prometheus' in s) {
-      const { PrometheusTallies } = await import('./prometheus-source.js');
-      sources.set(ref, [new PrometheusTallies(s.prometheus, { ...(s.service !== undefined ? { service: s.service } : {}), ...(ref.consumer !== undefined ? { consumer: ref.consumer } : {}), ...(ref.operations ? { operations: ref.operations } : {}) })]);
-      // Prometheus rows are one per operation for every consumer, or one per consumer for every operation.
-      judgeAs.set(ref, ref.consumer === undefined ? { ...ref, consumer: '(all consumers)' } : { ...ref, operations: undefined });
-    } else throw new SwornError('SWORN_ERR_GAMEDAY', `${plan.file}: the hypothesis reads a store, which game days cannot read yet (its hourly rows are too coarse for steps of minutes)`, { hint: 'Read the promises from the sworn proxies in front of the service (hypothesis.promises: [{proxy: http://…:9464, consumer: …}]; several proxies add up), or from Prometheus ({prometheus: URL, service: NAME}).' });
+  const closers: Array<() => void> = [];
+  const closeAll = async () => {
+    for (const close of closers.splice(0)) close();
+    await started?.close();
+  };
+  try {
+    for (const ref of plan.hypothesis) {
+      const s = ref.source;
+      if ('proxy' in s) sources.set(ref, [s.proxy === 'target' ? target : new AdminClient(s.proxy, s.token)]);
+      else if ('prometheus' in s) {
+        const { PrometheusTallies } = await import('./prometheus-source.js');
+        sources.set(ref, [new PrometheusTallies(s.prometheus, { ...(s.service !== undefined ? { service: s.service } : {}), ...(ref.consumer !== undefined ? { consumer: ref.consumer } : {}), ...(ref.operations ? { operations: ref.operations } : {}) })]);
+        // Prometheus rows are one per operation for every consumer, or one per consumer for every operation.
+        judgeAs.set(ref, ref.consumer === undefined ? { ...ref, consumer: '(all consumers)' } : { ...ref, operations: undefined });
+      } else {
+        const { StoreTallies } = await import('./store-source.js');
+        const store = await StoreTallies.open(s.store, { cwd: dirname(plan.file), ...(s.spec !== undefined ? { spec: s.spec } : {}), ...(s.flushIntervalMs !== undefined ? { flushIntervalMs: s.flushIntervalMs } : {}) });
+        closers.push(() => store.close());
+        sources.set(ref, [store]);
+        checkOperations(plan, ref, store.operationIds, `the spec ${store.display} is judged against`);
+      }
+    }
+    // Reachable before anything is broken: an unreachable target fails the run here (exit 2), never half-way.
+    await target.faults();
+    for (const clients of sources.values()) for (const c of clients) await c.tallies();
+    if (spec) checkNames(plan, spec);
+  } catch (error) {
+    await closeAll().catch(() => undefined);
+    throw error;
   }
-  // Reachable before anything is broken: an unreachable target fails the run here (exit 2), never half-way.
-  await target.faults();
-  for (const clients of sources.values()) for (const c of clients) await c.tallies();
-  if (spec) checkNames(plan, spec);
-  return { target, spec, trafficUrl, sources, judgeAs, close: async () => started?.close() };
+  return { target, spec, trafficUrl, sources, judgeAs, close: closeAll };
+}
+
+/** A promise naming an operation its source cannot have counted: refused before anything runs, with the nearest name. */
+function checkOperations(plan: Plan, ref: PromiseRef, ids: readonly string[], where: string): void {
+  const i = plan.hypothesis.indexOf(ref);
+  for (const id of ref.operations ?? []) {
+    if (ids.includes(id)) continue;
+    throw new SwornError('SWORN_ERR_GAMEDAY', `${plan.file}: hypothesis.promises[${i}].operations names ${JSON.stringify(id)}, which ${where} has no operation of`, { hint: `Did you mean "${closest(id, [...ids])}"? Operations: ${ids.slice(0, 15).join(', ')}${ids.length > 15 ? ', …' : ''}.` });
+  }
 }
 
 /** Operations the plan names that the target's spec does not have: refused before anything runs, with the nearest name. */

@@ -24,6 +24,8 @@ export interface TallySnapshot {
   rows: TallyRow[];
   /** Where the counters come from, for the scope line: `proxy http://…:9464`. */
   source: string;
+  /** The source cannot tell injected failures from real ones (a store; Prometheus): no figures without them. */
+  injectedUnknown?: boolean;
 }
 
 const zeros = (n: number) => new Array<number>(n).fill(0);
@@ -65,7 +67,7 @@ export function judge(ref: PromiseRef, before: TallySnapshot, after: TallySnapsh
   for (const operationId of ref.operations ?? []) {
     if (ref.consumer !== undefined && !seen.has(`${operationId}\0${ref.consumer}`)) out.push(empty(ref.consumer, operationId, after.source));
   }
-  for (const r of rows) out.push(figuresOf(r, after.edges, after.source));
+  for (const r of rows) out.push(figuresOf(r, after.edges, after.source, after.injectedUnknown === true || before.injectedUnknown === true));
   return out.sort((a, b) => a.scope.localeCompare(b.scope));
 }
 
@@ -73,7 +75,7 @@ function empty(consumer: string, operationId: string, source: string): PhaseFigu
   return { scope: `${consumer} on ${operationId} (${source})`, requests: 0, injected: 0, availability: null, latency: [], burnRate: null, held: true, misses: [] };
 }
 
-function figuresOf(r: TallyRow, edges: readonly number[], source: string): PhaseFigures {
+function figuresOf(r: TallyRow, edges: readonly number[], source: string, injectedUnknown: boolean): PhaseFigures {
   const [good = 0, bad = 0] = r.outcomes;
   const [injGood = 0, injBad = 0] = r.injected.outcomes;
   const valid = good + bad;
@@ -87,13 +89,14 @@ function figuresOf(r: TallyRow, edges: readonly number[], source: string): Phase
     // Broken only when the bad events are more than the target allows with 95% confidence: a short phase's one unlucky call is not a breach.
     const met = achieved === null ? null : achieved >= promise.availability || !significantlyOver(bad, valid, (100 - promise.availability) / 100);
     if (met === false) misses.push(`${who} availability on ${r.operationId} fell to ${pct(achieved!)} < ${pct(promise.availability)}`);
-    availability = { target: promise.availability, achieved, met, withoutInjected: realValid > 0 ? ((good - injGood) / realValid) * 100 : null };
+    availability = { target: promise.availability, achieved, met, withoutInjected: !injectedUnknown && realValid > 0 ? ((good - injGood) / realValid) * 100 : null };
   }
   const latency = promise.latency.map((o) => {
     // Every objective's limit is a bucket edge (the ledger places them so); the largest edge not above it otherwise.
     let last = -1;
     for (let i = 0; i < edges.length; i++) if (edges[i]! * 1_000 <= o.limitMs + 1e-6) last = i;
-    const within = sum(r.buckets.slice(0, last + 1));
+    // At most the good events: a source whose histograms flush a moment after its counts (a store) can be a beat ahead.
+    const within = Math.min(good, sum(r.buckets.slice(0, last + 1)));
     const achieved = good > 0 ? (within / good) * 100 : null;
     const met = achieved === null ? null : achieved >= o.target || !significantlyOver(good - within, good, (100 - o.target) / 100);
     if (met === false) {
@@ -134,5 +137,5 @@ export function sumSnapshots(parts: TallySnapshot[]): TallySnapshot {
     have.buckets = add(have.buckets, r.buckets.length === have.buckets.length ? r.buckets : zeros(have.buckets.length));
     have.injected = { requests: have.injected.requests + r.injected.requests, outcomes: add(have.injected.outcomes, r.injected.outcomes), buckets: add(have.injected.buckets, r.injected.buckets) };
   }
-  return { at: Math.max(...parts.map((p) => p.at)), edges: first.edges, rows: [...rows.values()], source: parts.map((p) => p.source).join(' + ') };
+  return { at: Math.max(...parts.map((p) => p.at)), edges: first.edges, rows: [...rows.values()], source: parts.map((p) => p.source).join(' + '), ...(parts.some((p) => p.injectedUnknown) ? { injectedUnknown: true } : {}) };
 }

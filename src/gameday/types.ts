@@ -6,7 +6,8 @@ export type HypothesisSource =
   /** `proxy: target` reads the target's own admin port (the proxy a `target: {mock}` starts, too). */
   | { proxy: string; token?: string }
   | { prometheus: string; service?: string }
-  | { store: string };
+  /** One or several stores (every pod its own; they add up), judged against `spec` or the spec the proxies recorded. */
+  | { store: string[]; spec?: string; /** The proxies' --flush-interval: how far the stores lag (1s by default). */ flushIntervalMs?: number };
 
 /** One promise the hypothesis names: a consumer's tier promises on some operations (all of them when none are named). */
 export interface PromiseRef {

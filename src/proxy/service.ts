@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
+import { plainPromise, type PlainPromise } from '../slo/plain.js';
 import { SwornError } from '../errors.js';
 import type { Spec } from '../spec/load-spec.js';
 import { SloEngine } from '../engine/engine.js';
 import { DURATION_BUCKETS, Ledger, type TallyRow } from '../ledger/ledger.js';
-import type { ResolvedPromise } from '../slo/model.js';
 import { metricServiceName } from '../slo/naming.js';
 import { Store, type StoreHealth } from '../store/store.js';
 import { buildReport, type ReportOptions } from '../report/report.js';
@@ -216,13 +216,13 @@ export class Service implements ServiceView {
    * objectives of the consumer's tier: what a game day reads before and after
    * each step (`GET /tallies`). Durations are bucketed at `edges` (seconds).
    */
-  tallies(filter: { consumer?: string; operation?: string }): { service: string; at: string; edges: readonly number[]; rows: Array<TallyRow & { promise: TallyPromise | null }> } {
+  tallies(filter: { consumer?: string; operation?: string }): { service: string; at: string; edges: readonly number[]; rows: Array<TallyRow & { promise: PlainPromise | null }> } {
     const contract = this.contract;
     const slo = new Map(contract.slo.operations.map((o) => [o.id, o]));
     const rows = this.ledger.sloTallies(filter).map((row) => {
       const op = slo.get(row.operationId);
       const p = op?.enabled ? op.tiers[row.tier] ?? op.promise : null;
-      return { ...row, promise: p ? promiseOf(p) : null };
+      return { ...row, promise: p ? plainPromise(p) : null };
     });
     return { service: this.metricName, at: new Date(this.options.now()).toISOString(), edges: this.ledger.edges, rows };
   }
@@ -247,19 +247,6 @@ export interface InjectedSummary {
   /** Percent, against the consumer's tier promise; null without events. */
   availability: number | null;
   availabilityWithoutInjected: number | null;
-}
-
-/** The objectives a tally is judged against, in plain numbers. */
-export interface TallyPromise {
-  availability: number | null;
-  latency: Array<{ name: string; kind: 'threshold' | 'percentile'; limitMs: number; target: number }>;
-}
-
-function promiseOf(p: ResolvedPromise): TallyPromise {
-  return {
-    availability: p.availability?.target ?? null,
-    latency: p.latency.map((o) => (o.kind === 'threshold' ? { name: o.name, kind: o.kind, limitMs: o.threshold.ms, target: o.target } : { name: o.name, kind: o.kind, limitMs: o.max.ms, target: o.percentile })),
-  };
 }
 
 function prefixesOf(contract: Contract): string[] {

@@ -219,13 +219,21 @@ export class Store {
     this.pending.addSample(sample);
   }
 
-  /** Everything the engine has stored (nothing while no file is open). */
-  loadSlo(): EngineSnapshot {
+  /**
+   * Everything the engine has stored (nothing while no file is open);
+   * `since` (epoch ms): only the buckets and histograms that end after it
+   * (a day bucket counts from a day earlier: days start in their window's
+   * zone).
+   */
+  loadSlo(options: { since?: number } = {}): EngineSnapshot {
     if (!this.file) return { counts: [], latency: [] };
     const db = this.file.db;
-    const counts = (db.prepare('SELECT operation, consumer, tier, resolution, idx, data FROM slo_counts').all() as Array<{ operation: string; consumer: string; tier: string; resolution: EngineSnapshot['counts'][number]['resolution']; idx: number; data: Buffer }>)
+    const since = options.since ?? Number.NEGATIVE_INFINITY;
+    // Day indexes follow a calendar window's zone (up to ±14h from UTC): a day earlier is safe.
+    const from = (size: number) => (since === Number.NEGATIVE_INFINITY ? -1e15 : Math.floor((since - (size === 86_400_000 ? size : 0)) / size));
+    const counts = (db.prepare("SELECT operation, consumer, tier, resolution, idx, data FROM slo_counts WHERE (resolution = 'minute' AND idx >= ?) OR (resolution = 'hour' AND idx >= ?) OR (resolution = 'day' AND idx >= ?)").all(from(60_000), from(3_600_000), from(86_400_000)) as Array<{ operation: string; consumer: string; tier: string; resolution: EngineSnapshot['counts'][number]['resolution']; idx: number; data: Buffer }>)
       .map((r) => ({ operation: r.operation, consumer: r.consumer, tier: r.tier, resolution: r.resolution, index: r.idx, data: new Float64Array(r.data.buffer.slice(r.data.byteOffset, r.data.byteOffset + r.data.byteLength)) }));
-    const latency = (db.prepare('SELECT operation, scope, consumer, idx, data FROM slo_latency').all() as Array<{ operation: string; scope: EngineSnapshot['latency'][number]['scope']; consumer: string; idx: number; data: string }>)
+    const latency = (db.prepare("SELECT operation, scope, consumer, idx, data FROM slo_latency WHERE (scope = 'operation-hour' AND idx >= ?) OR (scope != 'operation-hour' AND idx >= ?)").all(from(3_600_000), from(86_400_000)) as Array<{ operation: string; scope: EngineSnapshot['latency'][number]['scope']; consumer: string; idx: number; data: string }>)
       .map((r) => ({ operation: r.operation, scope: r.scope, consumer: r.consumer, index: r.idx, encoded: r.data }));
     return { counts, latency };
   }

@@ -158,7 +158,7 @@ describe('parsePlan: forms and defaults', () => {
     const file = join(dir, 'staging.yaml');
     writeFileSync(file, text);
     const plan = parsePlan(text, file, { env: { PROXY_TOKEN: 's3cret' } });
-    expect(plan.hypothesis.map((p) => p.source)).toEqual([{ store: join(dir, 'sworn.db') }, { proxy: 'https://admin.example:9464', token: 'Bearer s3cret' }, { prometheus: 'http://prom:9090', service: 'orders' }]);
+    expect(plan.hypothesis.map((p) => p.source)).toEqual([{ store: [join(dir, 'sworn.db')] }, { proxy: 'https://admin.example:9464', token: 'Bearer s3cret' }, { prometheus: 'http://prom:9090', service: 'orders' }]);
     expect(plan.hypothesis[2]?.operations).toEqual(['listPets']);
     expect(plan.target).toEqual({ mock: join(dir, 'specs', 'petstore.yaml') });
     expect(plan.drive).toEqual({ command: 'npm test', timeoutMs: 300_000 });
@@ -176,6 +176,29 @@ describe('parsePlan: forms and defaults', () => {
     expect(two?.faults.map((f) => f.action)).toEqual([{ kind: 'latency', addMs: 1000, factor: 1, jitterMs: 100 }, { kind: 'timeout', afterMs: 10_000 }, { kind: 'truncate', keep: 0.25 }, { kind: 'bandwidth', bytesPerSecond: 16_000 }]);
     // 1h + max(30s, 30m) = 1h30m.
     expect(two?.faults.every((f) => f.ttlMs === 5_400_000 && f.seed === 42)).toBe(true);
+  });
+
+  it('reads a store source as one file or a list (every pod its own), with the spec and the proxies\' flush interval; refuses an empty list, a missing file at its item, a flush interval over a minute', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sworn-gameday-'));
+    for (const f of ['pod-a.db', 'pod-b.db', 'api.yaml']) writeFileSync(join(dir, f), '');
+    const file = join(dir, 'plan.yaml');
+    const planWith = (source: string) => ['gameday: pods', 'hypothesis:', '  promises:', `    - ${source}`, 'target: {proxy: http://127.0.0.1:9464}', 'steps:', '  - {latency: +5ms, for: 1s}', ''].join('\n');
+    const plan = parsePlan(planWith('{store: [pod-a.db, pod-b.db], spec: api.yaml, flushInterval: 5s, consumer: web}'), file);
+    expect(plan.hypothesis[0]?.source).toEqual({ store: [join(dir, 'pod-a.db'), join(dir, 'pod-b.db')], spec: join(dir, 'api.yaml'), flushIntervalMs: 5_000 });
+    const refused = (source: string) => {
+      try {
+        parsePlan(planWith(source), file);
+      } catch (error) {
+        return error as SwornError;
+      }
+      throw new Error(`accepted ${source}`);
+    };
+    expect(refused('{store: []}').message).toContain('`store` is an empty list');
+    const missing = refused('{store: [pod-a.db, pod-c.db]}');
+    expect(missing.message).toContain('pod-c.db does not exist');
+    expect(missing.location).toMatchObject({ pointer: '/hypothesis/promises/0/store/1', line: 4 });
+    expect(refused('{store: pod-a.db, flushInterval: 2m}').message).toContain('is over a minute');
+    expect(refused('{store: pod-a.db, flushIntervall: 1s}').hint).toContain('flushInterval');
   });
 
   it('reads percent as 10 or "10%", rates as 50, "50/s" or "3000/m"', () => {

@@ -24,6 +24,13 @@ export interface History {
   engine: SloEngine;
   /** The conformance counts of every store, added up. */
   store: CountsSource;
+  /**
+   * The stores read again, now: a fresh engine with what they hold at this
+   * instant (proxies still writing them flush every second), judged on
+   * `now`'s clock. `since`: only buckets and histograms reaching past it
+   * are read (a game day's polls stay cheap on a store of weeks).
+   */
+  read(options?: { now?: number; since?: number }): SloEngine;
   close(): void;
 }
 
@@ -55,13 +62,17 @@ export async function openHistory(options: { store?: string | string[]; spec?: s
     const operations = listOperations(spec);
     const slo = resolveSlos(spec, operations);
     const lastClock = Math.max(...stores.map((s) => Number(s.meta('clock') ?? Date.now())));
-    const engine = new SloEngine(slo, { now: () => lastClock });
-    stores.forEach((s, i) => engine.restore(s.loadSlo(), { merge: i > 0 }));
+    const restored = (now: number, since?: number) => {
+      const engine = new SloEngine(slo, { now: () => now });
+      stores.forEach((s, i) => engine.restore(s.loadSlo(since === undefined ? {} : { since }), { merge: i > 0 }));
+      return engine;
+    };
+    const engine = restored(lastClock);
     const store: CountsSource = stores.length === 1 ? stores[0]! : {
       load: (range) => addCounts(stores.map((s) => s.load(range))),
       samples: (filter, limit = 100) => stores.flatMap((s) => s.samples(filter, limit)).sort((a, b) => b.at.localeCompare(a.at)).slice(0, limit),
     };
-    return { spec, operations, slo, engine, store, close: closeAll };
+    return { spec, operations, slo, engine, store, read: (o = {}) => restored(o.now ?? Date.now(), o.since), close: closeAll };
   } catch (error) {
     closeAll();
     throw error;
