@@ -4,6 +4,7 @@ import type { Spec } from '../spec/load-spec.js';
 import type { GamedayFormat } from '../gameday/format.js';
 import type { Plan } from '../gameday/types.js';
 import { writeOutput, type CliIo } from './program.js';
+import { formatDuration } from '../slo/duration.js';
 
 /**
  * `sworn gameday <plan.yaml>`: validates the plan, checks the steady state,
@@ -80,9 +81,9 @@ function describePlan(plan: Plan): string {
   const lines = [`gameday: ${plan.title} (${plan.file})`, `target: ${'mock' in plan.target ? `a mock of ${plan.target.mock}, behaving as promised, with a proxy in front` : `the proxy at ${plan.target.proxy}`}`];
   lines.push(`hypothesis: ${plan.hypothesis.map((h) => `${h.consumer ?? 'every consumer'}'s promises on ${h.operations?.join(', ') ?? 'every operation'} (${'proxy' in h.source ? `proxy ${h.source.proxy}` : 'prometheus' in h.source ? `Prometheus ${h.source.prometheus}` : `store ${h.source.store.map((f) => relative(dirname(plan.file), f) || f).join(' + ')}`})`).join('; ')}`);
   lines.push(`drive: ${'traffic' in plan.drive ? `built-in traffic at ${plan.drive.traffic.perSecond}/s` : 'command' in plan.drive ? `\`${plan.drive.command}\`, once per step` : 'none (the system\'s own traffic)'}`);
-  lines.push(`steady state measured for ${Math.round(plan.baselineMs / 1000)}s before step 1${plan.betweenMs > 0 ? `, and ${Math.round(plan.betweenMs / 1000)}s after each step` : ''}`);
-  for (const s of plan.steps) lines.push(`step ${s.index}: ${s.summary} for ${Math.round(s.durationMs / 1000)}s · ${s.faults.length} fault(s), TTL ${Math.round(s.faults[0]?.ttlMs ?? 0) / 1000}s`);
-  const abort = [plan.abort.burnRate ? `burn rate over ${plan.abort.burnRate.factor}x (${Math.round(plan.abort.burnRate.windowMs / 1000)}s window)` : '', plan.abort.availabilityBelow !== undefined ? `availability below ${plan.abort.availabilityBelow}%` : '', plan.abort.onCommandFailure ? 'the command failing' : ''].filter(Boolean);
+  lines.push(`steady state measured for ${formatDuration(plan.baselineMs)} before step 1${plan.betweenMs > 0 ? `, and ${formatDuration(plan.betweenMs)} after each step` : ''}`);
+  for (const s of plan.steps) lines.push(`step ${s.index}: ${s.summary} for ${formatDuration(s.durationMs)} · ${s.faults.length} fault${s.faults.length === 1 ? '' : 's'}, TTL ${formatDuration(s.faults[0]?.ttlMs ?? 0)}`);
+  const abort = [plan.abort.burnRate ? `burn rate over ${plan.abort.burnRate.factor}x (${formatDuration(plan.abort.burnRate.windowMs)} window)` : '', plan.abort.availabilityBelow !== undefined ? `availability below ${plan.abort.availabilityBelow}%` : '', plan.abort.onCommandFailure ? 'the command failing' : ''].filter(Boolean);
   lines.push(`abort on: ${abort.length > 0 ? abort.join(', ') : 'nothing but a broken hypothesis or a signal'}`);
   lines.push('dry run: nothing was changed');
   return `${lines.join('\n')}\n`;

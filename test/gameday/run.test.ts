@@ -504,11 +504,16 @@ describe('sworn gameday against a real proxy, upstream and consumer', () => {
       'steps:',
       '  - {latency: +5ms, for: 1s}',
       '  - {error: 50%, for: 2s}',
+      '  - {latency: +1s, for: 1h30m}',
+      'abort: {burnRate: {factor: 10, window: 5m}}',
     ].join('\n')));
     const run = await cli(['gameday', file, '--dry-run']);
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain('step 1: latency +5ms for 1s');
+    expect(run.stdout).toContain('step 1: latency +5ms for 1s · 1 fault, TTL 31s');
     expect(run.stdout).toContain('step 2: error 50% for 2s');
+    // Durations as people write them, not raw seconds; the TTL is the step plus half of it.
+    expect(run.stdout).toContain('step 3: latency +1s for 1h30m · 1 fault, TTL 2h15m');
+    expect(run.stdout).toContain('abort on: burn rate over 10x (5m window)');
     expect(run.stdout).toContain('dry run: nothing was changed');
     expect(existsSync(join(dir, 'started.txt'))).toBe(false);
     expect(upstream.started).toHaveLength(warmUpCalls);
