@@ -54,7 +54,7 @@ export async function openHistory(options: { store?: string | string[]; spec?: s
       const path = resolvePath(cwd, name);
       if (!existsSync(path)) throw new SwornError('SWORN_ERR_STORE', `no store at ${name}`, { hint: 'Run `sworn proxy` (it writes sworn.db in the working directory), or pass --store with the file it writes.' });
       if (stores.some((s) => s.path === path)) throw new SwornError('SWORN_ERR_USAGE', `--store ${name} is given twice`, { hint: 'Each store counts once: name each pod\'s store once.' });
-      stores.push(new Store(path, { required: true }));
+      stores.push(new Store(path, { readOnly: true }));
     }
     const specPath = options.spec ?? recordedSpec(stores, names);
     if (options.spec === undefined && !existsSync(specPath)) throw new SwornError('SWORN_ERR_SPEC_NOT_FOUND', `the spec the proxy checked, ${specPath}, is gone`, { hint: 'Add --spec <file> with the spec (or its current version).' });

@@ -63,9 +63,10 @@ function idOf(path: string): FileId | undefined {
  * Opens (or creates) a store file with its schema. Throws SWORN_ERR_STORE:
  * an OlderLayoutError for an older layout, before anything is written to it.
  */
-export function openStoreFile(path: string, options: { maxPageCount?: number } = {}): StoreFile {
+export function openStoreFile(path: string, options: { maxPageCount?: number; readOnly?: boolean } = {}): StoreFile {
   let db: Database.Database | undefined;
   try {
+    if (options.readOnly) return openReadOnly(path);
     if (isFile(path)) mkdirSync(dirname(path), { recursive: true });
     db = new Database(path);
     // An older layout is refused before anything is written to it.
@@ -91,7 +92,29 @@ export function openStoreFile(path: string, options: { maxPageCount?: number } =
       // The open failure is what matters.
     }
     if (cause instanceof SwornError) throw cause;
-    throw new SwornError('SWORN_ERR_STORE', `cannot open the store ${path}: ${describeCause(cause)}`, { cause, hint: 'Check that the directory is writable and the file is a sworn store, or pass --store with another path.' });
+    throw new SwornError('SWORN_ERR_STORE', `cannot open the store ${path}: ${describeCause(cause)}`, { cause, hint: options.readOnly ? 'Name the file a sworn proxy writes (its --store, sworn.db by default), and check it can be read.' : 'Check that the directory is writable and the file is a sworn store, or pass --store with another path.' });
+  }
+}
+
+/**
+ * Opens an existing store to read it (reports, gates, game days): nothing is
+ * created or written, so a proxy writing it meanwhile is never held up and a
+ * file that is not a sworn store is refused untouched.
+ */
+function openReadOnly(path: string): StoreFile {
+  const db = new Database(path, { readonly: true, fileMustExist: true });
+  try {
+    const hasMeta = (db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'meta'").get() as { n: number }).n > 0;
+    if (!hasMeta) throw new SwornError('SWORN_ERR_STORE', `${path} is not a sworn store (it has no meta table)`, { hint: 'Name the file a sworn proxy writes (its --store, sworn.db by default).' });
+    const meta = new Map((db.prepare('SELECT key, value FROM meta').all() as Array<{ key: string; value: string }>).map((r) => [r.key, r.value]));
+    const version = meta.get('schema');
+    const columns = (db.prepare('PRAGMA table_info(requests)').all() as Array<{ name: string }>).map((c) => c.name);
+    if (version === undefined && columns.length === 0) throw new SwornError('SWORN_ERR_STORE', `${path} is not a sworn store (its meta table has no schema version)`, { hint: 'Name the file a sworn proxy writes (its --store, sworn.db by default).' });
+    if (version !== SCHEMA_VERSION || !columns.includes('hour')) throw new OlderLayoutError('SWORN_ERR_STORE', `the store ${path} has an older layout (schema ${version ?? '1'}; this version writes ${SCHEMA_VERSION})`, { hint: 'Move the file away (a proxy of this version then starts a new store), or read it with the version that wrote it.' });
+    return { db, statements: prepare(db), id: idOf(path), sidecars: [], meta };
+  } catch (error) {
+    db.close();
+    throw error;
   }
 }
 

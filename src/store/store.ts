@@ -94,6 +94,8 @@ export interface StoreOptions {
   beforeFlush?: () => void;
   /** SQLite's max_page_count on this connection (tests: makes writes fail with a real SQLITE_FULL). */
   maxPageCount?: number;
+  /** Read an existing store without writing anything to it (reports, gates, game days); implies `required`. */
+  readOnly?: boolean;
 }
 
 export interface FlushResult {
@@ -154,17 +156,17 @@ export class Store {
     this.beforeFlush = options.beforeFlush;
     const since = new Date(options.now ?? Date.now()).toISOString();
     try {
-      this.file = openStoreFile(path, this.maxPageCount === undefined ? {} : { maxPageCount: this.maxPageCount });
+      this.file = openStoreFile(path, { ...(this.maxPageCount === undefined ? {} : { maxPageCount: this.maxPageCount }), ...(options.readOnly ? { readOnly: true } : {}) });
     } catch (error) {
       // An older layout is refused whatever `required` says: writing to it could corrupt it.
-      if (options.required === true || error instanceof OlderLayoutError) throw error;
+      if (options.required === true || options.readOnly === true || error instanceof OlderLayoutError) throw error;
       this.metaValues.set('since', since);
       this.metaWaiting.set('since', since);
       this.failed('unavailable', error);
       return;
     }
     for (const [key, value] of this.file.meta) this.metaValues.set(key, value);
-    if (!this.metaValues.has('since')) this.setMeta('since', since);
+    if (!this.metaValues.has('since') && options.readOnly !== true) this.setMeta('since', since);
   }
 
   /** Counts one exchange in the hour of `at` (epoch ms). */
