@@ -143,7 +143,8 @@ function latencyCell(f: PhaseFigures, marks: Marks): string {
   return f.latency
     .map((l) => {
       const name = clean(several ? `${l.operationId} ${l.objective}` : l.objective);
-      if (l.kind === 'threshold') return `${name} (${ms(l.limitMs)}) ${l.achieved === null ? 'no data' : pct(l.achieved, l.target)} ≥ ${l.target}%${mark(l.met, marks)}${chance(l.achieved, l.target, l.met)}`;
+      // The sign says how the figure stands to the target: `93.1% < 99% ✗`, `99.5% ≥ 99% ✓`.
+      if (l.kind === 'threshold') return `${name} (${ms(l.limitMs)}) ${l.achieved === null ? 'no data ≥' : `${pct(l.achieved, l.target)} ${l.achieved < l.target ? '<' : '≥'}`} ${l.target}%${mark(l.met, marks)}${chance(l.achieved, l.target, l.met)}`;
       // A percentile objective holds when at least that share of good calls is within its maximum.
       const label = l.objective === `p${l.target}` ? name : `${name} (p${l.target})`;
       return `${label} ${l.achieved === null ? 'no data' : pct(l.achieved, l.target)} within ${ms(l.limitMs)}, needs ${l.target}%${mark(l.met, marks)}${chance(l.achieved, l.target, l.met)}`;

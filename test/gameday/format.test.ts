@@ -161,7 +161,7 @@ describe('formatGameday text', () => {
     expect(text.split('\n')[0]).toBe('gameday: payments degradation, checkout canary · broke at step 2 · 9m30s');
     expect(text).toMatch(/^step 2 {2}latency 5x, error 2% {2}· 2m · broke$/m);
     expect(text).toContain(`  missed\n    during: ${MISS}\n    during: checkout's p99 objective rose to 1480ms > 500ms\n`);
-    expect(text).toMatch(/during +6000 {2}612 \(10\.2%\) {2}99\.12% of 99\.9% ✗ {2}99\.96% +3\.2x {2}fast \(200ms\) 93\.1% ≥ 99% ✗, p99 91.3% within 500ms, needs 99% ✗/);
+    expect(text).toMatch(/during +6000 {2}612 \(10\.2%\) {2}99\.12% of 99\.9% ✗ {2}99\.96% +3\.2x {2}fast \(200ms\) 93\.1% < 99% ✗, p99 91.3% within 500ms, needs 99% ✗/);
     expect(text).toMatch(/^step 3 {2}error 20%, reset 1% {2}· 2m · skipped\n\n/m);
     expect(text).toContain(`\n${BREAKING}\ncleanup: 4 faults removed, no errors\n`);
     expect(text).not.toContain('the hypothesis held');
@@ -206,7 +206,7 @@ describe('formatGameday text', () => {
     const close = run({ baseline: [figures({ availability: 99.896, withoutInjected: 99.9996, fast: 98.996, p99: 98.996 })] });
     const text = formatGameday(close, 'text');
     expect(text).toContain('99.896% of 99.9% ✗  99.9996%');
-    expect(text).toContain('fast (200ms) 98.996% ≥ 99% ✗');
+    expect(text).toContain('fast (200ms) 98.996% < 99% ✗');
     expect(text).toContain('p99 98.996% within 500ms, needs 99% ✗');
     const plain = formatGameday(run({ baseline: [figures({ availability: 99.91234, fast: 99.456, p99: 99.456, burn: 14.43 })] }), 'text');
     expect(plain).toContain('99.91% of 99.9% ✓');
@@ -231,7 +231,7 @@ describe('formatGameday markdown', () => {
     expect(rows(sections[0] as string).map((r) => r.split(' | ')[0])).toEqual(['| phase', '| baseline']);
     for (const s of sections.slice(1, 3)) expect(rows(s).map((r) => r.split(' | ')[0])).toEqual(['| phase', '| before', '| during', '| after']);
     expect(rows(sections[3] as string)).toEqual([]);
-    expect(md).toContain('| during | 6000 | 612 (10.2%) | 99.12% of 99.9% ❌ | 99.96% | 3.2x | fast (200ms) 93.1% ≥ 99% ❌, p99 91.3% within 500ms, needs 99% ❌ | ❌ |');
+    expect(md).toContain('| during | 6000 | 612 (10.2%) | 99.12% of 99.9% ❌ | 99.96% | 3.2x | fast (200ms) 93.1% &lt; 99% ❌, p99 91.3% within 500ms, needs 99% ❌ | ❌ |');
     expect(md).toContain(`**Missed**\n\n- during: ${MISS.replace('<', '&lt;')}\n- during: checkout's p99 objective rose to 1480ms &gt; 500ms\n`);
     expect(md).toContain(`**Breaking point:** ${BREAKING.replace('<', '&lt;')}\n`);
     expect(md.endsWith('**Cleanup:** 4 faults removed, no errors\n')).toBe(true);
