@@ -15,6 +15,7 @@ import { listen } from '../http/listen.js';
 import { bearerAuthorizer } from '../http/bearer.js';
 import { serveFaults, type FaultNames } from '../faults/admin.js';
 import { FaultRegistry } from '../faults/registry.js';
+import { exampleFor } from '../faults/examples.js';
 import { answerFault, FAULT_HEADER, faultIds, writeFaulted } from '../faults/apply.js';
 import { sendProblem } from '../http/problem.js';
 import { NO_CHAOS, OperationBehaviour, type Chaos, type Verdict } from './behaviour.js';
@@ -271,9 +272,10 @@ export async function startMock(options: MockOptions): Promise<RunningMock> {
     let code = preferences.code;
     if (injection?.answer) {
       const a = injection.answer;
-      // An error the operation declares is answered as the spec describes it; anything else as a gateway would.
+      // An error the operation declares is answered as the spec describes it (generated from its schema too);
+      // one under its class (`5XX`) or `default`, with that response's example; anything else as a gateway would.
       if (a.kind === 'error' && a.body === undefined && declaresStatus(match!.operation, a.status)) code = a.status;
-      else return void (await answerFault(req, res, injection));
+      else return void (await answerFault(req, res, injection, a.kind === 'error' ? exampleFor(spec, match!.operation, a.status) : undefined));
     }
     if (verdict.fault === 'error') {
       const declared = failureStatus.get(match!.operation.id);

@@ -13,7 +13,7 @@ import { requestSample, responseSample } from './samples.js';
 import { ended, record, requestIdOf, type Exchange, type Recorder } from './record.js';
 import type { FaultRegistry, Injection } from '../faults/registry.js';
 import { answerFault, FAULT_HEADER, faultIds, pause, writeFaulted } from '../faults/apply.js';
-import { exampleFor } from './fault-examples.js';
+import { exampleFor } from '../faults/examples.js';
 
 /** How the proxy treats exchanges (fixed at start). */
 export interface PipelineSettings {
@@ -106,7 +106,7 @@ export async function handleExchange(s: PipelineSettings, service: ServiceView, 
     res.setHeader(FAULT_HEADER, faultIds(injection));
     if (injection.addMs > 0 && !(await pause(injection.addMs, res))) return record(r, ex, 499, 'client-abort', requestViolations ?? unknown, { sample, ...injected });
     if (injection.answer) {
-      const answered = await answerFault(req, res, injection, injection.answer.kind === 'error' ? exampleFor(contract.spec, operation!, injection.answer.status) : undefined);
+      const answered = await answerFault(req, res, injection, injection.answer.kind === 'error' ? exampleFor(contract.spec, operation!.operation, injection.answer.status) : undefined);
       ended(ex, r.clock);
       const violations = requestViolations ?? (await requestChecks().catch(() => unknown));
       return record(r, ex, answered.status, answered.outcome, violations, { sample, ...withParameters(parameters), ...injected });

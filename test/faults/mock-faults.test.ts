@@ -23,6 +23,21 @@ paths:
           content:
             application/json:
               example: {code: PAYMENTS_DOWN, retry: true}
+  /refunds:
+    post:
+      operationId: createRefund
+      responses:
+        '201': {description: created}
+        '5XX':
+          description: refunds are failing
+          content:
+            application/json:
+              example: {code: REFUNDS_FAILING}
+        default:
+          description: anything else
+          content:
+            application/problem+json:
+              example: {title: refund refused}
   /payments/{id}:
     get:
       operationId: getPayment
@@ -65,6 +80,18 @@ describe('faults on the mock', () => {
     expect([undeclared.status, undeclared.headers['content-type']]).toEqual([500, 'application/problem+json']);
     // Another operation is not in scope.
     expect((await call(`${m.url}/payments/p1`)).status).toBe(200);
+  });
+
+  it('an error whose status the operation declares only by class (5XX) or as default answers that response\'s example, with the fault\'s status', async () => {
+    const { admin, m } = await mock();
+    const refund = () => call(`${m.url}/refunds`, { method: 'POST' });
+    expect((await admin('/faults', 'POST', { kind: 'error', status: 502, operations: ['createRefund'] })).status).toBe(201);
+    const byClass = await refund();
+    expect([byClass.status, byClass.headers['content-type'], byClass.json()]).toEqual([502, 'application/json', { code: 'REFUNDS_FAILING' }]);
+    await admin('/faults', 'DELETE');
+    await admin('/faults', 'POST', { kind: 'error', status: 409, operations: ['createRefund'] });
+    const byDefault = await refund();
+    expect([byDefault.status, byDefault.headers['content-type'], byDefault.json()]).toEqual([409, 'application/problem+json', { title: 'refund refused' }]);
   });
 
   it('refuses a fault scoped to consumers or tiers (the mock identifies no consumer) with SWORN_ERR_FAULT, and an unknown operation', async () => {
