@@ -193,8 +193,8 @@ function push(ctx: Context, rule: string, severity: Severity, message: string, b
 
 function pushSchema(ctx: Context, found: SchemaChange[], usageKey: Change['usageKey'] = { kind: 'operation' }): void {
   for (const c of found) {
-    // A response property (a webhook body's, too) that was deprecated is judged by its sunset, as a removed operation is.
-    const verdict = c.rule === 'response-property-removed' ? judgeRemoval('property', announcedEnd(ctx.base, ctx.base.get(c.basePointer)), ctx.now) : undefined;
+    // A request or response property (a webhook body's, too) that was deprecated is judged by its sunset, as a removed operation is.
+    const verdict = c.rule === 'response-property-removed' || c.rule === 'request-property-removed' ? judgeRemoval('property', announcedEnd(ctx.base, ctx.base.get(c.basePointer)), ctx.now) : undefined;
     if (verdict) push(ctx, verdict.rule, severityOf(verdict.severity), c.message.endsWith(' was removed') ? `${c.message}${verdict.when}` : `${c.message} (removed${verdict.when})`, c.basePointer, c.headPointer, usageKey);
     else push(ctx, c.rule, c.severity, c.message, c.basePointer, c.headPointer, usageKey);
   }

@@ -74,6 +74,8 @@ const REMOVALS: Array<[string, (d: any) => void, (d: any) => void, Removal, Remo
   ['a deprecated parameter removed, no sunset announced', (d) => { param(d).deprecated = true; }, (d) => { op(d, '/pets').parameters = []; }, { rule: 'parameter-removed-after-deprecation', severity: 'warning', operation: 'listPets', message: /`limit` was removed; it was deprecated, with no sunset date announced$/ }, { rule: 'request-parameter-added', severity: 'safe', operation: 'listPets' }],
   ['a deprecated response property removed before its x-sunset', (d) => Object.assign(pet(d).properties.tag, { deprecated: true, 'x-sunset': '2027-06-01' }), (d) => delete pet(d).properties.tag, { rule: 'property-removed-before-sunset', severity: 'breaking', operation: 'listPets', message: /^response 200\[\]: property `tag` was removed before its announced sunset on 2027-06-01 \(181 days early\)$/ }, { rule: 'response-property-added', severity: 'safe', operation: 'listPets' }],
   ['a deprecated response property removed after its x-sunset passed', (d) => Object.assign(pet(d).properties.tag, { deprecated: true, 'x-sunset': '2026-06-01' }), (d) => delete pet(d).properties.tag, { rule: 'property-removed-after-sunset', severity: 'warning', operation: 'listPets', message: /property `tag` was removed after its sunset on 2026-06-01$/ }, { rule: 'response-property-added', severity: 'safe', operation: 'listPets' }],
+  ['a deprecated request property removed before its x-sunset', (d) => Object.assign(pet(d).properties.tag, { deprecated: true, 'x-sunset': '2027-06-01' }), (d) => delete pet(d).properties.tag, { rule: 'property-removed-before-sunset', severity: 'breaking', operation: 'createPet', message: /^request body: property `tag` is no longer declared \(removed before its announced sunset on 2027-06-01 \(181 days early\)\)$/ }, { rule: 'request-property-added', severity: 'safe', operation: 'createPet' }],
+  ['a deprecated request property removed after its x-sunset passed', (d) => Object.assign(pet(d).properties.tag, { deprecated: true, 'x-sunset': '2026-06-01' }), (d) => delete pet(d).properties.tag, { rule: 'property-removed-after-sunset', severity: 'warning', operation: 'createPet', message: /property `tag` is no longer declared \(removed after its sunset on 2026-06-01\)$/ }, { rule: 'request-property-added', severity: 'safe', operation: 'createPet' }],
   ['a response property whose $ref target is deprecated removed, no sunset', (d) => { d.components.schemas.Tag = { type: 'string', deprecated: true }; pet(d).properties.tag = { $ref: '#/components/schemas/Tag' }; }, (d) => delete pet(d).properties.tag, { rule: 'property-removed-after-deprecation', severity: 'warning', operation: 'listPets', message: /property `tag` was removed; it was deprecated, with no sunset date announced$/ }, { rule: 'response-property-added', severity: 'safe', operation: 'listPets' }],
 ];
 
@@ -90,13 +92,13 @@ describe('sworn diff judges a removed deprecated parameter or property by its su
       if (expected.message) expect(found.message).toMatch(expected.message);
       expect(found.base?.line).toBeGreaterThan(1);
       // The plain removal rule is not reported beside the verdict, for the same place.
-      expect(forward.filter((c) => c.operationId === expected.operation && /^(request-parameter|response-property)-removed$/.test(c.rule))).toEqual([]);
+      expect(forward.filter((c) => c.operationId === expected.operation && /^(request-parameter|response-property|request-property)-removed$/.test(c.rule))).toEqual([]);
       expect(briefChanges(back), `revert of ${name}`).toContainEqual({ rule: revert.rule, severity: revert.severity, operation: revert.operation });
       expect(back.filter((c) => c.severity !== 'safe'), `revert of ${name}`).toEqual([]);
     });
   }
 
-  it('keeps the plain rules for what was never deprecated, and a request body property removed is still a request rule', async () => {
+  it('keeps the plain rules for what was never deprecated, and judges a deprecated request body property by its sunset too', async () => {
     const { a, b } = await pair((d) => { op(d, '/pets').parameters = []; delete pet(d).properties.tag; });
     const found = briefChanges(diffSpecs(a, b, { now: NOW }).changes);
     expect(found).toContainEqual({ rule: 'request-parameter-removed', severity: 'breaking', operation: 'listPets' });
@@ -104,7 +106,7 @@ describe('sworn diff judges a removed deprecated parameter or property by its su
     const deprecated = await pair((d) => delete pet(d).properties.tag, {}, NOW, (d) => { pet(d).properties.tag.deprecated = true; });
     expect(briefChanges(diffSpecs(deprecated.a, deprecated.b, { now: NOW }).changes)).toEqual([
       { rule: 'property-removed-after-deprecation', severity: 'warning', operation: 'listPets' },
-      { rule: 'request-property-removed', severity: 'warning', operation: 'createPet' },
+      { rule: 'property-removed-after-deprecation', severity: 'warning', operation: 'createPet' },
     ]);
   });
 
