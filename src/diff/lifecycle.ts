@@ -284,7 +284,12 @@ function compareOperation(base: Spec, head: Spec, b: Subject, h: Subject, bl: Li
   const hp = parameters(head, h.op);
   for (const [key, p] of hp) {
     const was = bp.get(key);
-    if (!was || was.deprecated === p.deprecated) continue;
+    if (!was) continue;
+    // The policy: a parameter that head deprecates, or whose sunset head moves, with too short a period before its sunset (counted from now).
+    if (minDays > 0 && p.deprecated && p.sunset && (!was.deprecated || was.sunset?.getTime() !== p.sunset.getTime()) && p.sunset.getTime() - now.getTime() < minDays * DAY) {
+      push('deprecation-period-too-short', 'warning', `${p.label} is deprecated from ${show(now)} with its sunset on ${show(p.sunset)}: ${days(p.sunset.getTime() - now.getTime())} days, the policy asks for at least ${minDays}`, was.pointer, p.pointer);
+    }
+    if (was.deprecated === p.deprecated) continue;
     if (p.deprecated) push('parameter-deprecated', 'info', `${p.label} is now deprecated`, was.pointer, p.pointer);
     else push('parameter-reactivated', 'info', `${p.label} is no longer deprecated`, was.pointer, p.pointer);
   }
@@ -293,15 +298,15 @@ function compareOperation(base: Spec, head: Spec, b: Subject, h: Subject, bl: Li
   compareSchemas(base, head, b.op, h.op, (rule, message, basePointer, headPointer) => push(rule, 'info', message, basePointer, headPointer));
 }
 
-function parameters(spec: Spec, op: Operation): Map<string, { deprecated: boolean; pointer: string; label: string }> {
-  const out = new Map<string, { deprecated: boolean; pointer: string; label: string }>();
+function parameters(spec: Spec, op: Operation): Map<string, { deprecated: boolean; sunset: Date | undefined; pointer: string; label: string }> {
+  const out = new Map<string, { deprecated: boolean; sunset: Date | undefined; pointer: string; label: string }>();
   const add = (list: unknown, pointer: string) => {
     if (!Array.isArray(list)) return;
     list.forEach((raw, i) => {
       const { node, pointer: at } = follow(spec, raw, appendPointer(pointer, i));
       const p = node as OpenAPIV3.ParameterObject | undefined;
       if (!p || typeof p.name !== 'string' || typeof p.in !== 'string') return;
-      out.set(`${p.in}:${p.in === 'header' ? p.name.toLowerCase() : p.name}`, { deprecated: p.deprecated === true, pointer: at, label: `${p.in} parameter \`${p.name}\`` });
+      out.set(`${p.in}:${p.in === 'header' ? p.name.toLowerCase() : p.name}`, { deprecated: p.deprecated === true, sunset: announcedEnd(spec, raw).sunset, pointer: at, label: `${p.in} parameter \`${p.name}\`` });
     });
   };
   add(op.pathItem.parameters, appendPointer(op.pathItemPointer, 'parameters'));
