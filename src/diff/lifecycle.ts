@@ -295,7 +295,14 @@ function compareOperation(base: Spec, head: Spec, b: Subject, h: Subject, bl: Li
   }
 
   // Schemas of the request body and the responses, and their properties, walked in both versions at once.
-  compareSchemas(base, head, b.op, h.op, (rule, message, basePointer, headPointer) => push(rule, 'info', message, basePointer, headPointer));
+  compareSchemas(base, head, b.op, h.op, (rule, message, basePointer, headPointer) => push(rule, 'info', message, basePointer, headPointer), (what, bRaw, hRaw, basePointer, headPointer) => {
+    // The policy, for a property as for a parameter: deprecated (or its sunset moved) in head with too short a period before its sunset.
+    const was = announcedEnd(base, bRaw);
+    const is = announcedEnd(head, hRaw);
+    if (minDays > 0 && is.deprecated && is.sunset && (!was.deprecated || was.sunset?.getTime() !== is.sunset.getTime()) && is.sunset.getTime() - now.getTime() < minDays * DAY) {
+      push('deprecation-period-too-short', 'warning', `${what} is deprecated from ${show(now)} with its sunset on ${show(is.sunset)}: ${days(is.sunset.getTime() - now.getTime())} days, the policy asks for at least ${minDays}`, basePointer, headPointer);
+    }
+  });
 }
 
 function parameters(spec: Spec, op: Operation): Map<string, { deprecated: boolean; sunset: Date | undefined; pointer: string; label: string }> {
@@ -327,7 +334,7 @@ type Report = (rule: string, message: string, basePointer: string, headPointer: 
  * `deprecated` changed. Subtrees that hold no `deprecated` in either version
  * are not entered; each pair of schemas is entered once, so cycles end.
  */
-function compareSchemas(base: Spec, head: Spec, b: Operation, h: Operation, report: Report): void {
+function compareSchemas(base: Spec, head: Spec, b: Operation, h: Operation, report: Report, period: (what: string, bRaw: unknown, hRaw: unknown, basePointer: string, headPointer: string) => void): void {
   const seen = new Map<object, Set<object>>();
   const reported = new Set<string>();
   let budget = PAIR_BUDGET;
@@ -345,6 +352,7 @@ function compareSchemas(base: Spec, head: Spec, b: Operation, h: Operation, repo
       if (hs.deprecated) report(root ? 'schema-deprecated' : 'property-deprecated', `${what} is now deprecated`, bs.pointer, hs.pointer);
       else report(root ? 'schema-reactivated' : 'property-reactivated', `${what} is no longer deprecated`, bs.pointer, hs.pointer);
     }
+    if (hs.deprecated && path !== '' && !/(?:\[\d*\]|\.\*)$/.test(path)) period(`${where}${path}`, bRaw, hRaw, bs.pointer, hs.pointer);
     if (!holdsDeprecated(base, bs.node) && !holdsDeprecated(head, hs.node)) return;
     let pairs = seen.get(bs.node);
     if (!pairs) seen.set(bs.node, (pairs = new Set()));
