@@ -61,7 +61,7 @@ const port = freePort();
 const adminPort = freePort();
 const proxyUrl = `http://127.0.0.1:${port}`;
 const adminUrl = `http://127.0.0.1:${adminPort}`;
-const child = spawn(process.execPath, [bin, 'proxy', specFile, '--upstream', upstreamUrl, '--port', String(port), '--admin-port', String(adminPort), '--store', ':memory:', '--log-level', 'silent'], { stdio: ['ignore', 'ignore', 'inherit'] });
+const child = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), bin, 'proxy', specFile, '--upstream', upstreamUrl, '--port', String(port), '--admin-port', String(adminPort), '--store', ':memory:', '--log-level', 'silent'], { stdio: ['ignore', 'ignore', 'inherit'] });
 const exited = once(child, 'exit').then(([code]) => { throw new Error(`the proxy exited (${code})`); });
 exited.catch(() => {});
 

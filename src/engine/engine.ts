@@ -277,7 +277,21 @@ export class SloEngine {
     const promise = perspective === 'tier' && tierName ? op.tiers.get(tierName)?.promise ?? op.base : op.base;
     const schedule = perspective === 'tier' && tierName ? op.tiers.get(tierName)?.schedule ?? op.baseSchedule : op.baseSchedule;
     const bounds = options.since !== undefined ? { start: options.since, end: options.until ?? now } : promise.window.kind === 'rolling' ? windowBounds(promise.window, now) : { start: windowBounds(promise.window, now).start, end: now };
-    const sum = (from: number, to: number) => consumerSeries.reduce((acc, s) => addCounts(acc, s.counts(from, to, clockNow)), emptyCounts());
+    const sum = (from: number, to: number): Counts => {
+      const first = consumerSeries[0];
+      // Series of unequal width (none expected) are summed field by field, as counts.
+      if (!first || consumerSeries.some((s) => s.width !== first.width)) return consumerSeries.reduce((acc, s) => addCounts(acc, s.counts(from, to, clockNow)), emptyCounts());
+      // Each series summed on its own, then added in order: the same additions as adding their counts, without a Counts per series.
+      const total = first.emptyBucket();
+      const one = consumerSeries.length > 1 ? first.emptyBucket() : total;
+      for (const s of consumerSeries) {
+        if (one === total) { s.addInto(total, from, to, clockNow); continue; }
+        one.fill(0);
+        s.addInto(one, from, to, clockNow);
+        for (let i = 0; i < total.length; i++) total[i]! += one[i]!;
+      }
+      return first.toCounts(total);
+    };
     const judged = (c: Counts): JudgedCounts => ({ ...c, allowance: perspective === 'base' ? c.allowanceBase : c.allowanceTier, fast: perspective === 'base' ? c.fastBase : c.fastTier });
     let histogram: Histogram | undefined;
     const figures = figuresOf({
