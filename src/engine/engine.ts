@@ -292,7 +292,7 @@ export class SloEngine {
       }
       return first.toCounts(total);
     };
-    const judged = (c: Counts): JudgedCounts => ({ ...c, allowance: perspective === 'base' ? c.allowanceBase : c.allowanceTier, fast: perspective === 'base' ? c.fastBase : c.fastTier });
+    const judged = (c: Counts): JudgedCounts => ({ valid: c.valid, good: c.good, bad: c.bad, excluded: c.excluded, maintenanceExcluded: c.maintenanceExcluded, allowance: perspective === 'base' ? c.allowanceBase : c.allowanceTier, fast: perspective === 'base' ? c.fastBase : c.fastTier });
     let histogram: Histogram | undefined;
     const figures = figuresOf({
       promise,
