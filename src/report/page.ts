@@ -205,7 +205,7 @@ function panelSection(o: Operation, p: Panel): string {
   const figures = [
     figure('availability', availabilityText(slo)),
     figure('budget', budgetLeft(slo), 'error budget left'),
-    ...slo.latency.map((l, i) => figure(`latency-${i}`, l.kind === 'percentile' ? `${l.achieved === null ? 'no data' : `${l.achieved} ms`} ≤ ${l.target} ms${mark(l.met)}` : `${percent(l.achieved)} ≥ ${l.target}%${mark(l.met)}`, `latency ${l.name}`)),
+    ...slo.latency.map((l, i) => figure(`latency-${i}`, l.kind === 'percentile' ? `${l.achieved === null ? 'no data' : `${l.achieved} ms`} ${l.achieved !== null && l.achieved > l.target ? '>' : '≤'} ${l.target} ms${mark(l.met)}` : `${percent(l.achieved)} ${l.achieved !== null && l.achieved < l.target ? '<' : '≥'} ${l.target}%${mark(l.met)}`, `latency ${l.name}`)),
     figure('valid', String(slo.availability?.valid ?? 0), 'events judged'),
     ...(slo.maintenanceExcluded > 0 ? [figure('maintenance', String(slo.maintenanceExcluded), 'in maintenance, not judged')] : []),
   ].join('');

@@ -39,13 +39,14 @@ export function firingText(slo: SloFigures | null): string[] {
   return (slo?.alerts ?? []).filter((a) => a.firing).map(alertText);
 }
 
-/** "p99 412ms ≤ 500ms ✓, fast 97.1% ≥ 95% ✓". */
+/** "p99 412ms ≤ 500ms ✓, fast 97.1% ≥ 95% ✓", "fast 93.1% < 99% ✗". */
 export function latencyText(slo: SloFigures | null, marks = { met: '✓', missed: '✗' }): string {
   if (!slo || slo.latency.length === 0) return '-';
   return slo.latency
     .map((l) => {
       const mark = l.met === null ? '' : ` ${l.met ? marks.met : marks.missed}`;
-      return l.kind === 'percentile' ? `${l.name} ${l.achieved === null ? 'no data' : `${l.achieved}ms`} ≤ ${l.target}ms${mark}` : `${l.name} ${percent(l.achieved)} ≥ ${l.target}%${mark}`;
+      // The sign says how the figure stands to the objective: `p99 1340ms > 600ms ✗`, `fast 97.1% < 99% ✗`.
+      return l.kind === 'percentile' ? `${l.name} ${l.achieved === null ? 'no data' : `${l.achieved}ms`} ${l.achieved !== null && l.achieved > l.target ? '>' : '≤'} ${l.target}ms${mark}` : `${l.name} ${percent(l.achieved)} ${l.achieved !== null && l.achieved < l.target ? '<' : '≥'} ${l.target}%${mark}`;
     })
     .join(', ');
 }
