@@ -49,9 +49,9 @@ export const LIFECYCLE_RULES: ReadonlyArray<{ rule: string; severity: LifecycleS
   { rule: 'parameter-removed-before-sunset', severity: 'breaking', example: 'query parameter `limit` (`deprecated: true`) removed while its `x-sunset: 2027-06-01` is still ahead' },
   { rule: 'parameter-removed-after-sunset', severity: 'warning', example: 'query parameter `limit` removed after its `x-sunset` on 2026-06-01 passed' },
   { rule: 'parameter-removed-after-deprecation', severity: 'warning', example: 'query parameter `limit` removed; it was deprecated, with no sunset date announced' },
-  { rule: 'property-removed-before-sunset', severity: 'breaking', example: 'response property `tag` (`deprecated: true`) removed while its `x-sunset: 2027-06-01` is still ahead' },
-  { rule: 'property-removed-after-sunset', severity: 'warning', example: 'response property `tag` removed after its `x-sunset` on 2026-06-01 passed' },
-  { rule: 'property-removed-after-deprecation', severity: 'warning', example: 'response property `tag` removed; it was deprecated, with no sunset date announced' },
+  { rule: 'property-removed-before-sunset', severity: 'breaking', example: 'request or response property `tag` (`deprecated: true`) removed while its `x-sunset: 2027-06-01` is still ahead' },
+  { rule: 'property-removed-after-sunset', severity: 'warning', example: 'request or response property `tag` removed after its `x-sunset` on 2026-06-01 passed' },
+  { rule: 'property-removed-after-deprecation', severity: 'warning', example: 'request or response property `tag` removed; it was deprecated, with no sunset date announced' },
   { rule: 'deprecation-period-too-short', severity: 'warning', example: 'deprecated on 2026-12-02 with sunset 2027-01-01: 30 days, the policy asks for 180' },
 ];
 
