@@ -279,30 +279,31 @@ function compareOperation(base: Spec, head: Spec, b: Subject, h: Subject, bl: Li
     }
   }
 
+  /**
+   * The policy for a parameter or a property: one that head deprecates, or
+   * whose sunset head moves, with too short a period before its sunset
+   * (counted from now: neither carries a Deprecation date).
+   */
+  const policyPeriod = (what: string, was: { deprecated: boolean; sunset?: Date | undefined }, is: { deprecated: boolean; sunset?: Date | undefined }, basePointer: string, headPointer: string) => {
+    if (minDays <= 0 || !is.deprecated || !is.sunset || (was.deprecated && was.sunset?.getTime() === is.sunset.getTime())) return;
+    const period = is.sunset.getTime() - now.getTime();
+    if (period < minDays * DAY) push('deprecation-period-too-short', 'warning', `${what} is deprecated from ${show(now)} with its sunset on ${show(is.sunset)}: ${days(period)} days, the policy asks for at least ${minDays}`, basePointer, headPointer);
+  };
+
   // Parameters (path-item ones overridden by the operation's), by location and name.
   const bp = parameters(base, b.op);
   const hp = parameters(head, h.op);
   for (const [key, p] of hp) {
     const was = bp.get(key);
     if (!was) continue;
-    // The policy: a parameter that head deprecates, or whose sunset head moves, with too short a period before its sunset (counted from now).
-    if (minDays > 0 && p.deprecated && p.sunset && (!was.deprecated || was.sunset?.getTime() !== p.sunset.getTime()) && p.sunset.getTime() - now.getTime() < minDays * DAY) {
-      push('deprecation-period-too-short', 'warning', `${p.label} is deprecated from ${show(now)} with its sunset on ${show(p.sunset)}: ${days(p.sunset.getTime() - now.getTime())} days, the policy asks for at least ${minDays}`, was.pointer, p.pointer);
-    }
+    policyPeriod(p.label, was, p, was.pointer, p.pointer);
     if (was.deprecated === p.deprecated) continue;
     if (p.deprecated) push('parameter-deprecated', 'info', `${p.label} is now deprecated`, was.pointer, p.pointer);
     else push('parameter-reactivated', 'info', `${p.label} is no longer deprecated`, was.pointer, p.pointer);
   }
 
   // Schemas of the request body and the responses, and their properties, walked in both versions at once.
-  compareSchemas(base, head, b.op, h.op, (rule, message, basePointer, headPointer) => push(rule, 'info', message, basePointer, headPointer), (what, bRaw, hRaw, basePointer, headPointer) => {
-    // The policy, for a property as for a parameter: deprecated (or its sunset moved) in head with too short a period before its sunset.
-    const was = announcedEnd(base, bRaw);
-    const is = announcedEnd(head, hRaw);
-    if (minDays > 0 && is.deprecated && is.sunset && (!was.deprecated || was.sunset?.getTime() !== is.sunset.getTime()) && is.sunset.getTime() - now.getTime() < minDays * DAY) {
-      push('deprecation-period-too-short', 'warning', `${what} is deprecated from ${show(now)} with its sunset on ${show(is.sunset)}: ${days(is.sunset.getTime() - now.getTime())} days, the policy asks for at least ${minDays}`, basePointer, headPointer);
-    }
-  });
+  compareSchemas(base, head, b.op, h.op, (rule, message, basePointer, headPointer) => push(rule, 'info', message, basePointer, headPointer), (what, bRaw, hRaw, basePointer, headPointer) => policyPeriod(what, announcedEnd(base, bRaw), announcedEnd(head, hRaw), basePointer, headPointer));
 }
 
 function parameters(spec: Spec, op: Operation): Map<string, { deprecated: boolean; sunset: Date | undefined; pointer: string; label: string }> {

@@ -338,7 +338,7 @@ async function wire(plan: Plan, options: RunOptions): Promise<Wiring> {
         const store = await StoreTallies.open(s.store, { cwd: dirname(plan.file), ...(s.spec !== undefined ? { spec: s.spec } : {}), ...(s.flushIntervalMs !== undefined ? { flushIntervalMs: s.flushIntervalMs } : {}) });
         closers.push(() => store.close());
         sources.set(ref, [store]);
-        checkOperations(plan, ref, store.operationIds, `the spec ${store.display} is judged against`);
+        refuseUnknown(plan, (ref.operations ?? []).map((id) => ({ id, where: `hypothesis.promises[${plan.hypothesis.indexOf(ref)}].operations` })), store.operationIds, `the spec ${store.display} is judged against`);
       }
     }
     // Reachable before anything is broken: an unreachable target fails the run here (exit 2), never half-way.
@@ -352,21 +352,16 @@ async function wire(plan: Plan, options: RunOptions): Promise<Wiring> {
   return { target, spec, trafficUrl, sources, judgeAs, close: closeAll };
 }
 
-/** A promise naming an operation its source cannot have counted: refused before anything runs, with the nearest name. */
-function checkOperations(plan: Plan, ref: PromiseRef, ids: readonly string[], where: string): void {
-  const i = plan.hypothesis.indexOf(ref);
-  for (const id of ref.operations ?? []) {
-    if (ids.includes(id)) continue;
-    throw new SwornError('SWORN_ERR_GAMEDAY', `${plan.file}: hypothesis.promises[${i}].operations names ${JSON.stringify(id)}, which ${where} has no operation of`, { hint: `Did you mean "${closest(id, [...ids])}"? Operations: ${ids.slice(0, 15).join(', ')}${ids.length > 15 ? ', …' : ''}.` });
-  }
-}
-
 /** Operations the plan names that the target's spec does not have: refused before anything runs, with the nearest name. */
 function checkNames(plan: Plan, spec: Spec): void {
-  const ids = listOperations(spec).map((o) => o.id);
   const named = [...(plan.blastRadius.operations ?? []).map((id) => ({ id, where: 'blastRadius.operations' })), ...plan.hypothesis.flatMap((h, i) => (h.operations ?? []).map((id) => ({ id, where: `hypothesis.promises[${i}].operations` })))];
+  refuseUnknown(plan, named, listOperations(spec).map((o) => o.id), spec.title);
+}
+
+/** The first name `owner` has no operation of, refused with the nearest one (a typo must not judge an empty phase). */
+function refuseUnknown(plan: Plan, named: Array<{ id: string; where: string }>, ids: readonly string[], owner: string): void {
   for (const { id, where } of named) {
     if (ids.includes(id)) continue;
-    throw new SwornError('SWORN_ERR_GAMEDAY', `${plan.file}: ${where} names ${JSON.stringify(id)}, which ${spec.title} has no operation of`, { hint: `Did you mean "${closest(id, ids)}"? Operations: ${ids.slice(0, 15).join(', ')}${ids.length > 15 ? ', …' : ''}.` });
+    throw new SwornError('SWORN_ERR_GAMEDAY', `${plan.file}: ${where} names ${JSON.stringify(id)}, which ${owner} has no operation of`, { hint: `Did you mean "${closest(id, [...ids])}"? Operations: ${ids.slice(0, 15).join(', ')}${ids.length > 15 ? ', …' : ''}.` });
   }
 }

@@ -34,17 +34,14 @@ export class StoreTallies {
     // Minute-aligned: the first minute's events before the start are in every read, so they cancel out.
     this.origin = Math.floor(now / 60_000) * 60_000;
     const engine = history.read({ now, since: this.origin });
-    for (const op of history.slo.operations) {
-      if (!op.enabled || !op.promise) continue;
-      for (const c of engine.consumers(op.id)) {
-        const t = engine.consumerTally(op.id, c, this.origin, now);
-        if (t) this.base.set(`${op.id}\0${c}`, t.within);
-      }
-    }
     const limits = new Set<number>();
     for (const op of history.slo.operations) {
       if (!op.enabled || !op.promise) continue;
       for (const p of [op.promise, ...Object.values(op.tiers)]) for (const o of plainPromise(p).latency) limits.add(o.limitMs);
+      for (const c of engine.consumers(op.id)) {
+        const t = engine.consumerTally(op.id, c, this.origin, now);
+        if (t) this.base.set(`${op.id}\0${c}`, t.within);
+      }
     }
     this.limitsMs = [...limits].sort((a, b) => a - b);
     this.edges = this.limitsMs.map((ms) => ms / 1_000);

@@ -20,8 +20,8 @@ export interface History {
   spec: Spec;
   operations: Operation[];
   slo: ResolvedSpecSlo;
-  /** The SLO buckets and histograms of every store, merged (counts add, histograms merge). */
-  engine: SloEngine;
+  /** The SLO buckets and histograms of every store, merged (counts add, histograms merge); read on first use. */
+  readonly engine: SloEngine;
   /** The conformance counts of every store, added up. */
   store: CountsSource;
   /**
@@ -67,12 +67,23 @@ export async function openHistory(options: { store?: string | string[]; spec?: s
       stores.forEach((s, i) => engine.restore(s.loadSlo(since === undefined ? {} : { since }), { merge: i > 0 }));
       return engine;
     };
-    const engine = restored(lastClock);
+    // Restored on first use: a game day only ever reads the stores again (`read`).
+    let engine: SloEngine | undefined;
     const store: CountsSource = stores.length === 1 ? stores[0]! : {
       load: (range) => addCounts(stores.map((s) => s.load(range))),
       samples: (filter, limit = 100) => stores.flatMap((s) => s.samples(filter, limit)).sort((a, b) => b.at.localeCompare(a.at)).slice(0, limit),
     };
-    return { spec, operations, slo, engine, store, read: (o = {}) => restored(o.now ?? Date.now(), o.since), close: closeAll };
+    return {
+      spec,
+      operations,
+      slo,
+      get engine() {
+        return (engine ??= restored(lastClock));
+      },
+      store,
+      read: (o = {}) => restored(o.now ?? Date.now(), o.since),
+      close: closeAll,
+    };
   } catch (error) {
     closeAll();
     throw error;
